@@ -1,0 +1,1 @@
+"""The pure computation core: numbers in, `Solution` data out. Nothing here prints."""

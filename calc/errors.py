@@ -1,0 +1,26 @@
+"""The one error type users see: bad input, named by where it came from."""
+from __future__ import annotations
+
+
+class BadInput(ValueError):
+    """Input a user can fix. `where` names the option, file, line or field."""
+
+    def __init__(self, message: str, where: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.where = where
+
+    def at(self, where: str) -> BadInput:
+        """Prefix a location (outermost last), e.g. `--pred` or `hw.yaml:4: layers[1].kernel`."""
+        return BadInput(self.message, f"{where}: {self.where}" if self.where else where)
+
+    def __str__(self) -> str:
+        return f"{self.where}: {self.message}" if self.where else self.message
+
+
+def closest(name: str, options) -> str:
+    """' (did you mean X?)' for the nearest valid name, or ''."""
+    import difflib
+
+    match = difflib.get_close_matches(str(name), [str(o) for o in options], n=1, cutoff=0.5)
+    return f" (did you mean '{match[0]}'?)" if match else ""

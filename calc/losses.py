@@ -1,0 +1,282 @@
+"""Cross-entropy, Dice and MSE, worked the way lecture 12 writes them.
+
+Each solver returns a `Solution`; each kind's known slips (wrong conventions a
+student may use) are declared next to it for grading diagnosis.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from calc.errors import BadInput
+from calc.solution import Grid, Slip, Solution, Step, conventions, t
+
+LOG_NAME = {"e": "ln", "2": "log₂", "10": "log₁₀"}
+PROB_TOL = 1e-6
+
+
+def log_base(x: np.ndarray, base: str) -> np.ndarray:
+    with np.errstate(divide="ignore"):
+        return np.log(x) / {"e": 1.0, "2": np.log(2.0), "10": np.log(10.0)}[base]
+
+
+def sigmoid(z: np.ndarray) -> np.ndarray:
+    return 0.5 * (1.0 + np.tanh(0.5 * np.asarray(z, dtype=float)))  # stable for large |z|
+
+
+def softmax(z: np.ndarray) -> np.ndarray:
+    e = np.exp(z - z.max(axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+def _check_probabilities(p: np.ndarray, name: str) -> None:
+    if np.any(p < 0) or np.any(p > 1):
+        bad = p.flat[int(np.argmax((p < 0) | (p > 1)))]
+        raise BadInput(f"probabilities must lie in [0, 1], found {bad:g}", name)
+
+
+# ── cross-entropy ────────────────────────────────────────────────────────────
+
+def cross_entropy(target: np.ndarray, pred: np.ndarray, logits: bool = False, base: str = "e",
+                  reduction: str = "mean") -> Solution:
+    """Binary CE when `pred` is a vector of positive-class probabilities, else categorical CE.
+
+    `target`: class indices, one-hot rows, or binary labels. `reduction` 'sum' exists for slips.
+    """
+    pred = np.atleast_1d(np.asarray(pred, dtype=float))
+    target = np.atleast_1d(np.asarray(target, dtype=float))
+    if base not in LOG_NAME:
+        raise BadInput(f"log base must be e, 2 or 10, got '{base}'", "--base")
+    if pred.ndim == 1:
+        return _binary_ce(target, pred, logits, base, reduction)
+    if pred.ndim != 2:
+        raise BadInput(f"expected a vector or an n×c matrix, got shape {_dims(pred.shape)}", "pred")
+    return _categorical_ce(target, pred, logits, base, reduction)
+
+
+def _binary_ce(y: np.ndarray, z: np.ndarray, logits: bool, base: str, reduction: str) -> Solution:
+    if y.shape != z.shape:
+        raise BadInput(f"binary labels need one per prediction: target has {y.size}, pred has {z.size}", "target")
+    _check_probabilities(y, "target")
+    sol = Solution("cross_entropy", [], {}, title="Binary cross-entropy")
+    log = LOG_NAME[base]
+    sol.add(conventions(
+        "binary cross-entropy: pred is the probability p of the positive class",
+        f"logarithm: {log} ({'natural log' if base == 'e' else 'base ' + base})",
+        f"loss = {'mean' if reduction == 'mean' else 'sum'} over the {y.size} samples",
+    ))
+    p = z
+    if logits:
+        p = sigmoid(z)
+        sol.add(Step("Sigmoid of the logits", "p_i = σ(z_i) = 1 / (1 + e^(−z_i))",
+                     lines=[t(f"p_{i + 1} = σ({{}}) = {{}}", z[i], p[i]) for i in range(z.size)]))
+    else:
+        _check_probabilities(p, "pred")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        terms = -(_xlogy(y, p, base) + _xlogy(1 - y, 1 - p, base))
+    lines = [t(f"L_{i + 1} = −[{{}}·{log} {{}} + {{}}·{log}(1 − {{}})] = {{}}", y[i], p[i], 1 - y[i], p[i], terms[i])
+             for i in range(y.size)]
+    sol.add(Step("Each sample's loss", f"L_i = −[y_i·{log} p_i + (1 − y_i)·{log}(1 − p_i)]", lines=lines))
+    _reduce(sol, terms, reduction)
+    return sol
+
+
+def _categorical_ce(target: np.ndarray, z: np.ndarray, logits: bool, base: str, reduction: str) -> Solution:
+    n, c = z.shape
+    sol = Solution("cross_entropy", [], {}, title="Categorical cross-entropy")
+    log = LOG_NAME[base]
+    y = _one_hot(target, n, c)
+    sol.add(conventions(
+        f"categorical cross-entropy over {c} classes; each row of pred is one sample",
+        f"logarithm: {log} ({'natural log' if base == 'e' else 'base ' + base})",
+        f"loss = {'mean' if reduction == 'mean' else 'sum'} over the {n} samples",
+    ))
+    if target.ndim == 1:
+        sol.add(Step("One-hot encoding of the labels", "y_i = e_(label_i)",
+                     lines=[t(f"label {{}} → ({', '.join('{}' for _ in range(c))})", target[i], *y[i])
+                            for i in range(n)],
+                     grids=[Grid("Y", y, _ones(y))]))
+    p = z
+    if logits:
+        p = softmax(z)
+        shifted = z - z.max(axis=1, keepdims=True)
+        sol.add(Step("Softmax of the logits (max subtracted for stability)", "ŷ_ij = e^(z_ij − max_j z_ij) / Σ_k e^(z_ik − max_k z_ik)",
+                     lines=[t(f"ŷ_{i + 1} = softmax({', '.join('{}' for _ in range(c))}) = ({', '.join('{}' for _ in range(c))})",
+                              *shifted[i], *p[i]) for i in range(n)],
+                     grids=[Grid("Ŷ", p, _ones(y))]))
+    else:
+        _check_probabilities(p, "pred")
+        sums = p.sum(axis=1)
+        for i in np.flatnonzero(np.abs(sums - 1) > PROB_TOL):
+            sol.warnings.append(f"pred row {i + 1} sums to {sums[i]:.6g}, not 1")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        terms = -_xlogy(y, p, base).sum(axis=1)
+    lines = []
+    for i in range(n):
+        inner = " + ".join(f"{{}}·{log} {{}}" for _ in range(c))
+        pairs = [v for j in range(c) for v in (y[i, j], p[i, j])]
+        lines.append(t(f"CE_{i + 1} = −[{inner}] = {{}}", *pairs, terms[i]))
+    sol.add(Step("Each sample's cross-entropy", f"CE_i = −Σ_j y_ij·{log} ŷ_ij", lines=lines,
+                 grids=[] if logits else [Grid("Ŷ", p, _ones(y))]))
+    _reduce(sol, terms, reduction)
+    if logits:
+        sol.answer["probabilities"] = p
+    return sol
+
+
+def _one_hot(target: np.ndarray, n: int, c: int) -> np.ndarray:
+    if target.ndim == 1:
+        if target.size != n:
+            raise BadInput(f"{target.size} labels for {n} prediction rows", "target")
+        if np.any(target != np.round(target)):
+            raise BadInput("class indices must be integers", "target")
+        bad = [int(v) for v in target if not 0 <= v < c]
+        if bad:
+            raise BadInput(f"class index {bad[0]} out of range 0…{c - 1}", "target")
+        y = np.zeros((n, c))
+        y[np.arange(n), target.astype(int)] = 1.0
+        return y
+    if target.shape != (n, c):
+        raise BadInput(f"one-hot target has shape {_dims(target.shape)}, pred has {_dims((n, c))}", "target")
+    for i, row in enumerate(target):
+        if not (np.all((row == 0) | (row == 1)) and row.sum() == 1):
+            raise BadInput(f"row {i + 1} is not one-hot (exactly one 1, the rest 0)", "target")
+    return target.astype(float)
+
+
+def _xlogy(y: np.ndarray, p: np.ndarray, base: str) -> np.ndarray:
+    """y·log p with 0·log 0 = 0 (a zero-weight term contributes nothing)."""
+    return np.where(y == 0, 0.0, y * log_base(np.where(y == 0, 1.0, p), base))
+
+
+def _reduce(sol: Solution, terms: np.ndarray, reduction: str) -> None:
+    n = terms.size
+    total = float(terms.sum())
+    if np.isinf(total):
+        sol.warnings.append("a true class has probability 0: log(0) = −∞, so the loss is infinite")
+    if reduction == "sum":
+        loss = total
+        sol.add(Step("Sum over samples", "L = Σ_i L_i",
+                     t(" + ".join("{}" for _ in range(n)), *terms), t("{}", loss)))
+    else:
+        loss = total / n
+        sol.add(Step("Mean over samples", f"L = (1/{n}) Σ_i L_i",
+                     t("(" + " + ".join("{}" for _ in range(n)) + f") / {n}", *terms), t("{}", loss)))
+    sol.answer.update(loss=loss, per_sample=terms)
+
+
+def _ones(m: np.ndarray) -> list[tuple[int, int]]:
+    return [tuple(int(i) for i in ix) for ix in np.argwhere(m == 1)]
+
+
+def _dims(shape: tuple) -> str:
+    return "×".join(map(str, shape)) if shape else "scalar"
+
+
+CROSS_ENTROPY_SLIPS = [
+    Slip("log base 10 instead of natural log", lambda p: {**p, "base": "10"} if p["base"] == "e" else None),
+    Slip("log base 2 instead of natural log", lambda p: {**p, "base": "2"} if p["base"] == "e" else None),
+    Slip("natural log instead of the asked base", lambda p: {**p, "base": "e"} if p["base"] != "e" else None),
+    Slip("sum over samples instead of the mean", lambda p: {**p, "reduction": "sum"}),
+]
+
+
+# ── Dice ─────────────────────────────────────────────────────────────────────
+
+def dice(target: np.ndarray, pred: np.ndarray, mode: str = "sum", smooth: float = 0.0) -> Solution:
+    """Dice coefficient 2Σxy / (Σx + Σy) (mode 'sum') or 2Σxy / (Σx² + Σy²) (mode 'squared')."""
+    x = np.asarray(target, dtype=float)
+    y = np.asarray(pred, dtype=float)
+    if x.shape != y.shape:
+        raise BadInput(f"target is {_dims(x.shape)} but pred is {_dims(y.shape)}; they must match", "pred")
+    _check_probabilities(x, "target")
+    _check_probabilities(y, "pred")
+    if mode not in ("sum", "squared"):
+        raise BadInput(f"mode must be sum or squared, got '{mode}'", "--mode")
+    sol = Solution("dice", [], {}, title=f"Dice coefficient ({'sum' if mode == 'sum' else 'squared-sum'} denominator)")
+    denominator = "|X| + |Y| = Σx + Σy" if mode == "sum" else "Σx² + Σy²"
+    sol.add(conventions(f"X = target, Y = pred; denominator {denominator}",
+                        "loss = 1 − coefficient" + (f"; smoothing S = {smooth:g} added to numerator and denominator"
+                                                    if smooth else "")))
+    xy = x * y
+    inter = float(xy.sum())
+    nz = [tuple(int(i) for i in ix) for ix in np.argwhere(xy != 0)] if xy.ndim else []
+    sol.add(Step("Element-wise product X∘Y", grids=[Grid("X∘Y", xy, nz)] if xy.ndim == 2 else [],
+                 lines=[] if xy.ndim == 2 else [t("X∘Y = {}", xy)]))
+    nonzero = xy[xy != 0]
+    sol.add(Step("Intersection", "|X∩Y| = Σ X∘Y",
+                 t(" + ".join("{}" for _ in nonzero) or "0", *nonzero), t("{}", inter)))
+    if mode == "sum":
+        sx, sy = float(x.sum()), float(y.sum())
+        sol.add(Step("Denominator terms", lines=[t("|X| = Σ x = {}", sx), t("|Y| = Σ y = {}", sy)]))
+        formula = "Dice = (2|X∩Y| + S) / (|X| + |Y| + S)" if smooth else "Dice = 2|X∩Y| / (|X| + |Y|)"
+    else:
+        sx, sy = float((x * x).sum()), float((y * y).sum())
+        sol.add(Step("Denominator terms", lines=[_sum_of_squares("x", x, sx), _sum_of_squares("y", y, sy)]))
+        formula = "Dice = (2Σxy + S) / (Σx² + Σy² + S)" if smooth else "Dice = 2Σxy / (Σx² + Σy²)"
+    num, den = 2 * inter + smooth, sx + sy + smooth
+    if den == 0:
+        coef = float("nan")
+        sol.warnings.append("target and pred are both all zero: Dice is 0/0 (use --smooth)")
+    else:
+        coef = num / den
+    subst = t("(2 · {} + {}) / ({} + {} + {}) = {} / {}", inter, smooth, sx, sy, smooth, num, den) if smooth else \
+        t("2 · {} / ({} + {}) = {} / {}", inter, sx, sy, num, den)
+    sol.add(Step("Dice coefficient", formula, subst, t("{}", coef)))
+    sol.add(Step("Dice loss", "L = 1 − Dice", t("1 − {}", coef), t("{}", 1 - coef)))
+    sol.answer.update(coefficient=coef, loss=1 - coef, intersection=inter)
+    return sol
+
+
+def _sum_of_squares(name: str, v: np.ndarray, total: float):
+    """`Σ y² = 0.05² + 0.83² + … = 4.42`, written out when short enough to read."""
+    vs = v.ravel()
+    if vs.size > 16 or np.all((vs == 0) | (vs == 1)):
+        return t(f"Σ {name}² = {{}}", total)
+    return t(f"Σ {name}² = " + " + ".join("{}²" for _ in vs) + " = {}", *vs, total)
+
+
+DICE_SLIPS = [
+    Slip("squared-sum denominator instead of plain sums", lambda p: {**p, "mode": "squared"} if p["mode"] == "sum" else None),
+    Slip("plain-sum denominator instead of squared sums", lambda p: {**p, "mode": "sum"} if p["mode"] == "squared" else None),
+]
+
+
+# ── MSE ──────────────────────────────────────────────────────────────────────
+
+def mse(target: np.ndarray, pred: np.ndarray, reduction: str = "mean", half: bool = False,
+        power: int = 2) -> Solution:
+    """Mean squared error (1/n) Σ (y − ŷ)². `reduction`, `half` and `power` exist for slips."""
+    y = np.atleast_1d(np.asarray(target, dtype=float))
+    yhat = np.atleast_1d(np.asarray(pred, dtype=float))
+    if y.shape != yhat.shape:
+        raise BadInput(f"target is {_dims(y.shape)} but pred is {_dims(yhat.shape)}; they must match", "pred")
+    n = y.size
+    sol = Solution("mse", [], {}, title="Mean squared error")
+    sol.add(conventions(f"MSE = mean over all {n} values of (y − ŷ)²; no ½ factor"))
+    d = (y - yhat).ravel()
+    err = np.abs(d) ** power
+    sq = "²" if power == 2 else ""
+    bars = "|" if power == 1 else ""
+    lines = [t(f"({{}} − {{}}){sq} = {{}}" if power == 2 else "|{} − {}| = {}", y.flat[i], yhat.flat[i], err[i])
+             for i in range(n)]
+    sol.add(Step("Squared error of each sample" if power == 2 else "Absolute error of each sample",
+                 f"e_i = {bars}(y_i − ŷ_i){sq}{bars}", lines=lines))
+    total = float(err.sum())
+    sol.add(Step("Sum", "Σ e_i", t(" + ".join("{}" for _ in range(n)), *err), t("{}", total)))
+    factor = (0.5 if half else 1.0) / (1 if reduction == "sum" else n)
+    loss = total * factor
+    if reduction == "mean" and not half:
+        sol.add(Step("Mean", f"MSE = (1/{n}) Σ e_i", t(f"{{}} / {n}", total), t("{}", loss)))
+    else:  # only slipped conventions get here
+        sol.add(Step("Scale", f"L = {'½ ' if half else ''}Σ e_i{'' if reduction == 'sum' else f' / {n}'}",
+                     t("{}", total), t("{}", loss)))
+    sol.answer.update(loss=loss, squared_errors=err.reshape(y.shape), sum=total)
+    return sol
+
+
+MSE_SLIPS = [
+    Slip("sum of squared errors instead of the mean", lambda p: {**p, "reduction": "sum"}),
+    Slip("extra ½ factor", lambda p: {**p, "half": True}),
+    Slip("½ factor and sum instead of mean (½·SSE)", lambda p: {**p, "half": True, "reduction": "sum"}),
+    Slip("absolute instead of squared errors", lambda p: {**p, "power": 1}),
+]

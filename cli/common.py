@@ -1,0 +1,50 @@
+"""What every solving subcommand shares: the output options and the path from options to a printed solution."""
+from __future__ import annotations
+
+from enum import Enum
+from typing import Any, Optional
+
+import typer
+from typing_extensions import Annotated
+
+from calc.errors import BadInput
+
+
+class Format(str, Enum):
+    rich = "rich"
+    plain = "plain"
+    markdown = "markdown"
+    latex = "latex"
+    json = "json"
+
+
+FormatOpt = Annotated[Optional[Format], typer.Option(
+    "--format", "-f", help="rich (default on a terminal), plain (default otherwise), markdown, latex or json.",
+    show_default=False)]
+PrecisionOpt = Annotated[int, typer.Option("--precision", "-p", min=0, max=15, help="Decimals shown in steps and answers.")]
+AnswerOnlyOpt = Annotated[bool, typer.Option("--answer-only", "-q", help="Print only the final answer.")]
+
+
+def option_name(field: str) -> str:
+    return "--" + field.replace("_", "-")
+
+
+def run(kind_name: str, raw: dict[str, Any], fmt: Format | None, precision: int, answer_only: bool) -> None:
+    """Convert the options with the kind's schema, solve, print."""
+    from cli import inputs, render
+    from problems import registry
+
+    kind = registry.kind(kind_name)
+    raw = {k: inputs.read_matrix(v, option_name(k)) if isinstance(v, str) and _is_matrix(kind, k) else v
+           for k, v in raw.items()}
+    params = kind.params(raw, option_name)
+    try:
+        sol = kind.solve(params)
+    except BadInput as e:
+        raise BadInput(e.message, option_name(e.where) if kind.field_named(e.where) else e.where) from None
+    render.show(sol, fmt.value if fmt else None, precision, answer_only)
+
+
+def _is_matrix(kind, name: str) -> bool:
+    f = kind.field_named(name)
+    return f is not None and f.type == "matrix"

@@ -1,0 +1,58 @@
+"""Command-line values: `@file` (.csv/.txt/.json/.npy), `-` for stdin, else §3 text."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from calc.errors import BadInput
+from problems.matrix import MAX_CHARS, MAX_ELEMENTS, parse_matrix
+
+
+def read_matrix(value: str | None, option: str):
+    """Resolve `@file` and `-` into text or an array; plain text passes through (parsed by the schema)."""
+    if value is None:
+        return None
+    if value == "-":
+        return _lines_as_rows(sys.stdin.read(MAX_CHARS + 1), option)
+    if value.startswith("@"):
+        return _read_file(Path(value[1:]), option)
+    return value
+
+
+def _lines_as_rows(text: str, option: str) -> str:
+    """A table typed over several lines: newlines separate rows (unless it is a nested list)."""
+    if len(text) > MAX_CHARS:
+        raise BadInput(f"input longer than {MAX_CHARS} characters", option)
+    if text.lstrip().startswith("["):
+        return text
+    rows = [line.split("#", 1)[0].strip() for line in text.splitlines()]
+    return ";".join(r for r in rows if r) or " "
+
+
+def _read_file(path: Path, option: str):
+    where = f"{option} {path}"
+    if not path.is_file():
+        raise BadInput("no such file" if not path.exists() else "not a regular file", where)
+    try:
+        if path.suffix.lower() == ".npy":
+            a = np.load(path, allow_pickle=False)
+            if a.dtype.kind not in "biuf" or a.size > MAX_ELEMENTS:
+                raise BadInput(f"expected a numeric array of at most {MAX_ELEMENTS} numbers", where)
+            return a.astype(float)
+        if path.stat().st_size > MAX_CHARS:
+            raise BadInput(f"file larger than {MAX_CHARS} bytes", where)
+        text = path.read_bytes().decode("utf-8")
+    except BadInput:
+        raise
+    except UnicodeDecodeError:
+        raise BadInput("not UTF-8 text", where) from None
+    except (OSError, ValueError) as e:
+        raise BadInput(f"cannot read: {e}", where) from None
+    try:
+        if path.suffix.lower() == ".json":
+            return parse_matrix(text)
+        return parse_matrix(_lines_as_rows(text, where))
+    except BadInput as e:
+        raise e.at(where) from None

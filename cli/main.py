@@ -1,0 +1,78 @@
+"""The `dlcalc` command: a Typer app whose subcommands live in `cli/commands/`, one module each."""
+from __future__ import annotations
+
+import importlib
+import pkgutil
+import sys
+from typing import Optional
+
+import typer
+
+from calc.errors import BadInput
+
+app = typer.Typer(
+    name="dlcalc",
+    help="Worked, step-by-step solutions to deep-learning homework and exam problems.",
+    no_args_is_help=True,
+    add_completion=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode="rich",
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        from importlib.metadata import version
+
+        typer.echo(f"dlcalc {version('dlcalc')}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(version: Optional[bool] = typer.Option(None, "--version", "-V", callback=_version, is_eager=True,
+                                                  help="Show the version and exit.")) -> None:
+    """Worked, step-by-step solutions to deep-learning homework and exam problems."""
+
+
+def _register_commands() -> None:
+    import cli.commands as package
+
+    for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda m: m.name):
+        importlib.import_module(f"cli.commands.{info.name}").register(app)
+
+
+_register_commands()
+
+
+def _fail(message: str, code: int = 2) -> int:
+    sys.stderr.write(f"dlcalc: error: {' '.join(message.split())}\n")
+    return code
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the app; bad input becomes one line on stderr and exit code 2, never a traceback."""
+    try:
+        result = app(args=argv, prog_name="dlcalc", standalone_mode=False)
+        code = result if isinstance(result, int) else 0
+    except BadInput as e:
+        code = _fail(str(e))
+    except typer.TyperException as e:  # click's usage errors: unknown option, bad choice, …
+        ctx = getattr(e, "ctx", None)
+        if type(e).__name__ == "NoArgsIsHelpError":
+            code = 0  # the help has been printed
+        else:
+            hint = f" (see '{ctx.command_path} --help')" if ctx is not None else ""
+            code = _fail(e.format_message() + hint, getattr(e, "exit_code", 2) or 2)
+    except typer.Abort:
+        code = _fail("aborted", 130)
+    except KeyboardInterrupt:
+        code = _fail("interrupted", 130)
+    except BrokenPipeError:
+        code = 0
+    sys.stdout.flush()
+    sys.exit(code)
+
+
+if __name__ == "__main__":
+    main()

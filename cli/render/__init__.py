@@ -1,0 +1,34 @@
+"""One renderer per format, all reading the same `Solution` (like SymPy's printers)."""
+from __future__ import annotations
+
+import sys
+
+from calc.solution import Solution
+from cli.render.numbers import formatter
+
+FORMATS = ("rich", "plain", "markdown", "latex", "json")
+
+
+def default_format() -> str:
+    return "rich" if sys.stdout.isatty() else "plain"
+
+
+def text(sol: Solution, fmt: str, precision: int = 4, answer_only: bool = False) -> str:
+    """Render to a string in any non-rich format."""
+    from cli.render import jsonout, latex, markdown, plain
+
+    module = {"plain": plain, "markdown": markdown, "latex": latex, "json": jsonout}[fmt]
+    return module.render(sol, formatter(precision), answer_only)
+
+
+def show(sol: Solution, fmt: str | None, precision: int = 4, answer_only: bool = False) -> None:
+    """Print a solution to stdout in the chosen format."""
+    fmt = fmt or default_format()
+    if fmt == "rich":
+        from rich.console import Console
+
+        from cli.render import richview
+
+        richview.render(sol, formatter(precision), answer_only, Console())
+    else:
+        sys.stdout.write(text(sol, fmt, precision, answer_only) + "\n")

@@ -1,0 +1,78 @@
+"""LaTeX document body (needs amsmath): align* for worked lines, bmatrix for matrices."""
+from __future__ import annotations
+
+import re
+
+from calc.solution import Solution, Step
+from cli.render.layout import Fmt, equation, matrices
+
+_FUNCS = {"log", "ln", "exp", "max", "min", "sin", "cos", "tan", "tanh", "det"}
+_SYMBOLS = {
+    "·": r" \cdot ", "×": r" \times ", "−": "-", "≤": r" \le ", "≥": r" \ge ", "≠": r" \ne ", "→": r" \to ",
+    "←": r" \leftarrow ", "Σ": r"\sum ", "∂": r"\partial ", "∘": r" \circ ", "∩": r" \cap ", "σ": r"\sigma ",
+    "δ": r"\delta ", "η": r"\eta ", "λ": r"\lambda ", "θ": r"\theta ", "Θ": r"\Theta ", "α": r"\alpha ",
+    "β": r"\beta ", "ε": r"\varepsilon ", "μ": r"\mu ", "∇": r"\nabla ", "ŷ": r"\hat{y}", "Ŷ": r"\hat{Y}",
+    "√": r"\sqrt ", "½": r"\tfrac{1}{2}", "²": "^{2}", "³": "^{3}", "₂": "_{2}", "₁₀": "_{10}", "∞": r"\infty ",
+    "…": r"\dots ", "ᵀ": "^{T}", "⊙": r" \odot ", "≈": r" \approx ", "∈": r" \in ", "Δ": r"\Delta ",
+    "%": r"\%", "#": r"\#", "&": r"\&", "•": "", "ᵢ": "_i", "⎡": "", "⁻¹": "^{-1}", "′": "'",
+}
+_SYMBOL_RE = re.compile("|".join(re.escape(k) for k in sorted(_SYMBOLS, key=len, reverse=True)))
+
+
+def tex(s: str) -> str:
+    """Unicode maths as written in steps → LaTeX maths."""
+    s = re.sub(r"_(\w+)", r"_{\1}", s)
+    s = re.sub(r"(?<![\\{\w])([A-Za-z]{2,})(?!\w)",
+               lambda m: f"\\{m.group(1)} " if m.group(1) in _FUNCS else f"\\mathrm{{{m.group(1)}}}", s)
+    return _SYMBOL_RE.sub(lambda m: _SYMBOLS[m.group(0)], s)
+
+
+def text(s: str) -> str:
+    """Prose: escape LaTeX specials, keep the Unicode (a unicode-aware engine, or inputenc, handles it)."""
+    return re.sub(r"([%#&_$^{}])", r"\\\1", s)
+
+
+def _align(lines: list[str]) -> list[str]:
+    rows = []
+    for line in lines:
+        lhs, sep, rhs = line.partition(" = ")
+        rows.append(f"  {tex(lhs)} &= {tex(rhs)}" if sep else f"  & {tex(line)}")
+    return [r"\begin{align*}", " \\\\\n".join(rows), r"\end{align*}"]
+
+
+def _bmatrix(label: str, a, hl: set, fmt: Fmt) -> str:
+    rows = [" & ".join(rf"\mathbf{{{fmt(v)}}}" if (i, j) in hl else fmt(v) for j, v in enumerate(r))
+            for i, r in enumerate(a)]
+    return rf"\[ {tex(label)} = \begin{{bmatrix}} " + r" \\ ".join(rows) + r" \end{bmatrix} \]"
+
+
+def step_latex(step: Step, fmt: Fmt) -> str:
+    out = []
+    maths = ([equation(step, fmt)] if equation(step, fmt) else []) + [line.render(fmt) for line in step.lines]
+    if step.prose:
+        out += [r"\begin{itemize}"] + [rf"  \item {text(p)}" for p in step.prose] + [r"\end{itemize}"]
+    if maths:
+        out += _align(maths)
+    for grid in step.grids:
+        for label, a, hl in matrices(grid):
+            out.append(_bmatrix(label, a, hl, fmt))
+    if step.table is not None:
+        cols = len(step.table.headers)
+        out += [r"\begin{tabular}{" + "r" * cols + "}", " & ".join(text(h) for h in step.table.headers) + r" \\ \hline"]
+        out += [" & ".join(text(fmt(v)) for v in row) + r" \\" for row in step.table.rows]
+        out.append(r"\end{tabular}")
+    if step.note:
+        out.append(text(step.note))
+    return "\n".join(out)
+
+
+def render(sol: Solution, fmt: Fmt, answer_only: bool = False) -> str:
+    answer = _align([f"{k} = {fmt(v)}" for k, v in sol.answer.items()])
+    if answer_only:
+        return "\n".join(answer)
+    out = [rf"\section*{{{text(sol.title or sol.kind)}}}"]
+    for n, step in enumerate(sol.steps, 1):
+        out += [rf"\subsection*{{Step {n}: {text(step.title)}}}", step_latex(step, fmt)]
+    out += [r"\subsection*{Answer}"] + answer
+    out += [rf"\paragraph{{Warning.}} {text(w)}" for w in sol.warnings]
+    return "\n".join(out)

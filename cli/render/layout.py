@@ -1,0 +1,68 @@
+"""Layout shared by the text renderers: equation chains and bracketed matrix grids."""
+from __future__ import annotations
+
+from typing import Callable
+
+import numpy as np
+
+from calc.solution import Grid, Step, Table
+
+Fmt = Callable[[object], str]
+
+
+def equation(step: Step, fmt: Fmt) -> str:
+    """`formula = substitution = result`, leaving out the parts a step does not have."""
+    parts = [step.formula] if step.formula else []
+    parts += [x.render(fmt) for x in (step.substitution, step.result) if x is not None]
+    return " = ".join(p for p in parts if p)
+
+
+def matrices(grid: Grid) -> list[tuple[str, np.ndarray, set]]:
+    """Split a grid into 2-D slices with labels (channels of a 3-D grid, filters×channels of 4-D)."""
+    a = grid.array()
+    hl = {tuple(h) for h in grid.highlight}
+    if a.ndim <= 2:
+        return [(grid.label, np.atleast_2d(a) if a.ndim else a.reshape(1, 1), _hl2(hl, a.ndim))]
+    out = []
+    for index in np.ndindex(*a.shape[:-2]):
+        sub = {h[-2:] for h in hl if tuple(h[:-2]) == index}
+        out.append((f"{grid.label}[{','.join(map(str, index))}]", a[index], sub))
+    return out
+
+
+def _hl2(hl: set, ndim: int) -> set:
+    if ndim == 1:
+        return {(0, h[0]) for h in hl if len(h) == 1}
+    return {h for h in hl if len(h) == 2}
+
+
+def cells(a: np.ndarray, fmt: Fmt) -> tuple[list[list[str]], list[int]]:
+    """Formatted cells and the width of each column (right-aligned)."""
+    rows = [[fmt(v) for v in row] for row in a]
+    widths = [max(len(r[j]) for r in rows) for j in range(a.shape[1])]
+    return rows, widths
+
+
+def brackets(n: int) -> list[tuple[str, str]]:
+    """Left/right bracket pieces for an n-row matrix, drawn the way they are on paper."""
+    if n == 1:
+        return [("[", "]")]
+    return [("⎡", "⎤")] + [("⎢", "⎥")] * (n - 2) + [("⎣", "⎦")]
+
+
+def grid_text(label: str, a: np.ndarray, fmt: Fmt) -> list[str]:
+    rows, widths = cells(a, fmt)
+    head = f"{label} = " if label else ""
+    pad = " " * len(head)
+    out = []
+    for i, ((lb, rb), row) in enumerate(zip(brackets(len(rows)), rows)):
+        body = "  ".join(c.rjust(w) for c, w in zip(row, widths))
+        out.append(f"{head if i == (len(rows) - 1) // 2 else pad}{lb}{body}{rb}")
+    return out
+
+
+def table_text(table: Table, fmt: Fmt) -> list[str]:
+    rows = [[fmt(v) for v in r] for r in table.rows]
+    widths = [max([len(h)] + [len(r[j]) for r in rows if j < len(r)]) for j, h in enumerate(table.headers)]
+    line = lambda cols: "  ".join(c.rjust(w) for c, w in zip(cols, widths)).rstrip()  # noqa: E731
+    return [line(table.headers), "  ".join("─" * w for w in widths)] + [line(r) for r in rows]

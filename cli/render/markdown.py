@@ -1,0 +1,40 @@
+"""Markdown: a heading per step, worked lines as a list, matrices and tables as Markdown tables."""
+from __future__ import annotations
+
+from calc.solution import Solution
+from cli.render.layout import Fmt, equation, matrices
+
+
+def _table(headers: list[str], rows: list[list[str]]) -> list[str]:
+    esc = lambda s: s.replace("|", "\\|")  # noqa: E731
+    return ["| " + " | ".join(esc(h) for h in headers) + " |", "|" + "---|" * len(headers)] + \
+        ["| " + " | ".join(esc(c) for c in r) + " |" for r in rows]
+
+
+def render(sol: Solution, fmt: Fmt, answer_only: bool = False) -> str:
+    answer = _table(["answer", "value"], [[k, fmt(v)] for k, v in sol.answer.items()])
+    if answer_only:
+        return "\n".join(answer)
+    out = [f"## {sol.title or sol.kind}", ""]
+    for n, step in enumerate(sol.steps, 1):
+        out += [f"### Step {n}. {step.title}", ""]
+        eq = equation(step, fmt)
+        if eq:
+            out += [f"`{eq}`", ""]
+        if step.prose:
+            out += [f"- {p}" for p in step.prose] + [""]
+        if step.lines:
+            out += [f"- `{line.render(fmt)}`" for line in step.lines] + [""]
+        for grid in step.grids:
+            for label, a, hl in matrices(grid):
+                rows = [[f"**{fmt(v)}**" if (i, j) in hl else fmt(v) for j, v in enumerate(row)]
+                        for i, row in enumerate(a)]
+                out += [f"*{label}*", ""] + _table([str(j + 1) for j in range(a.shape[1])], rows) + [""]
+        if step.table is not None:
+            out += _table(step.table.headers, [[fmt(v) for v in r] for r in step.table.rows]) + [""]
+        if step.note:
+            out += [f"> {step.note}", ""]
+    out += ["### Answer", ""] + answer
+    if sol.warnings:
+        out += [""] + [f"> **Warning:** {w}" for w in sol.warnings]
+    return "\n".join(out)

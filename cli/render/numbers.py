@@ -1,0 +1,34 @@
+"""How numbers look: integers as integers, everything else rounded to the chosen precision."""
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+
+def number(x: Any, precision: int = 4) -> str:
+    """Format one value of a step or answer for people (JSON carries full precision instead)."""
+    if isinstance(x, (bool, np.bool_)):
+        return "true" if x else "false"
+    if isinstance(x, (int, np.integer)):
+        return str(int(x))
+    if isinstance(x, (float, np.floating)):
+        x = float(x)
+        if math.isnan(x):
+            return "nan"
+        if math.isinf(x):
+            return "inf" if x > 0 else "-inf"
+        if x.is_integer() and abs(x) < 1e15:
+            return str(int(x))
+        if abs(x) < 0.5 * 10.0 ** -precision or abs(x) >= 1e12:
+            return f"{x:.{max(precision, 1)}e}"
+        s = f"{x:.{precision}f}"
+        return s.rstrip("0").rstrip(".") if "." in s else s  # 0.6, not 0.6000; at most `precision` decimals
+    if isinstance(x, (np.ndarray, list, tuple)):
+        return "[" + ", ".join(number(v, precision) for v in x) + "]"
+    return str(x)
+
+
+def formatter(precision: int):
+    return lambda x: number(x, precision)

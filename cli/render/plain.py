@@ -1,0 +1,46 @@
+"""Plain text, as written on an exam sheet: `Step n  title`, then the worked lines."""
+from __future__ import annotations
+
+from calc.solution import Solution, Step
+from cli.render.layout import Fmt, equation, grid_text, matrices, table_text
+
+INDENT = " " * 8
+
+
+def step_lines(step: Step, fmt: Fmt) -> list[str]:
+    """The body of one step, without its heading (also the `text` of a JSON step)."""
+    out = []
+    eq = equation(step, fmt)
+    if eq:
+        out.append(eq)
+    out += step.prose
+    out += [line.render(fmt) for line in step.lines]
+    for grid in step.grids:
+        for label, a, _ in matrices(grid):
+            out += grid_text(label, a, fmt)
+    if step.table is not None:
+        out += table_text(step.table, fmt)
+    if step.note:
+        out.append(step.note)
+    return out
+
+
+def answer_lines(sol: Solution, fmt: Fmt) -> list[str]:
+    return [f"{key} = {fmt(value)}" for key, value in sol.answer.items()]
+
+
+def render(sol: Solution, fmt: Fmt, answer_only: bool = False) -> str:
+    if answer_only:
+        return "\n".join(answer_lines(sol, fmt))
+    out = []
+    if sol.title:
+        out += [sol.title, "═" * len(sol.title)]
+    for n, step in enumerate(sol.steps, 1):
+        body = step_lines(step, fmt) or [""]
+        head = f"Step {n}"
+        out.append(f"{head:<8}{step.title}")
+        out += [INDENT + line for line in body]
+    answers = answer_lines(sol, fmt)
+    out += [f"{'Answer' if i == 0 else '':<8}{line}" for i, line in enumerate(answers)]
+    out += [f"Warning: {w}" for w in sol.warnings]
+    return "\n".join(out)

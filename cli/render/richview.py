@@ -1,0 +1,71 @@
+"""Rich terminal output: steps as a two-column grid, matrices with highlighted cells, a boxed answer."""
+from __future__ import annotations
+
+from rich.console import Console, Group
+from rich.panel import Panel
+from rich.table import Table as RichTable
+from rich.text import Text as RichText
+
+from calc.solution import Solution, Step
+from cli.render.layout import Fmt, brackets, cells, equation, matrices
+from cli.render.plain import answer_lines
+
+HIGHLIGHT = "bold black on yellow"
+
+
+def _grid(label: str, a, hl: set, fmt: Fmt) -> RichText:
+    rows, widths = cells(a, fmt)
+    head = f"{label} = " if label else ""
+    out = RichText()
+    for i, ((lb, rb), row) in enumerate(zip(brackets(len(rows)), rows)):
+        out.append(head if i == (len(rows) - 1) // 2 else " " * len(head), style="bold")
+        out.append(lb, style="dim")
+        for j, (c, w) in enumerate(zip(row, widths)):
+            out.append(("  " if j else "") + " " * (w - len(c)))
+            out.append(c, style=HIGHLIGHT if (i, j) in hl else "")
+        out.append(rb + ("\n" if i < len(rows) - 1 else ""), style="dim")
+    return out
+
+
+def _table(table, fmt: Fmt) -> RichTable:
+    rt = RichTable(show_edge=False, header_style="bold cyan", pad_edge=False)
+    for h in table.headers:
+        rt.add_column(h, justify="right")
+    for row in table.rows:
+        rt.add_row(*(fmt(v) for v in row))
+    return rt
+
+
+def _body(step: Step, fmt: Fmt) -> Group:
+    parts = []
+    eq = equation(step, fmt)
+    if eq:
+        parts.append(RichText(eq))
+    parts += [RichText(p, style="italic") for p in step.prose]
+    parts += [RichText(line.render(fmt)) for line in step.lines]
+    for grid in step.grids:
+        parts += [_grid(label, a, hl, fmt) for label, a, hl in matrices(grid)]
+    if step.table is not None:
+        parts.append(_table(step.table, fmt))
+    if step.note:
+        parts.append(RichText(step.note, style="dim"))
+    return Group(*parts)
+
+
+def render(sol: Solution, fmt: Fmt, answer_only: bool, console: Console) -> None:
+    answers = "\n".join(answer_lines(sol, fmt))
+    if answer_only:
+        console.print(answers, highlight=False)
+        return
+    if sol.title:
+        console.rule(f"[bold]{sol.title}", align="left")
+    layout = RichTable.grid(padding=(0, 2, 1, 0))
+    layout.add_column(style="bold cyan", no_wrap=True)
+    layout.add_column(overflow="fold")
+    for n, step in enumerate(sol.steps, 1):
+        layout.add_row(f"Step {n}", Group(RichText(step.title, style="bold"), _body(step, fmt)))
+    console.print(layout, highlight=False)
+    console.print(Panel(answers, title="Answer", title_align="left", border_style="green", expand=False),
+                  highlight=False)
+    for w in sol.warnings:
+        console.print(f"[yellow]Warning:[/] {w}", highlight=False)

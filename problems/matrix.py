@@ -1,0 +1,140 @@
+"""Matrix and tensor text (CONTRACT §3): MATLAB style `1 0; 0 1` or nested lists `[[1,0],[0,1]]`.
+
+Numbers are matched by a regular expression and converted with float(): nothing
+the user typed is ever evaluated.
+"""
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import numpy as np
+
+from calc.errors import BadInput
+
+MAX_CHARS = 2_000_000     # longest matrix text accepted
+MAX_ELEMENTS = 1_000_000  # most numbers in one matrix
+MAX_DEPTH = 6             # deepest list nesting (a 4-D filter bank needs 4)
+
+_UNSIGNED = r"(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?"
+_NUMBER = re.compile(rf"[+-]?{_UNSIGNED}")
+_FRACTION = re.compile(rf"([+-]?{_UNSIGNED})/({_UNSIGNED})")
+_NONFINITE = {"nan": float("nan"), "inf": float("inf"), "+inf": float("inf"), "-inf": float("-inf")}
+
+
+def parse_number(token: str, allow_nonfinite: bool = False) -> float:
+    """One number: `0.5`, `-3`, `1e-3`, `1/3`, the Unicode minus `−2`; `inf`/`nan` only if allowed."""
+    s = token.strip().replace("−", "-")
+    if _NUMBER.fullmatch(s):
+        return float(s)
+    m = _FRACTION.fullmatch(s)
+    if m:
+        den = float(m.group(2))
+        if den == 0:
+            raise BadInput(f"'{token}' divides by zero")
+        return float(m.group(1)) / den
+    if s.lower() in _NONFINITE:
+        if allow_nonfinite:
+            return _NONFINITE[s.lower()]
+        raise BadInput(f"'{token}' is not a finite number")
+    raise BadInput(f"'{token}' is not a number")
+
+
+def parse_matrix(text: str, allow_nonfinite: bool = False) -> np.ndarray:
+    """Parse §3 text into a float array (0-D for a lone number, 1-D for one row)."""
+    if len(text) > MAX_CHARS:
+        raise BadInput(f"matrix text is {len(text)} characters long; the limit is {MAX_CHARS}")
+    s = text.strip()
+    if not s:
+        raise BadInput("empty matrix")
+    if s.startswith("["):
+        try:
+            data = json.loads(s)
+        except (json.JSONDecodeError, RecursionError):
+            inner = s[1:-1] if s.endswith("]") else None
+            if inner is not None and "[" not in inner:
+                return _parse_matlab(inner, allow_nonfinite)  # MATLAB's [1 0; 0 1]
+            raise BadInput("malformed nested list (expected e.g. [[1, 0], [0, 1]])") from None
+        return to_array(data, allow_nonfinite)
+    return _parse_matlab(s, allow_nonfinite)
+
+
+def _parse_matlab(s: str, allow_nonfinite: bool) -> np.ndarray:
+    rows = [r for r in s.split(";")]
+    if rows and not rows[-1].strip():
+        rows = rows[:-1]  # a trailing ';' is harmless
+    parsed = []
+    for i, row in enumerate(rows, 1):
+        tokens = [tok for tok in re.split(r"[,\s]+", row.strip()) if tok]
+        if not tokens:
+            raise BadInput(f"row {i} is empty")
+        try:
+            parsed.append([parse_number(tok, allow_nonfinite) for tok in tokens])
+        except BadInput as e:
+            raise BadInput(f"row {i}: {e.message}") from None
+    if not parsed:
+        raise BadInput("empty matrix")
+    widths = {len(r) for r in parsed}
+    if len(widths) > 1:
+        bad = next(i for i, r in enumerate(parsed, 1) if len(r) != len(parsed[0]))
+        raise BadInput(f"ragged rows: row 1 has {len(parsed[0])} values but row {bad} has {len(parsed[bad - 1])}")
+    if len(parsed) == 1:
+        return np.array(parsed[0], dtype=float) if len(parsed[0]) > 1 else np.array(parsed[0][0])
+    return np.array(parsed, dtype=float)
+
+
+def to_array(data: Any, allow_nonfinite: bool = False) -> np.ndarray:
+    """Check a nested list (from JSON or YAML) is rectangular and numeric, and make it an array."""
+    shape = _shape(data, 0, ())
+    flat: list[float] = []
+    _flatten(data, flat, allow_nonfinite, ())
+    if not flat and shape != ():
+        raise BadInput("empty matrix")
+    if len(flat) > MAX_ELEMENTS:
+        raise BadInput(f"matrix has {len(flat)} numbers; the limit is {MAX_ELEMENTS}")
+    return np.array(flat, dtype=float).reshape(shape)
+
+
+def _shape(data: Any, depth: int, where: tuple) -> tuple:
+    if depth > MAX_DEPTH:
+        raise BadInput(f"lists nested deeper than {MAX_DEPTH} levels")
+    if not isinstance(data, list):
+        return ()
+    if not data:
+        raise BadInput(f"empty list{_index(where)}")
+    shapes = [_shape(x, depth + 1, where + (i,)) for i, x in enumerate(data)]
+    for i, sh in enumerate(shapes):
+        if sh != shapes[0]:
+            what = "row" if len(where) == 0 else "entry"
+            raise BadInput(f"ragged {what}: item{_index(where + (i,))} has shape {_dims(sh)}, "
+                           f"item{_index(where + (0,))} has {_dims(shapes[0])}")
+    return (len(data),) + shapes[0]
+
+
+def _flatten(data: Any, out: list, allow_nonfinite: bool, where: tuple) -> None:
+    if isinstance(data, list):
+        for i, x in enumerate(data):
+            _flatten(x, out, allow_nonfinite, where + (i,))
+        return
+    try:
+        if isinstance(data, bool) or data is None:
+            raise BadInput(f"'{data}' is not a number")
+        out.append(parse_number(data, allow_nonfinite) if isinstance(data, str) else _finite(float(data), allow_nonfinite))
+    except (TypeError, ValueError) as e:
+        msg = e.message if isinstance(e, BadInput) else f"'{data}' is not a number"
+        raise BadInput(f"value{_index(where)}: {msg}") from None
+
+
+def _finite(x: float, allow_nonfinite: bool) -> float:
+    if not allow_nonfinite and not np.isfinite(x):
+        raise BadInput(f"'{x}' is not a finite number")
+    return x
+
+
+def _index(where: tuple) -> str:
+    return "".join(f"[{i}]" for i in where) if where else ""
+
+
+def _dims(shape: tuple) -> str:
+    return "×".join(map(str, shape)) if shape else "scalar"

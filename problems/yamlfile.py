@@ -1,0 +1,129 @@
+"""Safe YAML loading that remembers line numbers, so errors can say `file:line: field`.
+
+We compose the node tree and build plain values ourselves: no tags beyond the
+standard scalars, lists and mappings, no aliases (a "billion laughs" file is
+refused), and bounded size.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from calc.errors import BadInput
+
+MAX_BYTES = 5_000_000
+MAX_NODES = 2_000_000
+_SCALAR_TAGS = {"str", "int", "float", "bool", "null"}
+
+
+class Mapping(dict):
+    """A YAML mapping that knows the line of each key (1-based)."""
+
+    line: int = 0
+    lines: dict
+
+    def line_of(self, key: str) -> int:
+        return self.lines.get(key, self.line)
+
+
+class Sequence(list):
+    """A YAML list that knows the line of each item."""
+
+    line: int = 0
+    lines: list
+
+    def line_of(self, i: int) -> int:
+        return self.lines[i] if 0 <= i < len(self.lines) else self.line
+
+
+def line_of(container: Any, key: Any) -> int:
+    """Line of `container[key]` when known, else 0."""
+    if isinstance(container, (Mapping, Sequence)):
+        return container.line_of(key)
+    return 0
+
+
+def load(data: bytes | str, name: str) -> Any:
+    """Parse YAML text into Mapping/Sequence/scalars; BadInput names `name:line:column`."""
+    import yaml
+
+    if isinstance(data, bytes):
+        if len(data) > MAX_BYTES:
+            raise BadInput(f"file is {len(data)} bytes; the limit is {MAX_BYTES}", name)
+        try:
+            data = data.decode("utf-8")
+        except UnicodeDecodeError as e:
+            raise BadInput(f"not UTF-8 text (bad byte at offset {e.start})", name) from None
+    loader_cls = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    try:
+        loader = loader_cls(data)
+        try:
+            node = loader.get_single_node()
+        finally:
+            loader.dispose()
+    except yaml.MarkedYAMLError as e:
+        mark = e.problem_mark or e.context_mark
+        where = f"{name}:{mark.line + 1}:{mark.column + 1}" if mark else name
+        raise BadInput(f"YAML syntax error: {e.problem or e.context}", where) from None
+    except yaml.YAMLError as e:
+        raise BadInput(f"YAML error: {e}", name) from None
+    except RecursionError:
+        raise BadInput("YAML nested too deeply", name) from None
+    if node is None:
+        raise BadInput("file is empty", name)
+    return _Builder(name).build(node, 0)
+
+
+class _Builder:
+    def __init__(self, name: str) -> None:
+        import yaml
+
+        self.name = name
+        self.count = 0
+        self.seen: set[int] = set()
+        self.scalar = yaml.SafeLoader("")
+
+    def fail(self, node: Any, message: str) -> BadInput:
+        return BadInput(message, f"{self.name}:{node.start_mark.line + 1}")
+
+    def build(self, node: Any, depth: int) -> Any:
+        import yaml
+
+        self.count += 1
+        if self.count > MAX_NODES:
+            raise self.fail(node, f"document has more than {MAX_NODES} values")
+        if depth > 64:
+            raise self.fail(node, "YAML nested more than 64 levels deep")
+        if id(node) in self.seen:
+            raise self.fail(node, "YAML aliases (*name) are not allowed in problem files")
+        self.seen.add(id(node))
+        tag = node.tag.rsplit(":", 1)[-1] if node.tag.startswith("tag:yaml.org,2002:") else node.tag
+        if isinstance(node, yaml.MappingNode):
+            if tag != "map":
+                raise self.fail(node, f"YAML tag '{node.tag}' is not allowed in problem files")
+            out = Mapping()
+            out.line, out.lines = node.start_mark.line + 1, {}
+            for k, v in node.value:
+                key = self.build(k, depth + 1)
+                if isinstance(key, (Mapping, Sequence)):
+                    raise self.fail(k, "a mapping key must be a plain name")
+                if key == "<<":
+                    raise self.fail(k, "YAML merge keys (<<) are not allowed in problem files")
+                if key in out:
+                    raise self.fail(k, f"duplicate key '{key}'")
+                out[key] = self.build(v, depth + 1)
+                out.lines[key] = k.start_mark.line + 1
+            return out
+        if isinstance(node, yaml.SequenceNode):
+            if tag != "seq":
+                raise self.fail(node, f"YAML tag '{node.tag}' is not allowed in problem files")
+            seq = Sequence(self.build(v, depth + 1) for v in node.value)
+            seq.line, seq.lines = node.start_mark.line + 1, [v.start_mark.line + 1 for v in node.value]
+            return seq
+        if tag == "timestamp":
+            return node.value  # dates stay text
+        if tag not in _SCALAR_TAGS:
+            raise self.fail(node, f"YAML tag '{node.tag}' is not allowed in problem files")
+        try:
+            return self.scalar.construct_object(node)
+        except (yaml.YAMLError, ValueError, OverflowError) as e:
+            raise self.fail(node, f"bad value '{node.value}': {e}") from None
