@@ -5,14 +5,15 @@ from __future__ import annotations
 class BadInput(ValueError):
     """Input a user can fix. `where` names the option, file, line or field."""
 
-    def __init__(self, message: str, where: str = "") -> None:
+    def __init__(self, message: str, where: str = "", line: int = 0) -> None:
         super().__init__(message)
         self.message = message
-        self.where = where
+        self.where = where  # a field path (`layers[1].kernel`), an option (`--pred`), or a file location
+        self.line = line    # YAML line when known (0: unknown)
 
     def at(self, where: str) -> BadInput:
-        """Prefix a location (outermost last), e.g. `--pred` or `hw.yaml:4: layers[1].kernel`."""
-        return BadInput(self.message, f"{where}: {self.where}" if self.where else where)
+        """Prefix a location (outermost first), e.g. `--pred nofile.csv`."""
+        return BadInput(self.message, f"{where}: {self.where}" if self.where else where, self.line)
 
     def __str__(self) -> str:
         return f"{self.where}: {self.message}" if self.where else self.message

@@ -5,7 +5,7 @@ from enum import Enum
 from typing import Any, Optional
 
 import typer
-from typing_extensions import Annotated
+from typing import Annotated
 
 from calc.errors import BadInput
 
@@ -37,7 +37,7 @@ def run(kind_name: str, raw: dict[str, Any], fmt: Format | None, precision: int,
     kind = registry.kind(kind_name)
     raw = {k: inputs.read_matrix(v, option_name(k)) if isinstance(v, str) and _is_matrix(kind, k) else v
            for k, v in raw.items()}
-    params = kind.params(raw, option_name)
+    params = kind.params(raw, lambda path, line: option_name(path.split("[")[0].split(".")[0]))
     try:
         sol = kind.solve(params)
     except BadInput as e:
@@ -48,3 +48,23 @@ def run(kind_name: str, raw: dict[str, Any], fmt: Format | None, precision: int,
 def _is_matrix(kind, name: str) -> bool:
     f = kind.field_named(name)
     return f is not None and f.type == "matrix"
+
+
+def run_file(kind_name: str, path: str, fmt: Format | None, precision: int, answer_only: bool,
+             **overrides: Any) -> None:
+    """Solve the one problem in a YAML file (its `kind` may be left out: the command names it).
+
+    `overrides` are command-line options that replace file fields when not None.
+    """
+    from cli import render
+    from problems import loader
+
+    problems = loader.load_path(path, default_kind=kind_name)
+    if len(problems) != 1:
+        raise BadInput(f"holds {len(problems)} problems; use 'dlcalc solve' for problem sets", path)
+    problem = problems[0]
+    if problem.kind is not None and problem.kind.name != kind_name:
+        raise BadInput(f"holds a {problem.kind.name} problem, not {kind_name}; use 'dlcalc solve'", path)
+    if problem.error is None and overrides:
+        problem.params.update({k: v for k, v in overrides.items() if v is not None})
+    render.show(problem.solve(), fmt.value if fmt else None, precision, answer_only)

@@ -168,22 +168,29 @@ class Kind:
     def field_named(self, name: str) -> Field | None:
         return next((f for f in self.fields if f.name == name), None)
 
-    def params(self, raw: dict, where: Callable[[str], str]) -> dict:
-        """Convert raw values to the solver's keyword arguments; `where(field)` locates errors."""
+    def params(self, raw: dict, where: Callable[[str, int], str]) -> dict:
+        """Convert raw values to the solver's keyword arguments.
+
+        `where(path, line)` turns a field path (and its YAML line, when a nested
+        converter knows it) into the location an error message names.
+        """
         params: dict[str, Any] = {}
         for f in self.fields:
             value = raw.get(f.name, _MISSING)
             if value is _MISSING or value is None:
                 if f.required:
-                    raise BadInput(f"required field '{f.name}' is missing", where(f.name))
+                    raise BadInput(f"required field '{f.name}' is missing", where(f.name, 0))
                 params[f.name] = f.default
                 continue
             try:
                 params[f.name] = f.value(value)
             except BadInput as e:
-                raise e.at(where(f.name)) from None
+                raise BadInput(e.message, where(e.where or f.name, e.line)) from None
         if self.validate is not None:
-            self.validate(params)
+            try:
+                self.validate(params)
+            except BadInput as e:
+                raise BadInput(e.message, where(e.where, e.line)) from None
         return params
 
     def solve(self, params: dict) -> Solution:
@@ -200,9 +207,8 @@ class Kind:
         }
 
 
-def check_keys(mapping: dict, kind: Kind, where: Callable[[str], str]) -> None:
+def check_keys(mapping: dict, valid: Sequence[str], what: str, where: Callable[[str, int], str]) -> None:
     """Unknown keys are errors naming the closest valid key."""
-    valid = [f.name for f in kind.fields] + list(COMMON)
     for key in mapping:
         if key not in valid:
-            raise BadInput(f"unknown key '{key}' for kind {kind.name}{closest(key, valid)}", where(str(key)))
+            raise BadInput(f"unknown key '{key}' for {what}{closest(str(key), valid)}", where(str(key), 0))

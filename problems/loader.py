@@ -1,0 +1,135 @@
+"""Problem files: one problem (a mapping with `kind`) or a set (`problems:` list), validated per problem.
+
+A problem that fails validation keeps its error, so a batch reports it and goes on.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from calc.errors import BadInput
+from calc.solution import Solution
+from problems import registry, yamlfile
+from problems.schema import COMMON, Kind, as_number, check_keys
+
+SET_KEYS = ("title", "problems", "source", "note", "rtol", "atol")
+
+
+@dataclass
+class Problem:
+    """One problem of a file: its kind and converted params, or the error that stopped them."""
+
+    id: str
+    file: str
+    line: int
+    raw: Any
+    kind: Kind | None = None
+    params: dict | None = None
+    meta: dict = field(default_factory=dict)
+    error: BadInput | None = None
+
+    @property
+    def points(self) -> float:
+        return float(self.meta.get("points", 1))
+
+    @property
+    def ask(self) -> str:
+        return str(self.meta.get("ask") or (self.kind.primary if self.kind else ""))
+
+    def where(self, path: str, line: int = 0) -> str:
+        """`file:line: path`, finding the line of a dotted/indexed path in the YAML when not given."""
+        return f"{self.file}:{line or locate(self.raw, path) or self.line}: {path}" if path else f"{self.file}:{self.line}"
+
+    def solve(self) -> Solution:
+        if self.error is not None:
+            raise self.error
+        assert self.kind is not None and self.params is not None
+        try:
+            sol = self.kind.solve(self.params)
+        except BadInput as e:
+            raise BadInput(e.message, self.where(e.where, e.line)) from None
+        sol.title = self.meta.get("title") or sol.title
+        return sol
+
+
+def locate(raw: Any, path: str) -> int:
+    """Line of `layers[1].kernel` inside a loaded YAML mapping (0 when unknown)."""
+    line, node = 0, raw
+    for name, index in re.findall(r"([A-Za-z_]\w*)|\[(\d+)\]", path):
+        key: Any = name if name else int(index)
+        try:
+            line = yamlfile.line_of(node, key) or line
+            node = node[key]
+        except (KeyError, IndexError, TypeError):
+            break
+    return line
+
+
+def load_path(path: str | Path, default_kind: str | None = None) -> list[Problem]:
+    path = Path(path)
+    name = str(path)
+    if not path.is_file():
+        raise BadInput("no such file" if not path.exists() else "not a regular file", name)
+    try:
+        data = path.read_bytes()[: yamlfile.MAX_BYTES + 1]
+    except OSError as e:
+        raise BadInput(f"cannot read: {e.strerror}", name) from None
+    return load_text(data, name, default_kind, stem=path.stem)
+
+
+def load_text(data: bytes | str, name: str, default_kind: str | None = None, stem: str = "problem") -> list[Problem]:
+    doc = yamlfile.load(data, name)
+    if not isinstance(doc, dict):
+        raise BadInput("expected a mapping with 'kind' (one problem) or 'problems' (a set)", f"{name}:1")
+    if "problems" in doc:
+        top_where = lambda p, line: f"{name}:{line or yamlfile.line_of(doc, p)}: {p}"  # noqa: E731
+        check_keys(doc, SET_KEYS, "a problem set", top_where)
+        items = doc["problems"]
+        if not isinstance(items, list) or not items:
+            raise BadInput("'problems' must be a non-empty list", top_where("problems", 0))
+        problems = [_problem(item, name, yamlfile.line_of(items, i), f"{stem}-{i + 1}", default_kind, doc)
+                    for i, item in enumerate(items)]
+    else:
+        problems = [_problem(doc, name, 1, stem, default_kind, {})]
+    seen: dict[str, Problem] = {}
+    for p in problems:
+        if p.id in seen:
+            raise BadInput(f"duplicate problem id '{p.id}' (first at line {seen[p.id].line})", f"{name}:{p.line}: id")
+        seen[p.id] = p
+    return problems
+
+
+def _problem(raw: Any, name: str, line: int, default_id: str, default_kind: str | None, parent: dict) -> Problem:
+    if not isinstance(raw, dict):
+        return Problem(default_id, name, line, raw, error=BadInput("expected a mapping with 'kind'", f"{name}:{line}"))
+    pid = str(raw.get("id", default_id))
+    p = Problem(pid, name, line, raw)
+    try:
+        kind_name = raw.get("kind", default_kind)
+        if kind_name is None:
+            raise BadInput("required field 'kind' is missing", p.where("kind"))
+        p.kind = registry.kind(str(kind_name), p.where("kind"))
+        check_keys(raw, [f.name for f in p.kind.fields] + list(COMMON), f"kind {p.kind.name}", p.where)
+        p.meta = {k: raw[k] for k in COMMON if k in raw and k != "kind"}
+        for key in ("rtol", "atol"):
+            if key in parent and key not in p.meta:
+                p.meta[key] = parent[key]
+        for key in ("points", "rtol", "atol"):
+            if key in p.meta:
+                try:
+                    p.meta[key] = as_number(None, p.meta[key])
+                except BadInput as e:
+                    raise BadInput(e.message, p.where(key)) from None
+                if p.meta[key] < 0:
+                    raise BadInput("must not be negative", p.where(key))
+        if "ask" in p.meta and p.meta["ask"] not in p.kind.answer_keys:
+            from calc.errors import closest
+            raise BadInput(f"'{p.meta['ask']}' is not an answer of {p.kind.name} "
+                           f"(answers: {', '.join(p.kind.answer_keys)}){closest(str(p.meta['ask']), p.kind.answer_keys)}",
+                           p.where("ask"))
+        p.params = p.kind.params(raw, p.where)
+    except BadInput as e:
+        p.error = e
+    return p
