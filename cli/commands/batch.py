@@ -1,0 +1,246 @@
+"""`dlcalc solve`, `dlcalc check`, `dlcalc examples`, `dlcalc schema`: problem files in bulk."""
+from __future__ import annotations
+
+import sys
+from typing import Annotated, Optional
+
+import typer
+
+from calc.errors import BadInput
+from cli.common import AnswerOnlyOpt, FormatOpt, PrecisionOpt
+
+PROGRESS_AFTER = 5  # problems; more than this on a terminal shows a progress bar
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("solve")
+    def solve(
+        files: Annotated[Optional[list[str]], typer.Argument(help="Problem files or globs ('hw/*.yaml').",
+                                                             show_default=False)] = None,
+        example: Annotated[Optional[list[str]], typer.Option("--example", "-e", help="A bundled example by id (repeatable).",
+                                                             show_default=False)] = None,
+        jobs: Annotated[int, typer.Option("--jobs", "-j", min=1, help="Solve in this many processes.")] = 1,
+        fmt: FormatOpt = None, precision: PrecisionOpt = 4, answer_only: AnswerOnlyOpt = False,
+    ) -> int:
+        """Solve problem files and problem sets (JSON Lines with --format json)."""
+        from problems import problemset
+
+        items = problemset.collect(files or [], example or [])
+        if not items:
+            raise BadInput("give problem files or --example ID", "solve")
+        return _solve_all(items, jobs, fmt.value if fmt else None, precision, answer_only)
+
+    @app.command("check")
+    def check(
+        file: Annotated[str, typer.Argument(help="A problem file or problem set (or an example id with --example).")],
+        answer: Annotated[list[str], typer.Option("--answer", "-a", help="ID=VALUE (VALUE alone for a one-problem file); "
+                                                  "ID.key=VALUE checks another answer key.")],
+        rtol: Annotated[float, typer.Option("--rtol", min=0, help="Relative tolerance.")] = 1e-3,
+        atol: Annotated[float, typer.Option("--atol", min=0, help="Absolute tolerance.")] = 1e-4,
+        fmt: FormatOpt = None, precision: PrecisionOpt = 4,
+    ) -> int:
+        """Check your answers: correct or not, with the worked solution when not."""
+        return _check(file, answer, rtol, atol, fmt.value if fmt else None, precision)
+
+    @app.command("examples")
+    def examples(
+        kind: Annotated[Optional[str], typer.Option("--kind", "-k", help="Only this kind.", show_default=False)] = None,
+        fmt: FormatOpt = None,
+    ) -> None:
+        """List the bundled course examples and homework (solve one with 'dlcalc solve --example ID')."""
+        from problems import library
+
+        rows = [(p.id, p.kind.name if p.kind else "?", str(p.meta.get("source", "")), str(p.meta.get("title", "")))
+                for p in library.problems().values() if kind is None or (p.kind and p.kind.name == kind)]
+        _print_rows(["id", "kind", "source", "title"], rows, fmt.value if fmt else None)
+
+    @app.command("schema")
+    def schema(kind: Annotated[Optional[str], typer.Option("--kind", "-k", help="Only this kind's schema.",
+                                                           show_default=False)] = None) -> None:
+        """Print the JSON Schema of problem files (for editors' autocompletion and validation)."""
+        import json
+
+        from problems import jsonschema
+
+        sys.stdout.write(json.dumps(jsonschema.schema(kind), indent=2, ensure_ascii=False) + "\n")
+
+
+def _solve_all(items: list, jobs: int, fmt: str | None, precision: int, answer_only: bool) -> int:
+    from cli import render
+    from problems.loader import Problem
+
+    fmt = fmt or render.default_format()
+    failed = 0
+    results = _results(items, jobs)
+    for item, result in results:
+        if isinstance(result, BadInput):
+            failed += 1
+            pid = item.id if isinstance(item, Problem) else None
+            sys.stderr.write(f"dlcalc: error: {result}" + (f" (problem {pid})" if pid else "") + "\n")
+            if fmt == "json":
+                _json_line({"id": pid, "file": getattr(item, "file", None), "error": str(result)})
+            continue
+        if fmt == "json":
+            from cli.render import jsonout
+            from cli.render.numbers import formatter
+
+            _json_line({"id": item.id, "file": item.file, **jsonout.solution_dict(result, formatter(precision))})
+        else:
+            if len(items) > 1:
+                _header(item.id, item.file, fmt)
+            render.show(result, fmt, precision, answer_only)
+    return 2 if failed else 0
+
+
+def _results(items: list, jobs: int):
+    """(item, Solution or BadInput) in input order, in parallel with jobs > 1, with a progress bar on a terminal."""
+    from problems.loader import Problem
+
+    def one(item):
+        if isinstance(item, BadInput):
+            return item
+        try:
+            return item.solve()
+        except BadInput as e:
+            return e
+
+    show_bar = sys.stderr.isatty() and len(items) > PROGRESS_AFTER
+    if jobs > 1 and len(items) > 1:
+        from concurrent.futures import ProcessPoolExecutor
+
+        from problems.problemset import solve_in_worker
+
+        with ProcessPoolExecutor(max_workers=jobs) as pool:
+            futures = [pool.submit(solve_in_worker, it.file, it.id) if isinstance(it, Problem) and it.error is None
+                       else None for it in items]
+            results = (f.result() if f is not None else one(it) for it, f in zip(items, futures))
+            yield from zip(items, _progress(results, len(items), show_bar))
+        return
+    yield from zip(items, _progress((one(it) for it in items), len(items), show_bar))
+
+
+def _progress(results, total: int, show: bool):
+    if not show:
+        yield from results
+        return
+    from rich.console import Console
+    from rich.progress import Progress
+
+    with Progress(console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task("solving", total=total)
+        for r in results:
+            yield r
+            bar.advance(task)
+
+
+def _header(pid: str, file: str, fmt: str) -> None:
+    if fmt == "rich":
+        from rich.console import Console
+
+        Console().rule(f"[bold magenta]{pid}[/]  [dim]{file}[/]", align="left")
+    elif fmt == "markdown":
+        sys.stdout.write(f"\n# {pid}\n\n")
+    elif fmt == "latex":
+        sys.stdout.write(f"\n% ── {pid} ({file})\n")
+    else:
+        sys.stdout.write(f"\n━━ {pid}  ({file})\n")
+
+
+def _json_line(obj: dict) -> None:
+    from cli.render.jsonout import dumps
+
+    sys.stdout.write(dumps(obj) + "\n")
+
+
+def _print_rows(headers: list[str], rows: list[tuple], fmt: str | None) -> None:
+    from cli import render
+
+    fmt = fmt or render.default_format()
+    if fmt == "json":
+        for r in rows:
+            _json_line(dict(zip(headers, r)))
+    elif fmt == "rich":
+        from rich.console import Console
+        from rich.table import Table
+
+        table = Table(*headers, header_style="bold cyan")
+        for r in rows:
+            table.add_row(*r)
+        Console().print(table)
+    else:
+        from calc.solution import Table
+        from cli.render.layout import table_text
+
+        sys.stdout.write("\n".join(table_text(Table(headers, [list(r) for r in rows]), str)) + "\n")
+
+
+def _check(file: str, answers: list[str], rtol: float, atol: float, fmt: str | None, precision: int) -> int:
+    from calc.grading import Tolerance
+    from cli import render
+    from cli.render.numbers import number
+    from problems import grading, library
+    from problems.loader import load_path
+
+    is_example = not file.endswith((".yaml", ".yml")) and file in library.problems()
+    problems = {p.id: p for p in ([library.example(file)] if is_example else load_path(file))}
+    specs = [_answer_spec(spec, problems) for spec in answers]
+    key = grading.build_key([problems[pid] for pid in dict.fromkeys(pid for pid, _, _ in specs)], Tolerance(rtol, atol))
+    fmt = fmt or render.default_format()
+    results = []
+    for pid, ask, text in specs:
+        ask = ask or key[pid].problem.ask
+        if ask not in key[pid].answer:
+            raise BadInput(f"problem {pid} has no answer '{ask}' (answers: {', '.join(key[pid].answer)})", "--answer")
+        item = key[pid]
+        if ask != item.problem.ask:
+            item = grading.KeyItem(_asking(item.problem, ask), item.answer, item.tol)
+        results.append((pid, ask, text.strip(), item, grading.mark(item, text)))
+    if fmt == "json":
+        _json_line({"results": [{"id": pid, "ask": ask, "correct": m.correct, "expected": m.expected, "given": m.given,
+                                 "diagnosis": m.diagnosis} for pid, ask, _, _, m in results]})
+    else:
+        for pid, ask, text, item, m in results:
+            if m.correct:
+                _say(fmt, f"✓ {pid}.{ask} = {text} is correct", "green")
+                continue
+            why = f" — looks like: {m.diagnosis}" if m.diagnosis else ""
+            _say(fmt, f"✗ {pid}.{ask} = {text} is not correct (expected {number(m.expected, precision)}){why}", "red")
+            render.show(item.problem.solve(), fmt, precision, False)
+    return 0 if all(m.correct for *_, m in results) else 1
+
+
+def _asking(problem, ask: str):
+    """The same problem, graded on another answer key."""
+    import copy
+
+    p = copy.copy(problem)
+    p.meta = {**problem.meta, "ask": ask}
+    return p
+
+
+def _answer_spec(spec: str, problems: dict) -> tuple[str, str, str]:
+    """`ID=VALUE`, `ID.key=VALUE`, `key=VALUE` or `VALUE` (the last two for a one-problem file)."""
+    from calc.errors import closest
+
+    head, sep, value = spec.partition("=")
+    only = next(iter(problems)) if len(problems) == 1 else None
+    if not sep:
+        if only is None:
+            raise BadInput(f"'{spec}': write ID=VALUE (the file has {len(problems)} problems: {', '.join(problems)})",
+                           "--answer")
+        return only, "", spec
+    pid, _, ask = head.strip().partition(".")
+    if pid not in problems and only is not None and problems[only].kind and pid in problems[only].kind.answer_keys:
+        pid, ask = only, pid  # `--answer loss=0.5` on a one-problem file
+    if pid not in problems:
+        raise BadInput(f"no problem '{pid}' in the file{closest(pid, problems)}", "--answer")
+    return pid, ask, value
+
+
+def _say(fmt: str, message: str, colour: str) -> None:
+    if fmt == "rich":
+        from rich.console import Console
+
+        Console().print(f"[bold {colour}]{message}[/]", highlight=False)
+    else:
+        sys.stdout.write(message + "\n")

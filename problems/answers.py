@@ -1,0 +1,119 @@
+"""Students' answer sheets (CONTRACT §6): CSV `student,problem,answer` or YAML `{student: {problem: answer}}`."""
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from calc.errors import BadInput
+from problems import yamlfile
+from problems.matrix import parse_matrix
+
+MAX_BYTES = 50_000_000
+
+
+@dataclass
+class Row:
+    student: str
+    problem: str
+    text: str      # the answer as typed
+    line: int
+
+
+@dataclass
+class BadRow:
+    line: int
+    message: str
+
+
+def parse_answer(text: Any) -> Any:
+    """A number or §3 matrix as a float array; words (saddle, true) stay text; None when unparsable."""
+    if isinstance(text, (int, float)) and not isinstance(text, bool):
+        return float(text)
+    if isinstance(text, bool):
+        return "true" if text else "false"
+    if isinstance(text, list):
+        text = str(text)
+    s = str(text).strip()
+    if not s:
+        return None
+    try:
+        return parse_matrix(s, allow_nonfinite=True)
+    except BadInput:
+        return s if s.replace("_", "").replace(" ", "").isalpha() else None
+
+
+def read(path: str | Path) -> tuple[list[Row], list[BadRow]]:
+    path = Path(path)
+    if not path.is_file():
+        raise BadInput("no such file" if not path.exists() else "not a regular file", str(path))
+    data = path.read_bytes()
+    if len(data) > MAX_BYTES:
+        raise BadInput(f"answers file larger than {MAX_BYTES} bytes", str(path))
+    if path.suffix.lower() in (".yaml", ".yml"):
+        return _read_yaml(data, str(path))
+    try:
+        return _read_csv(data.decode("utf-8-sig"), str(path))
+    except UnicodeDecodeError:
+        raise BadInput("not UTF-8 text", str(path)) from None
+
+
+def _read_csv(text: str, name: str) -> tuple[list[Row], list[BadRow]]:
+    reader = csv.reader(io.StringIO(text))
+    try:
+        header = [h.strip().lower() for h in next(reader)]
+    except StopIteration:
+        raise BadInput("empty answers file (expected a header student,problem,answer)", name) from None
+    except csv.Error as e:
+        raise BadInput(f"CSV error: {e}", f"{name}:1") from None
+    missing = [c for c in ("student", "problem", "answer") if c not in header]
+    if missing:
+        raise BadInput(f"header lacks column{'s' if len(missing) > 1 else ''} {', '.join(missing)} "
+                       f"(expected student,problem,answer)", f"{name}:1")
+    col = {c: header.index(c) for c in ("student", "problem", "answer")}
+    rows, bad = [], []
+    line = 1
+    while True:
+        try:
+            record = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as e:
+            bad.append(BadRow(reader.line_num, f"CSV error: {e}"))
+            continue
+        line = reader.line_num
+        if not any(cell.strip() for cell in record):
+            continue
+        if len(record) < len(header):
+            bad.append(BadRow(line, f"has {len(record)} columns, the header has {len(header)}"))
+            continue
+        student, problem = record[col["student"]].strip(), record[col["problem"]].strip()
+        if not student or not problem:
+            bad.append(BadRow(line, "empty student or problem id"))
+            continue
+        rows.append(Row(student, problem, record[col["answer"]], line))
+    return rows, bad
+
+
+def _read_yaml(data: bytes, name: str) -> tuple[list[Row], list[BadRow]]:
+    doc = yamlfile.load(data, name)
+    if not isinstance(doc, dict):
+        raise BadInput("expected a mapping {student: {problem: answer}}", f"{name}:1")
+    rows, bad = [], []
+    for student, answers in doc.items():
+        line = yamlfile.line_of(doc, student)
+        if not isinstance(answers, dict):
+            bad.append(BadRow(line, f"student '{student}': expected a mapping {{problem: answer}}"))
+            continue
+        for problem, value in answers.items():
+            text = value if isinstance(value, str) else _yaml_text(value)
+            rows.append(Row(str(student), str(problem), text, yamlfile.line_of(answers, problem)))
+    return rows, bad
+
+
+def _yaml_text(value: Any) -> str:
+    import json
+
+    return json.dumps(value) if isinstance(value, list) else str(value).lower() if isinstance(value, bool) else str(value)

@@ -1,0 +1,45 @@
+"""The JSON Schema of problem files, derived from the registry (never a second list of kinds)."""
+from __future__ import annotations
+
+from calc.errors import BadInput, closest
+from problems import registry
+from problems.loader import SET_KEYS
+from problems.schema import COMMON
+
+_COMMON_SCHEMA = {
+    "id": {"type": "string"}, "title": {"type": "string"}, "points": {"type": "number", "minimum": 0},
+    "ask": {"type": "string"}, "source": {"type": "string"}, "note": {"type": "string"},
+    "rtol": {"type": "number", "minimum": 0}, "atol": {"type": "number", "minimum": 0},
+}
+
+
+def _kind_schema(kind) -> dict:
+    s = kind.json_schema()
+    s["title"] = kind.name
+    s["properties"].update({k: {**v, "description": COMMON[k]} for k, v in _COMMON_SCHEMA.items()})
+    s["properties"]["ask"] = {"enum": list(kind.answer_keys), "description": COMMON["ask"]}
+    s["additionalProperties"] = False
+    return s
+
+
+def schema(only: str | None = None) -> dict:
+    kinds = registry.kinds()
+    if only is not None and only not in kinds:
+        raise BadInput(f"unknown kind '{only}'{closest(only, kinds)}", "--kind")
+    problem = {"oneOf": [_kind_schema(k) for name, k in sorted(kinds.items()) if only in (None, name)]}
+    problem_set = {
+        "type": "object",
+        "properties": {"title": {"type": "string"}, "source": {"type": "string"}, "note": {"type": "string"},
+                       "rtol": {"type": "number", "minimum": 0}, "atol": {"type": "number", "minimum": 0},
+                       "problems": {"type": "array", "minItems": 1, "items": {"$ref": "#/$defs/problem"}}},
+        "required": ["problems"],
+        "additionalProperties": False,
+    }
+    assert set(problem_set["properties"]) == set(SET_KEYS)
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": "dlcalc problem file",
+        "description": "One problem (a mapping with 'kind') or a problem set (a mapping with 'problems').",
+        "$defs": {"problem": problem},
+        "oneOf": [{"$ref": "#/$defs/problem"}, problem_set],
+    }

@@ -1,0 +1,53 @@
+"""Collecting problems from files, globs and the bundled library, and solving one in any process."""
+from __future__ import annotations
+
+import glob
+from functools import lru_cache
+from pathlib import Path
+
+from calc.errors import BadInput
+from calc.solution import Solution
+from problems import library
+from problems.loader import Problem, load_path
+
+
+def expand(paths: list[str]) -> list[str]:
+    """Files and globs (quoted globs are expanded here, so they work in any shell)."""
+    out: list[str] = []
+    for p in paths:
+        if any(ch in p for ch in "*?["):
+            matched = sorted(glob.glob(p, recursive=True))
+            if not matched:
+                raise BadInput("no file matches this pattern", p)
+            out += matched
+        else:
+            out.append(p)
+    return out
+
+
+def collect(paths: list[str], examples: list[str]) -> list[Problem | BadInput]:
+    """Every problem of every file (a file that cannot be read becomes one error entry), then examples."""
+    items: list[Problem | BadInput] = []
+    for path in expand(paths):
+        try:
+            items += load_path(path)
+        except BadInput as e:
+            items.append(e)
+    items += [library.example(pid) for pid in examples]
+    return items
+
+
+@lru_cache(maxsize=64)
+def _cached(path: str) -> tuple[Problem, ...]:
+    return tuple(load_path(path))
+
+
+def solve_in_worker(path: str, pid: str) -> Solution | BadInput:
+    """Run in a worker process: reload the file there (kinds hold functions that do not pickle)."""
+    try:
+        problem = next(p for p in _cached(path) if p.id == pid)
+        return problem.solve()
+    except BadInput as e:
+        return e
+
+
