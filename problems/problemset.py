@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import glob
 from functools import lru_cache
-from pathlib import Path
 
 from calc.errors import BadInput
 from calc.solution import Solution
