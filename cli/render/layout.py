@@ -62,7 +62,14 @@ def grid_text(label: str, a: np.ndarray, fmt: Fmt) -> list[str]:
 
 
 def table_text(table: Table, fmt: Fmt) -> list[str]:
+    """Columns of numbers right-aligned, columns of words left-aligned."""
     rows = [[fmt(v) for v in r] for r in table.rows]
     widths = [max([len(h)] + [len(r[j]) for r in rows if j < len(r)]) for j, h in enumerate(table.headers)]
-    line = lambda cols: "  ".join(c.rjust(w) for c, w in zip(cols, widths)).rstrip()  # noqa: E731
+    numeric = [all(_is_number(r[j]) for r in table.rows if j < len(r)) for j in range(len(widths))]
+    line = lambda cols: "  ".join(c.rjust(w) if num else c.ljust(w)
+                                  for c, w, num in zip(cols, widths, numeric)).rstrip()
     return [line(table.headers), "  ".join("─" * w for w in widths)] + [line(r) for r in rows]
+
+
+def _is_number(v: object) -> bool:
+    return isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool)
