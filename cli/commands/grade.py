@@ -1,11 +1,7 @@
 """`dlcalc grade KEY ANSWERS`: a whole class against a key, with slips named (CONTRACT §6)."""
 from __future__ import annotations
 
-import csv
-import io
-import os
 import sys
-import tempfile
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, Optional
@@ -61,6 +57,9 @@ def register(app: typer.Typer) -> None:
 
 def _write_atomically(path: Path, text: str) -> None:
     """A temporary file in the same directory, renamed into place: never a half-written report."""
+    import os
+    import tempfile
+
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
@@ -84,6 +83,9 @@ def _json(report) -> str:
 
 
 def _csv(report) -> str:
+    import csv
+    import io
+
     from cli.render.jsonout import plain_value
 
     buf = io.StringIO()

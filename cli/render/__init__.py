@@ -15,9 +15,9 @@ def default_format() -> str:
 
 def text(sol: Solution, fmt: str, precision: int = 4, answer_only: bool = False) -> str:
     """Render to a string in any non-rich format."""
-    from cli.render import jsonout, latex, markdown, plain
+    import importlib
 
-    module = {"plain": plain, "markdown": markdown, "latex": latex, "json": jsonout}[fmt]
+    module = importlib.import_module(f"cli.render.{ {'json': 'jsonout'}.get(fmt, fmt) }")  # only the one needed
     return module.render(sol, formatter(precision), answer_only)
 
 
