@@ -1,0 +1,431 @@
+"""2-D convolution the way lecture 13 writes it: rotate the kernel 180°, pad, slide, multiply, sum.
+
+`conv2d` is the vectorised numeric core (one shifted, strided slice of the padded input per
+kernel tap, every filter, channel and output pixel at once). `conv_steps` writes the
+worked solution; it loops over output cells only to write out the ones it shows.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from calc.activations import activation as lookup_activation
+from calc.errors import BadInput
+from calc.solution import Grid, Slip, Solution, Step, conventions, t
+
+Pair = tuple[int, int]
+Pad4 = tuple[int, int, int, int]  # top, bottom, left, right
+
+SHOWN_CELLS = 16   # output cells written out in full unless full=True
+GRID_SIDE = 10     # largest padded input drawn (highlighted) in every cell step; else the window alone
+TERMS_SHOWN = 36   # longest product sum written term by term
+
+
+# ── arguments: strides, dilations, paddings ──────────────────────────────────
+
+def pair(value: Any, where: str, minimum: int = 1) -> Pair:
+    """An int or an (a, b) pair of ints ≥ minimum: stride 2 means (2, 2)."""
+    items = list(value) if isinstance(value, (tuple, list, np.ndarray)) else [value]
+    if len(items) not in (1, 2):
+        raise BadInput(f"expected one integer or two (rows, columns), got {len(items)} values", where)
+    out = []
+    for v in items:
+        if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, np.integer, float, np.floating)) \
+                or not float(v).is_integer():
+            raise BadInput(f"expected an integer, got {v!r}", where)
+        if v < minimum:
+            raise BadInput(f"must not be negative, got {int(v)}" if minimum == 0 else
+                           f"must be ≥ {minimum}, got {int(v)}", where)
+        out.append(int(v))
+    return (out[0], out[-1])
+
+
+def span(k: int, d: int) -> int:
+    """Rows (or columns) a kernel of size k covers at dilation d: D(K − 1) + 1."""
+    return d * (k - 1) + 1
+
+
+def output_size(n: int, k: int, stride: int, pad_total: int, dilation: int, where: str = "kernel") -> int:
+    """⌊(n + P_total − D(K − 1) − 1) / S⌋ + 1; BadInput when the footprint does not fit the padded input."""
+    if stride < 1:
+        raise BadInput(f"must be ≥ 1, got {stride}", "stride")
+    if dilation < 1:
+        raise BadInput(f"must be ≥ 1, got {dilation}", "dilation")
+    if pad_total < 0:
+        raise BadInput(f"must not be negative, got {pad_total}", "padding")
+    size = (n + pad_total - span(k, dilation)) // stride + 1
+    if size < 1:
+        foot = f"{k}" if dilation == 1 else f"{k} (dilated to {span(k, dilation)})"
+        raise BadInput(f"window {foot} is larger than the padded input {n + pad_total} "
+                       f"({n} + padding {pad_total})", where)
+    return size
+
+
+def padding4(value: Any, where: str = "padding") -> Pad4 | str:
+    """0, 'same', 'valid', (rows, columns) or (top, bottom, left, right) → a 4-tuple, or 'same'."""
+    if isinstance(value, str):
+        word = value.strip().lower()
+        if word in ("same", "valid"):
+            return (0, 0, 0, 0) if word == "valid" else "same"
+        raise BadInput(f"expected an integer, 'same', 'valid' or top,bottom,left,right; got '{value}'", where)
+    items = list(value) if isinstance(value, (tuple, list, np.ndarray)) else [value]
+    if len(items) not in (1, 2, 4):
+        raise BadInput(f"expected 1, 2 (rows, columns) or 4 (top, bottom, left, right) values, got {len(items)}", where)
+    v = [pair([item], where, minimum=0)[0] for item in items]
+    if len(v) == 4:
+        return (v[0], v[1], v[2], v[3])
+    return (v[0], v[0], v[-1], v[-1])
+
+
+def resolve_padding(padding: Any, hw: Pair, khw: Pair, stride: Pair, dilation: Pair) -> Pad4:
+    """Numbers for 'same' (TensorFlow's rule: output ⌈n/S⌉, the odd extra row/column at the bottom/right)."""
+    p = padding4(padding)
+    if p != "same":
+        return p  # type: ignore[return-value]
+    out: list[int] = []
+    for n, k, s, d in zip(hw, khw, stride, dilation):
+        total = max((-(-n // s) - 1) * s + span(k, d) - n, 0)
+        out += [total // 2, total - total // 2]
+    return tuple(out)  # type: ignore[return-value]
+
+
+# ── shapes ───────────────────────────────────────────────────────────────────
+
+def as_image(x: Any, where: str = "input") -> np.ndarray:
+    """H×W (or one row) → 1×H×W; C×H×W as is."""
+    x = np.asarray(x, dtype=float)
+    if x.ndim == 1:
+        x = x[None, :]
+    if x.ndim == 2:
+        x = x[None]
+    if x.ndim != 3 or x.size == 0:
+        raise BadInput(f"expected an H×W or C×H×W array, got shape {dims(x.shape)}", where)
+    if not np.all(np.isfinite(x)):
+        raise BadInput("values must be finite numbers", where)
+    return x
+
+
+def as_kernels(k: Any, channels: int, where: str = "kernel") -> np.ndarray:
+    """kh×kw, C×kh×kw (one filter) or F×C×kh×kw → F×C×kh×kw, checking C against the input."""
+    k = np.asarray(k, dtype=float)
+    if k.ndim == 1:
+        k = k[None, :]
+    if k.ndim == 2:
+        k = k[None]
+    if k.ndim == 3:
+        k = k[None]
+    if k.ndim != 4 or k.size == 0:
+        raise BadInput(f"expected kh×kw, C×kh×kw or F×C×kh×kw, got shape {dims(k.shape)}", where)
+    if not np.all(np.isfinite(k)):
+        raise BadInput("values must be finite numbers", where)
+    if k.shape[1] != channels:
+        hint = "; for F filters on one channel give F×1×kh×kw" if channels == 1 else \
+            "; give the kernel as C×kh×kw (one filter) or F×C×kh×kw"
+        raise BadInput(f"the input has {channels} channel{'s' * (channels != 1)} but the kernel has "
+                       f"{k.shape[1]}{hint}", where)
+    return k
+
+
+def as_bias(bias: Any, filters: int, where: str = "bias") -> np.ndarray:
+    """None → zeros; a number → the same for every filter; else one value per filter."""
+    if bias is None:
+        return np.zeros(filters)
+    b = np.atleast_1d(np.asarray(bias, dtype=float)).ravel()
+    if b.size == 1:
+        b = np.repeat(b, filters)
+    if b.size != filters:
+        raise BadInput(f"expected one bias per filter ({filters}), got {b.size}", where)
+    if not np.all(np.isfinite(b)):
+        raise BadInput("values must be finite numbers", where)
+    return b
+
+
+def dims(shape: tuple) -> str:
+    return "×".join(map(str, shape)) if shape else "scalar"
+
+
+# ── the numeric core ─────────────────────────────────────────────────────────
+
+def _plan(x: np.ndarray, khw: Pair, stride: Any, padding: Any, dilation: Any,
+          size_where: str = "kernel") -> tuple[Pair, Pair, Pad4, Pair]:
+    """Checked stride, dilation, padding and the output size H'×W'."""
+    s, d = pair(stride, "stride"), pair(dilation, "dilation")
+    p = resolve_padding(padding, x.shape[1:], khw, s, d)
+    out = (output_size(x.shape[1], khw[0], s[0], p[0] + p[1], d[0], size_where),
+           output_size(x.shape[2], khw[1], s[1], p[2] + p[3], d[1], size_where))
+    return s, d, p, out
+
+
+def pad(x: np.ndarray, p: Pad4, value: float = 0.0) -> np.ndarray:
+    return np.pad(x, ((0, 0), (p[0], p[1]), (p[2], p[3])), constant_values=value)
+
+
+def tap(xp: np.ndarray, i: int, j: int, s: Pair, d: Pair, out: Pair) -> np.ndarray:
+    """The input value under kernel tap (i, j) for every output pixel at once: C×H'×W'."""
+    r, c = i * d[0], j * d[1]
+    return xp[:, r: r + s[0] * (out[0] - 1) + 1: s[0], c: c + s[1] * (out[1] - 1) + 1: s[1]]
+
+
+def conv2d(x: Any, k: Any, stride: Any = 1, padding: Any = 0, dilation: Any = 1, flip: bool = True,
+           bias: Any = None) -> np.ndarray:
+    """F×H'×W' = Σ_c Σ_taps K'[f, c, i, j] · X_pad[c, i·D + r·S, j·D + q·S] + b_f  (K' = K rotated 180° if flip).
+
+    x: C×H×W (or H×W); k: F×C×kh×kw (or C×kh×kw, kh×kw); padding: int, 'same', 'valid', (v, h)
+    or (top, bottom, left, right); stride/dilation: int or (rows, columns).
+    """
+    x = as_image(x)
+    k = as_kernels(k, x.shape[0])
+    b = as_bias(bias, k.shape[0])
+    s, d, p, out = _plan(x, k.shape[2:], stride, padding, dilation)
+    kk = k[..., ::-1, ::-1] if flip else k
+    xp = pad(x, p)
+    y = np.zeros((k.shape[0],) + out)
+    for i in range(k.shape[2]):      # one vectorised multiply-add per kernel tap, never per pixel
+        for j in range(k.shape[3]):
+            y += np.tensordot(kk[:, :, i, j], tap(xp, i, j, s, d, out), axes=(1, 0))
+    return y + b[:, None, None]
+
+
+# ── worked steps ─────────────────────────────────────────────────────────────
+
+def paren(v: float) -> str:
+    """A template slot, parenthesised when negative: 1·(−1), not 1·-1."""
+    return "({})" if v < 0 else "{}"
+
+
+def size_step(title: str, hw: Pair, khw: Pair, s: Pair, p: Pad4, d: Pair, out: Pair,
+              dilated: bool = True) -> Step:
+    """H' = ⌊(H + 2P − D(K − 1) − 1)/S⌋ + 1 with the numbers in (one line when rows and columns agree).
+
+    dilated=False (pooling) writes the shorter ⌊(H + 2P − K)/S⌋ + 1.
+    """
+    lines = []
+    same = hw[0] == hw[1] and khw[0] == khw[1] and s[0] == s[1] and d[0] == d[1] and p[0] + p[1] == p[2] + p[3]
+    for axis, (name, n, k, st, pa, pb, dd, o) in enumerate([
+            ("H", hw[0], khw[0], s[0], p[0], p[1], d[0], out[0]),
+            ("W", hw[1], khw[1], s[1], p[2], p[3], d[1], out[1])]):
+        if same and axis == 1:
+            break
+        pads = t("2·{}", pa) if pa == pb else t("{} + {}", pa, pb)
+        lhs = "H' = W'" if same else f"{name}'"
+        if dilated:
+            lines.append(t(f"{lhs} = ⌊({{}} + {pads.template} − {{}}·({{}} − 1) − 1) / {{}}⌋ + 1 = {{}}",
+                           n, *pads.values, dd, k, st, o))
+        else:
+            lines.append(t(f"{lhs} = ⌊({{}} + {pads.template} − {{}}) / {{}}⌋ + 1 = {{}}", n, *pads.values, k, st, o))
+    formula = "H' = ⌊(H + 2P − D(K − 1) − 1) / S⌋ + 1" if dilated else "H' = ⌊(H + 2P − K) / S⌋ + 1"
+    note = ""
+    if d == (1, 1) and p == (0, 0, 0, 0):
+        note = "with no padding and no dilation this is the slide's ⌈(H − K + 1) / S⌉"
+    return Step(title, formula, lines=lines, note=note)
+
+
+def _cells(shape: tuple[int, ...], full: bool) -> tuple[list[tuple[int, ...]], int]:
+    """Indices of the cells written out, and how many are summarised."""
+    total = int(np.prod(shape))
+    shown = total if full else min(total, SHOWN_CELLS)
+    return [tuple(int(v) for v in ix) for ix in list(np.ndindex(*shape))[:shown]], total - shown
+
+
+def window_prose(r0: int, c0: int, kh: int, kw: int, d: Pair, padded: bool) -> str:
+    rows = f"{r0 + 1}–{r0 + d[0] * (kh - 1) + 1}" if kh > 1 else f"{r0 + 1}"
+    cols = f"{c0 + 1}–{c0 + d[1] * (kw - 1) + 1}" if kw > 1 else f"{c0 + 1}"
+    every = f" (every {d[0]}th row, {d[1]}th column)" if d != (1, 1) else ""
+    return f"window: rows {rows}, columns {cols} of the {'padded ' if padded else ''}input{every}"
+
+
+def cell_name(f: int, r: int, c: int, filters: int) -> str:
+    return f"O{f + 1}({r + 1},{c + 1})" if filters > 1 else f"O({r + 1},{c + 1})"
+
+
+def _products(win: np.ndarray, ker: np.ndarray) -> tuple[str, list[float]]:
+    """`1·1 + 0·(−1) + …` for one channel (elided in the middle when very long)."""
+    pairs = list(zip(win.ravel(), ker.ravel()))
+    if len(pairs) > TERMS_SHOWN:
+        head, tail = pairs[:TERMS_SHOWN // 2], pairs[-2:]
+        parts = [f"{paren(a)}·{paren(b)}" for a, b in head] + ["…"] + [f"{paren(a)}·{paren(b)}" for a, b in tail]
+        return " + ".join(parts), [v for ab in head + tail for v in ab]
+    return " + ".join(f"{paren(a)}·{paren(b)}" for a, b in pairs), [v for ab in pairs for v in ab]
+
+
+def conv_steps(x: Any, k: Any, stride: Any = 1, padding: Any = 0, dilation: Any = 1, flip: bool = True,
+               bias: Any = None, full: bool = False) -> tuple[list[Step], np.ndarray]:
+    """The worked steps of a convolution (without the conventions step) and its F×H'×W' output."""
+    x = as_image(x)
+    k = as_kernels(k, x.shape[0])
+    b = as_bias(bias, k.shape[0])
+    s, d, p, out = _plan(x, k.shape[2:], stride, padding, dilation)
+    y = conv2d(x, k, s, p, d, flip, b)
+    F, C, kh, kw = k.shape
+    kk = k[..., ::-1, ::-1] if flip else k
+    kname = "K'" if flip else "K"
+    steps = [size_step("Output size", x.shape[1:], (kh, kw), s, p, d, out)]
+    if flip:
+        sym = np.array_equal(kk, k)
+        steps.append(Step("Kernel rotated 180° (true convolution)", "K'(m, n) = K(kh − 1 − m, kw − 1 − n)",
+                          grids=[Grid("K", _squeeze(k)), Grid("K'", _squeeze(kk))],
+                          note="the kernel is symmetric under a 180° rotation, so flipping changes nothing"
+                          if sym else ""))
+    padded = any(p)
+    xp = pad(x, p)
+    if padded:
+        steps.append(Step("Zero padding", prose=[f"add zeros: {p[0]} row(s) on top, {p[1]} at the bottom, "
+                                                 f"{p[2]} column(s) on the left, {p[3]} on the right"],
+                          grids=[Grid("X_pad", _squeeze(xp), _border(xp.shape, p))]))
+    if d != (1, 1):
+        foot = np.zeros((F, C, span(kh, d[0]), span(kw, d[1])))
+        foot[:, :, ::d[0], ::d[1]] = kk
+        taps = [(f, c, i * d[0], j * d[1]) for f in range(F) for c in range(C) for i in range(kh) for j in range(kw)]
+        steps.append(Step(f"Dilated kernel footprint (dilation {_pair_text(d)})",
+                          prose=[f"{d[0] - 1} gap(s) between kernel rows, {d[1] - 1} between columns: "
+                                 f"a {kh}×{kw} kernel covers {span(kh, d[0])}×{span(kw, d[1])} input cells"],
+                          grids=[Grid(f"{kname} dilated", _squeeze(foot), _squeeze_hl(taps, foot.shape))]))
+    shown, rest = _cells(y.shape, full)
+    for f, r, c in shown:
+        steps.append(_cell_step(xp, kk, b, f, r, c, s, d, y[f, r, c], padded))
+    if rest:
+        steps.append(Step("The other cells", prose=[f"the other {rest} of the {y.size} output cells are "
+                                                    "computed the same way (--full writes them all out)"]))
+    steps.append(Step("Output feature map" + ("s" if F > 1 else ""), prose=[f"shape {dims(_out_shape(y, C))}"],
+                      grids=[Grid("O", _squeeze(y))]))
+    return steps, y
+
+
+def _cell_step(xp: np.ndarray, kk: np.ndarray, b: np.ndarray, f: int, r: int, c: int, s: Pair, d: Pair,
+               value: float, padded: bool) -> Step:
+    F, C, kh, kw = kk.shape
+    r0, c0 = r * s[0], c * s[1]
+    win = xp[:, r0: r0 + span(kh, d[0]): d[0], c0: c0 + span(kw, d[1]): d[1]]
+    cells = [(ch, r0 + i * d[0], c0 + j * d[1]) for ch in range(C) for i in range(kh) for j in range(kw)]
+    name = cell_name(f, r, c, F)
+    lines = []
+    if C == 1:
+        tmpl, vals = _products(win[0], kk[f, 0])
+    else:
+        sums = [float((win[ch] * kk[f, ch]).sum()) for ch in range(C)]
+        for ch in range(C):
+            ct, cv = _products(win[ch], kk[f, ch])
+            lines.append(t(f"channel {ch + 1}: {ct} = {{}}", *cv, sums[ch]))
+        tmpl, vals = " + ".join(paren(v) for v in sums), sums
+    if b[f] != 0:
+        tmpl, vals = f"{tmpl} + {paren(b[f])}", [*vals, b[f]]
+    big = max(xp.shape[1:]) > GRID_SIDE
+    grid = Grid("window", _squeeze(win)) if big else \
+        Grid("X_pad" if padded else "X", _squeeze(xp), _squeeze_hl(cells, xp.shape))
+    return Step(name, name, t(tmpl, *vals), t("{}", value), lines=lines,
+                prose=[window_prose(r0, c0, kh, kw, d, padded)], grids=[grid])
+
+
+def _pair_text(v: Pair) -> str:
+    return str(v[0]) if v[0] == v[1] else f"{v[0]}×{v[1]}"
+
+
+def _squeeze(a: np.ndarray) -> np.ndarray:
+    """Drop leading axes of length 1 so one channel or one filter draws as a plain matrix."""
+    while a.ndim > 2 and a.shape[0] == 1:
+        a = a[0]
+    return a
+
+
+def _squeeze_hl(cells: list[tuple[int, ...]], shape: tuple[int, ...]) -> list[tuple[int, ...]]:
+    """Highlight indices matching `_squeeze` of an array of this shape."""
+    drop = 0
+    while len(shape) - drop > 2 and shape[drop] == 1:
+        drop += 1
+    return [tuple(cell[drop:]) for cell in cells]
+
+
+def _border(shape: tuple[int, ...], p: Pad4) -> list[tuple[int, ...]]:
+    """The padded cells, highlighted so the added zeros stand out."""
+    C, H, W = shape
+    inner = np.zeros((H, W), dtype=bool)
+    inner[p[0]: H - p[1], p[2]: W - p[3]] = True
+    cells = [(ch, int(i), int(j)) for ch in range(C) for i, j in np.argwhere(~inner)]
+    return _squeeze_hl(cells, shape)
+
+
+def _out_shape(y: np.ndarray, channels: int) -> tuple[int, ...]:
+    """CONTRACT: H'×W' for one filter on one channel, else F×H'×W'."""
+    return y.shape[1:] if y.shape[0] == 1 and channels == 1 else y.shape
+
+
+# ── the `conv` kind ──────────────────────────────────────────────────────────
+
+def conv(input: Any, kernel: Any, stride: Any = 1, padding: Any = 0, dilation: Any = 1, flip: bool = True,
+         bias: Any = None, activation: str = "none", full: bool = False) -> Solution:
+    """Convolution (flipped kernel unless flip=False) of H×W or C×H×W input with 1…F filters."""
+    x = as_image(input)
+    k = as_kernels(kernel, x.shape[0])
+    act = lookup_activation(activation, "activation", ("linear", "relu", "sigmoid", "tanh"))
+    F, C = k.shape[:2]
+    s, d, p, _ = _plan(x, k.shape[2:], stride, padding, dilation)
+    sol = Solution("conv", [], {}, title=("Convolution" if flip else "Cross-correlation")
+                   + (f" with {F} filters" if F > 1 else ""))
+    sol.add(conventions(*_conventions(flip, x.shape, k.shape, s, d, p, padding, bias is not None)))
+    steps, y = conv_steps(x, k, s, p, d, flip, bias, full)
+    sol.steps += steps
+    shape = _out_shape(y, C)
+    out = y.reshape(shape)
+    if act.name != "linear":
+        z = out
+        out = act.f(z)
+        sol.add(Step(f"Activation {act.symbol}", f"out = {act.symbol}(O) = {act.formula.replace('z', 'O')}",
+                     grids=[Grid("out", _squeeze(out))]))
+        sol.answer["pre_activation"] = z
+    sol.answer = {"output": out, "output_shape": list(shape), **sol.answer}
+    return sol
+
+
+def _conventions(flip: bool, xs: tuple, ks: tuple, s: Pair, d: Pair, p: Pad4, raw_pad: Any, has_bias: bool) -> list[str]:
+    F, C, kh, kw = ks
+    items = [
+        "true convolution: the kernel is rotated 180° before it slides (the course convention; "
+        "--no-flip gives cross-correlation)" if flip else
+        "cross-correlation: the kernel slides as given, not flipped (what PyTorch calls conv2d)",
+        f"input {dims(xs)} (C×H×W), {F} filter{'s' * (F > 1)} of {C}×{kh}×{kw}"
+        + ("; each output cell sums over all channels" if C > 1 else "")
+        + ("; one bias per filter, added to every cell" if has_bias else ""),
+        f"stride {_pair_text(s)}, dilation {_pair_text(d)}, zero padding "
+        + (f"{p[0]}" if len(set(p)) == 1 else f"top {p[0]}, bottom {p[1]}, left {p[2]}, right {p[3]}")
+        + (" ('same': output ⌈H/S⌉, any odd extra row/column at the bottom/right)" if raw_pad == "same" else ""),
+        "rows and columns are counted from 1; O(i,j) = Σ window ∘ " + ("K'" if flip else "K"),
+    ]
+    return items
+
+
+def _rot_differs(kernel: Any) -> bool:
+    k = np.asarray(kernel, dtype=float)
+    return k.ndim >= 2 and not np.array_equal(k, k[..., ::-1, ::-1])
+
+
+def _pad_shift(p: dict, delta: int) -> dict | None:
+    q = padding4(p["padding"])
+    if q == "same" or min(q) + delta < 0:
+        return None
+    return {**p, "padding": tuple(v + delta for v in q)}
+
+
+def _stride_shift(p: dict, delta: int) -> dict | None:
+    s = pair(p["stride"], "stride")
+    if min(s) + delta < 1:
+        return None
+    return {**p, "stride": (s[0] + delta, s[1] + delta)}
+
+
+def _no_padding(p: dict) -> dict | None:
+    q = padding4(p["padding"])
+    return {**p, "padding": 0} if q == "same" or any(q) else None  # type: ignore[arg-type]
+
+
+CONV_SLIPS = [
+    Slip("kernel not flipped (cross-correlation instead of convolution)",
+         lambda p: {**p, "flip": False} if p["flip"] and _rot_differs(p["kernel"]) else None),
+    Slip("kernel flipped although cross-correlation was asked",
+         lambda p: {**p, "flip": True} if not p["flip"] and _rot_differs(p["kernel"]) else None),
+    Slip("stride one too large", lambda p: _stride_shift(p, +1)),
+    Slip("stride one too small", lambda p: _stride_shift(p, -1)),
+    Slip("padding missing", _no_padding),
+    Slip("padding one too large", lambda p: _pad_shift(p, +1)),
+    Slip("padding one too small", lambda p: _pad_shift(p, -1)),
+]

@@ -1,0 +1,157 @@
+"""Max, average and min pooling, every window written out as on paper.
+
+`pool2d` reduces all windows at once over a strided view of the padded input (no copy, no
+loop per pixel). Average pooling counts padded zeros (PyTorch's count_include_pad=True);
+max pooling pads with −∞ and min pooling with +∞, so padding never wins.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from calc.conv import (GRID_SIDE, Pad4, Pair, as_image, dims, output_size, pad, padding4,
+                       pair, resolve_padding, size_step, window_prose, _border, _cells, _pair_text,
+                       _squeeze, _squeeze_hl)
+from calc.errors import BadInput
+from calc.solution import Grid, Slip, Solution, Step, conventions, t
+
+MODES = ("max", "avg", "min")
+PAD_VALUE = {"max": -np.inf, "min": np.inf, "avg": 0.0}
+REDUCE = {"max": np.max, "min": np.min, "avg": np.mean}
+
+def _plan(x: np.ndarray, size: Any, stride: Any, padding: Any) -> tuple[Pair, Pair, Pad4, Pair]:
+    """Checked window, stride (default: the window), padding and output size."""
+    k = pair(size, "size")
+    s = k if stride is None else pair(stride, "stride")
+    p = resolve_padding(padding, x.shape[1:], k, s, (1, 1))
+    if p[0] >= k[0] or p[1] >= k[0] or p[2] >= k[1] or p[3] >= k[1]:
+        raise BadInput(f"padding {max(p)} must be smaller than the window {_pair_text(k)}, "
+                       "or some window would hold only padding", "padding")
+    out = (output_size(x.shape[1], k[0], s[0], p[0] + p[1], 1, "size"),
+           output_size(x.shape[2], k[1], s[1], p[2] + p[3], 1, "size"))
+    return k, s, p, out
+
+
+def _windows(xp: np.ndarray, k: Pair, s: Pair, out: Pair) -> np.ndarray:
+    """Every pooling window at once, C×H'×W'×kh×kw, as a view of the padded input."""
+    v = np.lib.stride_tricks.sliding_window_view(xp, k, axis=(1, 2))
+    return v[:, ::s[0], ::s[1]][:, :out[0], :out[1]]
+
+
+def _mode(mode: str) -> str:
+    m = {"average": "avg", "mean": "avg"}.get(str(mode).lower(), str(mode).lower())
+    if m not in MODES:
+        raise BadInput(f"expected one of {', '.join(MODES)}, got '{mode}'", "mode")
+    return m
+
+
+def pool2d(x: Any, size: Any, stride: Any = None, padding: Any = 0, mode: str = "max") -> np.ndarray:
+    """C×H×W → C×H'×W' (an H×W input gives H'×W'); stride defaults to the window size."""
+    m = _mode(mode)
+    flat = np.asarray(x).ndim < 3
+    x = as_image(x)
+    k, s, p, out = _plan(x, size, stride, padding)
+    y = REDUCE[m](_windows(pad(x, p, PAD_VALUE[m]), k, s, out), axis=(-2, -1))
+    return y[0] if flat else y
+
+
+def pool_steps(x: Any, size: Any, stride: Any = None, padding: Any = 0, mode: str = "max",
+               full: bool = False) -> tuple[list[Step], np.ndarray]:
+    """The worked steps (without the conventions step) and the C×H'×W' output."""
+    m = _mode(mode)
+    x = as_image(x)
+    k, s, p, out = _plan(x, size, stride, padding)
+    xp = pad(x, p, PAD_VALUE[m])
+    y = REDUCE[m](_windows(xp, k, s, out), axis=(-2, -1))
+    steps = [size_step("Output size", x.shape[1:], k, s, p, (1, 1), out, dilated=False)]
+    padded = any(p)
+    if padded:
+        fill = {"max": "−∞ (never the maximum)", "min": "+∞ (never the minimum)",
+                "avg": "zeros (they count in the average)"}[m]
+        steps.append(Step("Padding", prose=[f"pad with {fill}: {p[0]} row(s) on top, {p[1]} at the bottom, "
+                                            f"{p[2]} column(s) on the left, {p[3]} on the right"],
+                          grids=[Grid("X_pad", _squeeze(xp), _border(xp.shape, p))]))
+    shown, rest = _cells(y.shape, full)
+    for ch, r, c in shown:
+        steps.append(_window_step(xp, m, ch, r, c, k, s, y[ch, r, c], padded))
+    if rest:
+        steps.append(Step("The other windows", prose=[f"the other {rest} of the {y.size} windows are "
+                                                      "pooled the same way (--full writes them all out)"]))
+    steps.append(Step("Pooled output", prose=[f"shape {dims(y.shape if x.shape[0] > 1 else y.shape[1:])}"],
+                      grids=[Grid("P", _squeeze(y))]))
+    return steps, y
+
+
+def _window_step(xp: np.ndarray, m: str, ch: int, r: int, c: int, k: Pair, s: Pair, value: float,
+                 padded: bool) -> Step:
+    C = xp.shape[0]
+    r0, c0 = r * s[0], c * s[1]
+    win = xp[ch, r0: r0 + k[0], c0: c0 + k[1]]
+    name = f"P{ch + 1}({r + 1},{c + 1})" if C > 1 else f"P({r + 1},{c + 1})"
+    vals = list(win.ravel())
+    slots = ", ".join("{}" for _ in vals)
+    if m == "avg":
+        subst = t(f"({' + '.join('({})' if v < 0 else '{}' for v in vals)}) / {len(vals)}", *vals)
+        formula = f"{name} = mean of the window"
+        where = ""
+    else:
+        subst = t(f"{m}({slots})", *vals)
+        formula = f"{name} = {m} of the window"
+        i, j = np.unravel_index(int(np.argmax(win) if m == "max" else np.argmin(win)), win.shape)
+        where = f"the {m}imum sits at row {r0 + i + 1}, column {c0 + j + 1} of the {'padded ' if padded else ''}input"
+    cells = [(ch, r0 + i, c0 + j) for i in range(k[0]) for j in range(k[1])]
+    big = max(xp.shape[1:]) > GRID_SIDE
+    grid = Grid("window", win) if big else Grid("X_pad" if padded else "X", _squeeze(xp), _squeeze_hl(
+        [(q[0], q[1], q[2]) for q in cells], xp.shape))
+    prose = [window_prose(r0, c0, k[0], k[1], (1, 1), padded) + (f", channel {ch + 1}" if C > 1 else "")]
+    return Step(name, formula, subst, t("{}", value), prose=prose + ([where] if where else []), grids=[grid])
+
+
+def pool(input: Any, size: Any = 2, stride: Any = None, padding: Any = 0, mode: str = "max",
+         full: bool = False) -> Solution:
+    """Pooling of an H×W or C×H×W input; the answer keeps the input's layout (H'×W' or C×H'×W')."""
+    m = _mode(mode)
+    x = np.asarray(input, dtype=float)
+    img = as_image(x)
+    k, s, p, _ = _plan(img, size, stride, padding)
+    word = {"max": "Max", "avg": "Average", "min": "Min"}[m]
+    sol = Solution("pool", [], {}, title=f"{word} pooling {k[0]}×{k[1]}")
+    sol.add(conventions(
+        f"{word.lower()} pooling with a {k[0]}×{k[1]} window, stride {_pair_text(s)}"
+        + (" (the window size: windows do not overlap)" if stride is None or s == k else ""),
+        "padding " + (f"{p[0]}" if len(set(p)) == 1 else f"top {p[0]}, bottom {p[1]}, left {p[2]}, right {p[3]}")
+        + {"max": " with −∞", "min": " with +∞", "avg": " with zeros, counted in the average "
+           "(PyTorch's count_include_pad=True)"}[m] if any(p) else "no padding",
+        "each channel is pooled on its own; rows and columns are counted from 1",
+    ))
+    steps, y = pool_steps(img, k, s, p, m, full)
+    sol.steps += steps
+    shape = y.shape if img.shape[0] > 1 or x.ndim == 3 else y.shape[1:]
+    sol.answer = {"output": y.reshape(shape), "output_shape": list(shape)}
+    return sol
+
+
+def _other_mode(p: dict, frm: str, to: str) -> dict | None:
+    return {**p, "mode": to} if _mode(p["mode"]) == frm else None
+
+
+def _overlap(p: dict) -> dict | None:
+    """Stride 1 (sliding, overlapping windows) where the stride should be the window size."""
+    k = pair(p["size"], "size")
+    s = k if p.get("stride") is None else pair(p["stride"], "stride")
+    return {**p, "stride": 1} if s != (1, 1) else None
+
+
+def _pool_no_padding(p: dict) -> dict | None:
+    q = padding4(p["padding"])
+    return {**p, "padding": 0} if q == "same" or any(q) else None  # type: ignore[arg-type]
+
+
+POOL_SLIPS = [
+    Slip("average pooling instead of max pooling", lambda p: _other_mode(p, "max", "avg")),
+    Slip("max pooling instead of average pooling", lambda p: _other_mode(p, "avg", "max")),
+    Slip("max pooling instead of min pooling", lambda p: _other_mode(p, "min", "max")),
+    Slip("stride 1 (overlapping windows) instead of the window size", _overlap),
+    Slip("padding missing", _pool_no_padding),
+]
