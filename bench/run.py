@@ -1,0 +1,144 @@
+#!/usr/bin/env python3
+"""The speed budget in one table: `python bench/run.py [--runs N]`.
+
+Start-up of each subcommand against the import floor (`python -c "import numpy,
+typer, rich"`; hessian/optimize against the floor plus sympy), the convolution
+core against a reference, the whole bundled library, and grading 500 students ×
+10 problems. Times are the best of N runs of the installed `dlcalc`, end to end.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+BACKPROP = """kind: backprop
+input: [0.05, 0.10]
+target: [0.01, 0.99]
+layers:
+  - {weights: [[0.15, 0.20], [0.25, 0.30]], bias: [0.35, 0.35], activation: sigmoid}
+  - {weights: [[0.40, 0.45], [0.50, 0.55]], bias: [0.60, 0.60], activation: sigmoid}
+loss: half_sse
+learning_rate: 0.5
+"""
+CNN = """kind: cnn
+input: "1 2 0 1; 0 1 3 1; 2 1 0 0; 1 0 1 2"
+layers:
+  - {type: conv, kernel: "1 0; 0 -1", activation: relu}
+  - {type: maxpool, size: 2}
+  - {type: flatten}
+  - {type: fc, weights: [[0.5]], bias: [0.1], activation: sigmoid}
+"""
+
+
+def dlcalc_cmd() -> list[str]:
+    exe = Path(sys.executable).with_name("dlcalc")
+    if exe.exists():
+        return [str(exe)]
+    found = shutil.which("dlcalc")
+    return [found] if found else [sys.executable, "-m", "cli"]
+
+
+def best(cmd: list[str], runs: int) -> float | None:
+    times = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        r = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        times.append(time.perf_counter() - t0)
+        if r.returncode not in (0, 1):
+            return None
+    return min(times)
+
+
+def startup_cases(tmp: Path) -> list[tuple[str, list[str], bool]]:
+    (tmp / "bp.yaml").write_text(BACKPROP)
+    (tmp / "cnn.yaml").write_text(CNN)
+    return [  # (name, arguments, needs sympy)
+        ("--help", ["--help"], False),
+        ("ce", ["ce", "--target", "0 1 2", "--pred", "0.6 0.2 0.2; 0.1 0.7 0.2; 0.3 0.3 0.4"], False),
+        ("dice", ["dice", "--target", "0 1; 1 1", "--pred", "0.1 0.8; 0.7 0.9"], False),
+        ("mse", ["mse", "--target", "9 6 8", "--pred", "8.5 6.7 7.8"], False),
+        ("conv", ["conv", "--input", "1 1 1 0 0; 0 1 1 1 0; 0 0 1 1 1; 0 0 1 1 0; 0 1 1 0 0",
+                  "--kernel", "1 0 1; 0 1 0; 1 0 1"], False),
+        ("pool", ["pool", "--input", "12 20 30 0; 8 12 2 0; 34 70 37 4; 112 100 25 12", "--size", "2"], False),
+        ("convsize", ["convsize", "--input-shape", "6x6", "--kernel", "3", "--filters", "3"], False),
+        ("cnn", ["cnn", str(tmp / "cnn.yaml")], False),
+        ("backprop", ["backprop", str(tmp / "bp.yaml")], False),
+        ("neuron", ["neuron", "--weights", "20 20", "--bias", "-30", "--inputs", "1 0", "--activation", "sigmoid"], False),
+        ("perceptron", ["perceptron", "--data", "0 0; 0 1; 1 0; 1 1", "--labels", "-1 -1 -1 1"], False),
+        ("activation", ["activation", "sigmoid", "-1 0 1"], False),
+        ("hessian", ["hessian", "(1 - w1*w2)**2", "--at", "w1=0, w2=0"], True),
+        ("optimize", ["optimize", "w1**2 + 3*w2**2", "--at", "w1=1, w2=1", "--method", "adam", "--lr", "0.1",
+                      "--steps", "5"], True),
+    ]
+
+
+def synthetic_class(tmp: Path, students: int = 500) -> tuple[Path, Path]:
+    """A key of 10 loss problems and a CSV of answers: right, slipped and wrong ones."""
+    rng = random.Random(0)
+    lines = ["title: benchmark key", "problems:"]
+    for i in range(10):
+        if i % 3 == 0:
+            lines += [f"  - {{id: q{i}, kind: cross_entropy, target: [0, 1, 2], "
+                      f"pred: [[0.6, 0.3, 0.1], [0.2, 0.5, 0.3], [0.1, 0.15, 0.75]]}}"]
+        elif i % 3 == 1:
+            lines += [f"  - {{id: q{i}, kind: dice, mode: squared, target: '0 1; 1 1', pred: '0.1 0.8; 0.7 0.{i}'}}"]
+        else:
+            lines += [f"  - {{id: q{i}, kind: mse, target: [3, -1, 2, {i}], pred: [2.5, -1.2, 3.1, 4.9]}}"]
+    key = tmp / "key.yaml"
+    key.write_text("\n".join(lines) + "\n")
+    answers = tmp / "answers.csv"
+    rows = ["student,problem,answer"]
+    for s in range(students):
+        for i in range(10):
+            rows.append(f"s{s:03d},q{i},{rng.choice(['0.4972', '1.4917', '0.2159', '0.5', 'x', '0.3775'])}")
+    answers.write_text("\n".join(rows) + "\n")
+    return key, answers
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--runs", type=int, default=7, help="runs per measurement (best is kept)")
+    args = ap.parse_args()
+    dl = dlcalc_cmd()
+    py = [sys.executable, "-c"]
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
+          f"{platform.platform(terse=True)}")
+    floor = best(py + ["import numpy, typer, rich"], args.runs)
+    floor_sympy = best(py + ["import numpy, typer, rich, sympy"], args.runs)
+    print(f"\n{'start-up':<12} {'seconds':>8} {'floor':>8} {'ratio':>6}")
+    print(f"{'(floor)':<12} {floor:8.3f}")
+    print(f"{'(+sympy)':<12} {floor_sympy:8.3f}")
+    with tempfile.TemporaryDirectory() as d:
+        tmp = Path(d)
+        for name, argv, sympy in startup_cases(tmp):
+            t = best(dl + argv + ["--format", "plain"] if name != "--help" else dl + argv, args.runs)
+            base = floor_sympy if sympy else floor
+            print(f"{name:<12} {t:8.3f} {base:8.3f} {t / base:6.2f}" if t is not None else f"{name:<12} {'n/a':>8}")
+
+        library = sorted(str(p) for p in (HERE.parent / "problems" / "library").glob("*.yaml"))
+        print(f"\n{'batch':<40} {'seconds':>8}")
+        t = best(dl + ["solve", "--format", "json"] + library, max(1, args.runs // 2))
+        print(f"{f'solve the bundled library ({len(library)} files)':<40} {t if t is not None else float('nan'):8.3f}")
+        key, answers = synthetic_class(tmp)
+        t = best(dl + ["grade", str(key), str(answers), "--format", "json"], max(1, args.runs // 2))
+        print(f"{'grade 500 students × 10 problems':<40} {t if t is not None else float('nan'):8.3f}")
+
+    conv = HERE / "conv_core.py"
+    if conv.exists():
+        print("\nconvolution core (bench/conv_core.py):")
+        sys.stdout.flush()
+        subprocess.run([sys.executable, str(conv)])
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
