@@ -1,0 +1,52 @@
+"""Every bundled problem solves, and its graded answer equals a value derived here by hand.
+
+Adding a problem to problems/library/ without adding its expected value below
+fails `test_every_bundled_problem_is_asserted`, so the library stays checked.
+"""
+from __future__ import annotations
+
+from math import log
+
+import numpy as np
+import pytest
+
+from problems import library
+
+X_OCTA = np.array([[0, 1, 0, 1], [0, 0, 0, 0], [1, 0, 1, 0], [1, 1, 0, 1]], dtype=float)
+Y_HW12_2 = np.array([[0.05, 0.83, 0.13, 0.85], [0.15, 0.03, 0.05, 0.19], [0.77, 0.21, 0.91, 0.10],
+                     [0.94, 0.82, 0.07, 0.97]])
+
+EXPECTED: dict[str, object] = {
+    # labels 1,0,1,0 with p = .6,.6,.3,.4: terms −ln.6, −ln(1−.6), −ln.3, −ln(1−.4); the slide's 0.6841 is wrong
+    "l12-bce-glaucoma": (-log(0.6) - log(0.4) - log(0.3) - log(0.6)) / 4,   # 0.7855
+    "l12-ce-cataract": (-log(0.6) - log(0.7) - log(0.4)) / 3,               # 0.5946
+    # ask: loss. |X∩Y| = .73+.85+.98+.89+.93+.82+.97 = 6.17, |X| = 7, |Y| = 6.92
+    "l12-dice-octa": 1 - 2 * 6.17 / (7 + 6.92),                              # 0.1135
+    "l12-mse-severity": (0.5 ** 2 + 0.7 ** 2 + 0.2 ** 2) / 3,                # 0.26
+    "hw12-1": (-log(0.6) - log(0.5) - log(0.75)) / 3,                        # 0.4972
+    # Σxy = .83+.85+.77+.91+.94+.82+.97 = 6.09; Σx² = 7 (binary mask)
+    "hw12-2": 2 * 6.09 / (7 + float((Y_HW12_2 ** 2).sum())),
+    "hw12-3": (0.5 ** 2 + 0.2 ** 2 + 1.1 ** 2 + 0.1 ** 2) / 4,               # 1.51 / 4 = 0.3775
+}
+
+
+def test_every_bundled_problem_is_asserted():
+    missing = sorted(set(library.problems()) - set(EXPECTED))
+    assert not missing, f"bundled problems without an asserted value: {missing}"
+
+
+@pytest.mark.parametrize("pid", sorted(EXPECTED))
+def test_bundled_problem_value(pid):
+    problem = library.problems()[pid]
+    assert problem.error is None, problem.error
+    value = problem.solve().answer[problem.ask]
+    expected = EXPECTED[pid]
+    if isinstance(expected, str):
+        assert value == expected
+    else:
+        np.testing.assert_allclose(np.asarray(value, dtype=float), np.asarray(expected, dtype=float), rtol=1e-9, atol=1e-12)
+
+
+def test_every_bundled_problem_names_its_source():
+    for pid, problem in library.problems().items():
+        assert problem.meta.get("source"), f"{pid} has no source"
