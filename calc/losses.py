@@ -11,12 +11,13 @@ from calc.errors import BadInput
 from calc.solution import Grid, Slip, Solution, Step, conventions, t
 
 LOG_NAME = {"e": "ln", "2": "log₂", "10": "log₁₀"}
+LN_BASE = {"e": 1.0, "2": np.log(2.0), "10": np.log(10.0)}  # log_b x = ln x / ln b
 PROB_TOL = 1e-6
 
 
 def log_base(x: np.ndarray, base: str) -> np.ndarray:
     with np.errstate(divide="ignore"):
-        return np.log(x) / {"e": 1.0, "2": np.log(2.0), "10": np.log(10.0)}[base]
+        return np.log(x) / LN_BASE[base]
 
 
 def sigmoid(z: np.ndarray) -> np.ndarray:
@@ -46,6 +47,13 @@ def cross_entropy(target: np.ndarray, pred: np.ndarray, logits: bool = False, ba
     target = np.atleast_1d(np.asarray(target, dtype=float))
     if base not in LOG_NAME:
         raise BadInput(f"log base must be e, 2 or 10, got '{base}'", "--base")
+    # A column (one value per line of a file) is a vector: p of the positive class, or labels.
+    if pred.ndim == 2 and pred.shape[1] == 1:
+        pred = pred[:, 0]
+    if target.ndim == 2 and target.shape[1] == 1:
+        target = target[:, 0]
+    if pred.ndim == 1 and target.size == 1 and pred.size > 1:
+        pred = pred[None, :]  # one sample over c classes, its label a class index
     if pred.ndim == 1:
         return _binary_ce(target, pred, logits, base, reduction)
     if pred.ndim != 2:
@@ -69,14 +77,16 @@ def _binary_ce(y: np.ndarray, z: np.ndarray, logits: bool, base: str, reduction:
         p = sigmoid(z)
         sol.add(Step("Sigmoid of the logits", "p_i = σ(z_i) = 1 / (1 + e^(−z_i))",
                      lines=[t(f"p_{i + 1} = σ({{}}) = {{}}", z[i], p[i]) for i in range(z.size)]))
+        # ln σ(z) and ln(1 − σ(z)) from z itself: σ(40) rounds to 1, yet ln(1 − σ(40)) = −40, not −∞
+        ln_p, ln_q = -np.logaddexp(0.0, -z), -np.logaddexp(0.0, z)
     else:
         _check_probabilities(p, "pred")
-    with np.errstate(divide="ignore", invalid="ignore"):
-        terms = -(_xlogy(y, p, base) + _xlogy(1 - y, 1 - p, base))
+        ln_p, ln_q = log_base(p, "e"), log_base(1 - p, "e")
+    terms = -(_xlogy(y, ln_p) + _xlogy(1 - y, ln_q)) / LN_BASE[base] + 0.0  # + 0.0: no −0
     lines = [t(f"L_{i + 1} = −[{{}}·{log} {{}} + {{}}·{log}(1 − {{}})] = {{}}", y[i], p[i], 1 - y[i], p[i], terms[i])
              for i in range(y.size)]
     sol.add(Step("Each sample's loss", f"L_i = −[y_i·{log} p_i + (1 − y_i)·{log}(1 − p_i)]", lines=lines))
-    _reduce(sol, terms, reduction)
+    _reduce(sol, terms, reduction, "L")
     return sol
 
 
@@ -99,7 +109,9 @@ def _categorical_ce(target: np.ndarray, z: np.ndarray, logits: bool, base: str, 
     if logits:
         p = softmax(z)
         shifted = z - z.max(axis=1, keepdims=True)
-        sol.add(Step("Softmax of the logits (max subtracted for stability)", "ŷ_ij = e^(z_ij − max_j z_ij) / Σ_k e^(z_ik − max_k z_ik)",
+        ln_p = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))  # log-softmax: exact where p underflows
+        sol.add(Step("Softmax of the logits (max subtracted for stability)",
+                     "ŷ_ij = e^(z_ij − max_j z_ij) / Σ_k e^(z_ik − max_k z_ik)",
                      lines=[t(f"ŷ_{i + 1} = softmax({', '.join('{}' for _ in range(c))}) = ({', '.join('{}' for _ in range(c))})",
                               *shifted[i], *p[i]) for i in range(n)],
                      grids=[Grid("Ŷ", p, _ones(y))]))
@@ -108,8 +120,8 @@ def _categorical_ce(target: np.ndarray, z: np.ndarray, logits: bool, base: str, 
         sums = p.sum(axis=1)
         for i in np.flatnonzero(np.abs(sums - 1) > PROB_TOL):
             sol.warnings.append(f"pred row {i + 1} sums to {sums[i]:.6g}, not 1")
-    with np.errstate(divide="ignore", invalid="ignore"):
-        terms = -_xlogy(y, p, base).sum(axis=1)
+        ln_p = log_base(p, "e")
+    terms = -_xlogy(y, ln_p).sum(axis=1) / LN_BASE[base] + 0.0
     lines = []
     for i in range(n):
         inner = " + ".join(f"{{}}·{log} {{}}" for _ in range(c))
@@ -117,7 +129,7 @@ def _categorical_ce(target: np.ndarray, z: np.ndarray, logits: bool, base: str, 
         lines.append(t(f"CE_{i + 1} = −[{inner}] = {{}}", *pairs, terms[i]))
     sol.add(Step("Each sample's cross-entropy", f"CE_i = −Σ_j y_ij·{log} ŷ_ij", lines=lines,
                  grids=[] if logits else [Grid("Ŷ", p, _ones(y))]))
-    _reduce(sol, terms, reduction)
+    _reduce(sol, terms, reduction, "CE")
     if logits:
         sol.answer["probabilities"] = p
     return sol
@@ -143,25 +155,41 @@ def _one_hot(target: np.ndarray, n: int, c: int) -> np.ndarray:
     return target.astype(float)
 
 
-def _xlogy(y: np.ndarray, p: np.ndarray, base: str) -> np.ndarray:
-    """y·log p with 0·log 0 = 0 (a zero-weight term contributes nothing)."""
-    return np.where(y == 0, 0.0, y * log_base(np.where(y == 0, 1.0, p), base))
+def _xlogy(y: np.ndarray, ln_p: np.ndarray) -> np.ndarray:
+    """y·ln p with 0·ln 0 = 0 (a zero-weight term contributes nothing)."""
+    with np.errstate(invalid="ignore"):
+        return np.where(y == 0, 0.0, y * ln_p)
 
 
-def _reduce(sol: Solution, terms: np.ndarray, reduction: str) -> None:
+def _reduce(sol: Solution, terms: np.ndarray, reduction: str, name: str) -> None:
     n = terms.size
     total = float(terms.sum())
     if np.isinf(total):
         sol.warnings.append("a true class has probability 0: log(0) = −∞, so the loss is infinite")
     if reduction == "sum":
         loss = total
-        sol.add(Step("Sum over samples", "L = Σ_i L_i",
+        sol.add(Step("Sum over samples", f"L = Σ_i {name}_i",
                      t(" + ".join("{}" for _ in range(n)), *terms), t("{}", loss)))
     else:
         loss = total / n
-        sol.add(Step("Mean over samples", f"L = (1/{n}) Σ_i L_i",
+        sol.add(Step("Mean over samples", f"L = (1/{n}) Σ_i {name}_i",
                      t("(" + " + ".join("{}" for _ in range(n)) + f") / {n}", *terms), t("{}", loss)))
     sol.answer.update(loss=loss, per_sample=terms)
+
+
+def _as_vectors(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """A row and a column of the same length (one typed, one read from a file) are the same vector."""
+    def is_vector(m: np.ndarray) -> bool:
+        return m.ndim <= 1 or (m.ndim == 2 and 1 in m.shape)
+
+    if a.shape != b.shape and a.size == b.size and is_vector(a) and is_vector(b):
+        return a.ravel(), b.ravel()
+    return a, b
+
+
+def _paren(v: float) -> str:
+    """`{}` or `({})`: a subtracted negative number is written in brackets, 2 − (−1)."""
+    return "({})" if v < 0 else "{}"
 
 
 def _ones(m: np.ndarray) -> list[tuple[int, int]]:
@@ -184,8 +212,7 @@ CROSS_ENTROPY_SLIPS = [
 
 def dice(target: np.ndarray, pred: np.ndarray, mode: str = "sum", smooth: float = 0.0) -> Solution:
     """Dice coefficient 2Σxy / (Σx + Σy) (mode 'sum') or 2Σxy / (Σx² + Σy²) (mode 'squared')."""
-    x = np.asarray(target, dtype=float)
-    y = np.asarray(pred, dtype=float)
+    x, y = _as_vectors(np.asarray(target, dtype=float), np.asarray(pred, dtype=float))
     if x.shape != y.shape:
         raise BadInput(f"target is {_dims(x.shape)} but pred is {_dims(y.shape)}; they must match", "pred")
     _check_probabilities(x, "target")
@@ -203,8 +230,8 @@ def dice(target: np.ndarray, pred: np.ndarray, mode: str = "sum", smooth: float 
     sol.add(Step("Element-wise product X∘Y", grids=[Grid("X∘Y", xy, nz)] if xy.ndim == 2 else [],
                  lines=[] if xy.ndim == 2 else [t("X∘Y = {}", xy)]))
     nonzero = xy[xy != 0]
-    sol.add(Step("Intersection", "|X∩Y| = Σ X∘Y",
-                 t(" + ".join("{}" for _ in nonzero) or "0", *nonzero), t("{}", inter)))
+    terms = t(" + ".join("{}" for _ in nonzero) or "0", *nonzero) if nonzero.size <= 16 else None  # else too long to read
+    sol.add(Step("Intersection", "|X∩Y| = Σ X∘Y", terms, t("{}", inter)))
     if mode == "sum":
         sx, sy = float(x.sum()), float(y.sum())
         sol.add(Step("Denominator terms", lines=[t("|X| = Σ x = {}", sx), t("|Y| = Σ y = {}", sy)]))
@@ -246,8 +273,7 @@ DICE_SLIPS = [
 def mse(target: np.ndarray, pred: np.ndarray, reduction: str = "mean", half: bool = False,
         power: int = 2) -> Solution:
     """Mean squared error (1/n) Σ (y − ŷ)². `reduction`, `half` and `power` exist for slips."""
-    y = np.atleast_1d(np.asarray(target, dtype=float))
-    yhat = np.atleast_1d(np.asarray(pred, dtype=float))
+    y, yhat = _as_vectors(np.atleast_1d(np.asarray(target, dtype=float)), np.atleast_1d(np.asarray(pred, dtype=float)))
     if y.shape != yhat.shape:
         raise BadInput(f"target is {_dims(y.shape)} but pred is {_dims(yhat.shape)}; they must match", "pred")
     n = y.size
@@ -257,8 +283,8 @@ def mse(target: np.ndarray, pred: np.ndarray, reduction: str = "mean", half: boo
     err = np.abs(d) ** power
     sq = "²" if power == 2 else ""
     bars = "|" if power == 1 else ""
-    lines = [t(f"({{}} − {{}}){sq} = {{}}" if power == 2 else "|{} − {}| = {}", y.flat[i], yhat.flat[i], err[i])
-             for i in range(n)]
+    lines = [t(f"({{}} − {_paren(yhat.flat[i])}){sq} = {{}}" if power == 2 else f"|{{}} − {_paren(yhat.flat[i])}| = {{}}",
+               y.flat[i], yhat.flat[i], err[i]) for i in range(n)]
     sol.add(Step("Squared error of each sample" if power == 2 else "Absolute error of each sample",
                  f"e_i = {bars}(y_i − ŷ_i){sq}{bars}", lines=lines))
     total = float(err.sum())

@@ -15,7 +15,8 @@ def register(app: typer.Typer) -> None:
         target: Annotated[str, typer.Option("--target", "-t", help="Class indices '0 1 2', one-hot rows, or binary labels. "
                                             + MATRIX_HELP)],
         pred: Annotated[str, typer.Option("--pred", "-y", help="Probabilities: n×c rows, or a vector of positive-class p.")],
-        logits: Annotated[bool, typer.Option("--logits", help="pred holds logits: apply softmax (sigmoid if binary) first.")] = False,
+        logits: Annotated[bool, typer.Option("--logits",
+                                             help="pred holds logits: apply softmax (sigmoid if binary) first.")] = False,
         base: Annotated[str, typer.Option("--base", help="Logarithm base: e, 2 or 10.")] = "e",
         fmt: FormatOpt = None, precision: PrecisionOpt = 4, answer_only: AnswerOnlyOpt = False,
     ) -> None:
