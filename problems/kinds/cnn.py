@@ -1,0 +1,148 @@
+"""The `cnn` kind: a sequential CNN's forward pass, its layers read from YAML with line numbers."""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from calc import cnn
+from calc.errors import BadInput, closest
+from problems.schema import Field, Kind, as_bool, as_matrix, as_str
+from problems.yamlfile import line_of
+
+OPTIONS = {  # the keys each layer type takes besides `type` and `name`
+    "conv": ("kernel", "kernels", "bias", "stride", "padding", "dilation", "flip", "activation"),
+    "maxpool": ("size", "stride", "padding"),
+    "avgpool": ("size", "stride", "padding"),
+    "fc": ("weights", "bias", "activation"),
+}
+REQUIRED = {"maxpool": ("size",), "avgpool": ("size",), "fc": ("weights",)}
+NONE_NAMES = ("none", "linear", "identity")
+
+
+def layers(raw: Any) -> list[cnn.Layer]:
+    """YAML layers → `cnn.Layer`s; errors name `layers[i].field` and its line."""
+    if not isinstance(raw, list) or not raw:
+        raise BadInput("expected a non-empty list of layers, e.g. [{type: conv, kernel: ...}, {type: flatten}]", "layers")
+    return [_layer(item, i, line_of(raw, i)) for i, item in enumerate(raw)]
+
+
+def _layer(item: Any, i: int, line: int) -> cnn.Layer:
+    if isinstance(item, str):  # `- flatten`, `- relu`
+        item = {"type": item}
+    if not isinstance(item, dict):
+        raise BadInput("expected a mapping like {type: conv, kernel: ...}", f"layers[{i}]", line)
+    lines = {k: line_of(item, k) or line for k in item}
+    here = cnn.Layer("?", index=i, line=line, lines=lines)
+    if "type" not in item:
+        raise here.fail("type", f"required field 'type' is missing (one of {', '.join(cnn.LAYER_TYPES)})")
+    kind = str(item["type"]).strip().lower()
+    if kind not in cnn.LAYER_TYPES:
+        raise here.fail("type", f"unknown layer type '{item['type']}'{closest(kind, cnn.LAYER_TYPES)}; "
+                                f"expected one of {', '.join(cnn.LAYER_TYPES)}")
+    valid = ("type", "name") + OPTIONS.get(kind, ())
+    for key in item:
+        if key not in valid:
+            raise here.fail(str(key), f"unknown key '{key}' for a {kind} layer{closest(str(key), valid)}"
+                                      + (f"; it takes {', '.join(valid[2:])}" if len(valid) > 2 else "; it takes no options"))
+    required = REQUIRED.get(kind, ("kernel",) if kind == "conv" and "kernels" not in item else ())
+    for key in required:
+        if item.get(key) is None:
+            raise here.fail(key, f"required field '{key}' is missing for a {kind} layer")
+    if kind == "conv" and "kernel" in item and "kernels" in item:
+        raise here.fail("kernels", "give either 'kernel' or 'kernels', not both")
+    values: dict[str, Any] = {}
+    for key, raw in item.items():
+        if key == "type" or raw is None:
+            continue
+        try:
+            values[key] = _CONVERT[key](raw, kind)
+        except BadInput as e:
+            raise here.fail(key, e.message) from None
+    if "kernels" in values:
+        values["kernel"] = values.pop("kernels")
+    return cnn.Layer(kind, index=i, line=line, lines=lines, **values)
+
+
+def _kernels(raw: Any, kind: str) -> np.ndarray:
+    """A list of filters (each kh×kw, or C×kh×kw) → F×C×kh×kw."""
+    if not isinstance(raw, list) or not raw:
+        raise BadInput("expected a list of filters, each kh×kw or C×kh×kw")
+    bank = [as_matrix(None, k) for k in raw]
+    for j, k in enumerate(bank):
+        if k.ndim not in (2, 3) or k.shape != bank[0].shape:
+            raise BadInput(f"kernels[{j}] has shape {cnn.dims(k.shape)}; every filter must be kh×kw or C×kh×kw, "
+                           f"all the same shape (kernels[0] is {cnn.dims(bank[0].shape)})")
+    k = np.stack(bank)
+    return k[:, None] if k.ndim == 3 else k
+
+
+def _as_is(raw: Any, kind: str) -> Any:
+    """Stride, dilation, size, padding: calc.conv checks them (n, [rows, columns], padding sides, 'same')."""
+    return raw
+
+
+def _activation(raw: Any, kind: str) -> str:
+    name = as_str(None, raw).strip().lower()
+    allowed = cnn.FC_ACTIVATIONS if kind == "fc" else cnn.CONV_ACTIVATIONS
+    if name in NONE_NAMES:
+        return "none"
+    if name not in allowed:
+        hint = "; softmax belongs after a flatten or fc layer" if name == "softmax" else closest(name, allowed + ("linear",))
+        raise BadInput(f"unknown activation '{raw}' for a {kind} layer{hint}; "
+                       f"expected one of {', '.join(allowed)} (linear = none)")
+    return name
+
+
+_CONVERT = {
+    "kernel": lambda raw, kind: as_matrix(None, raw),
+    "kernels": _kernels,
+    "weights": lambda raw, kind: as_matrix(None, raw),
+    "bias": lambda raw, kind: as_matrix(None, raw),
+    "stride": _as_is,
+    "dilation": _as_is,
+    "size": _as_is,
+    "padding": _as_is,
+    "flip": lambda raw, kind: as_bool(None, raw),
+    "activation": _activation,
+    "name": lambda raw, kind: as_str(None, raw),
+}
+
+_MATRIX = {"oneOf": [{"type": "array"}, {"type": "string"}, {"type": "number"}]}
+_COUNT = {"oneOf": [{"type": "integer", "minimum": 1},
+                   {"type": "array", "items": {"type": "integer", "minimum": 1}, "minItems": 2, "maxItems": 2}]}
+LAYERS_SCHEMA = {
+    "type": "array",
+    "minItems": 1,
+    "items": {"oneOf": [
+        {"enum": list(cnn.LAYER_TYPES)},
+        {"type": "object", "required": ["type"], "additionalProperties": False, "properties": {
+            "type": {"enum": list(cnn.LAYER_TYPES)},
+            "name": {"type": "string"},
+            "kernel": _MATRIX, "kernels": {"type": "array", "items": _MATRIX}, "weights": _MATRIX, "bias": _MATRIX,
+            "stride": _COUNT, "dilation": _COUNT, "size": _COUNT,
+            "padding": {"oneOf": [{"type": "integer", "minimum": 0}, {"enum": ["same", "valid"]},
+                                  {"type": "array", "items": {"type": "integer", "minimum": 0}, "minItems": 2, "maxItems": 4}]},
+            "flip": {"type": "boolean"},
+            "activation": {"enum": list(cnn.FC_ACTIVATIONS) + ["linear"]},
+        }},
+    ]},
+}
+
+KINDS = [
+    Kind(
+        name="cnn", command="cnn",
+        summary="CNN forward pass: conv, pooling, activation, flatten and fc layers, each worked; optional loss",
+        fields=[
+            Field("input", "matrix", "input image H×W or C×H×W", required=True),
+            Field("layers", "any", "the layers in order: conv, maxpool, avgpool, relu, sigmoid, tanh, softmax, "
+                  "flatten, fc", required=True, convert=layers, json=LAYERS_SCHEMA),
+            Field("flip", "bool", "conv layers flip their kernels 180° (true convolution) unless a layer says "
+                  "otherwise; false = cross-correlation", default=True),
+            Field("target", "matrix", "target for the loss: class index or one-hot (cross_entropy), or values (mse)"),
+            Field("loss", "choice", "loss of the output against target", choices=cnn.LOSSES),
+            Field("full", "bool", "write out every window of every convolution and pooling", default=False),
+        ],
+        solver=cnn.solve, answer_keys=("output", "layers", "params", "loss"), slips=cnn.SLIPS, validate=cnn.validate,
+    ),
+]
