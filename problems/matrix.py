@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from calc.errors import BadInput
+from calc.errors import BadInput, quote
 
 MAX_CHARS = 2_000_000     # longest matrix text accepted
 MAX_ELEMENTS = 1_000_000  # most numbers in one matrix
@@ -27,25 +27,25 @@ def parse_number(token: str, allow_nonfinite: bool = False) -> float:
     """One number: `0.5`, `-3`, `1e-3`, `1/3`, the Unicode minus `−2`; `inf`/`nan` only if allowed."""
     s = token.strip().replace("−", "-")
     if _NUMBER.fullmatch(s):
-        return float(s)
+        return _finite(float(s), allow_nonfinite, token)  # 1e400 overflows to inf
     m = _FRACTION.fullmatch(s)
     if m:
         den = float(m.group(2))
         if den == 0:
-            raise BadInput(f"'{token}' divides by zero")
-        return float(m.group(1)) / den
+            raise BadInput(f"{quote(token)} divides by zero")
+        return _finite(float(m.group(1)) / den, allow_nonfinite, token)
     if s.lower() in _NONFINITE:
         if allow_nonfinite:
             return _NONFINITE[s.lower()]
-        raise BadInput(f"'{token}' is not a finite number")
-    raise BadInput(f"'{token}' is not a number")
+        raise BadInput(f"{quote(token)} is not a finite number")
+    raise BadInput(f"{quote(token)} is not a number")
 
 
 def parse_matrix(text: str, allow_nonfinite: bool = False) -> np.ndarray:
     """Parse §3 text into a float array (0-D for a lone number, 1-D for one row)."""
     if len(text) > MAX_CHARS:
         raise BadInput(f"matrix text is {len(text)} characters long; the limit is {MAX_CHARS}")
-    s = text.strip()
+    s = text.strip().replace("−", "-")
     if not s:
         raise BadInput("empty matrix")
     if s.startswith("["):
@@ -55,12 +55,61 @@ def parse_matrix(text: str, allow_nonfinite: bool = False) -> np.ndarray:
             inner = s[1:-1] if s.endswith("]") else None
             if inner is not None and "[" not in inner:
                 return _parse_matlab(inner, allow_nonfinite)  # MATLAB's [1 0; 0 1]
-            raise BadInput("malformed nested list (expected e.g. [[1, 0], [0, 1]])") from None
+            data = _nested_lists(s)  # Python-style lists JSON rejects: [[1/3, 2.], [.5, 0]]
         return to_array(data, allow_nonfinite)
     return _parse_matlab(s, allow_nonfinite)
 
 
+_LIST_TOKEN = re.compile(r"\s*(?:(\[)|(\])|(,)|([^\[\],\s]+))")
+
+
+def _nested_lists(s: str) -> list:
+    """Nested lists of number tokens (left as text for parse_number); no evaluation, bounded depth."""
+    malformed = BadInput("malformed nested list (expected e.g. [[1, 0], [0, 1]])")
+    stack: list[list] = []
+    result: list | None = None
+    expect_value = True  # after '[' or ',': a value or '[' (or ']' closing an empty list)
+    pos = 0
+    while pos < len(s):
+        m = _LIST_TOKEN.match(s, pos)
+        if m is None:
+            break  # trailing whitespace
+        pos = m.end()
+        if result is not None:
+            raise malformed  # text after the outermost ']'
+        opened, closed, comma, token = m.groups()
+        if opened:
+            if not expect_value:
+                raise malformed
+            if len(stack) > MAX_DEPTH:
+                raise BadInput(f"lists nested deeper than {MAX_DEPTH} levels")
+            stack.append([])
+        elif closed:
+            if not stack or (expect_value and stack[-1]):
+                raise malformed  # ']' without '[', or a trailing comma
+            done = stack.pop()
+            if stack:
+                stack[-1].append(done)
+            else:
+                result = done
+            expect_value = False
+        elif comma:
+            if expect_value or not stack:
+                raise malformed
+            expect_value = True
+        else:
+            if not expect_value or not stack:
+                raise malformed
+            stack[-1].append(token)
+            expect_value = False
+    if result is None:
+        raise malformed
+    return result
+
+
 def _parse_matlab(s: str, allow_nonfinite: bool) -> np.ndarray:
+    # Rows end at ';' or at a line break (a table pasted over several lines, a ';' ending each line or not).
+    s = ";".join(line.strip().removesuffix(";") for line in s.splitlines() if line.strip())
     rows = [r for r in s.split(";")]
     if rows and not rows[-1].strip():
         rows = rows[:-1]  # a trailing ';' is harmless
@@ -119,16 +168,16 @@ def _flatten(data: Any, out: list, allow_nonfinite: bool, where: tuple) -> None:
         return
     try:
         if isinstance(data, bool) or data is None:
-            raise BadInput(f"'{data}' is not a number")
+            raise BadInput(f"'{json.dumps(data)}' is not a number")  # as typed: true, null
         out.append(parse_number(data, allow_nonfinite) if isinstance(data, str) else _finite(float(data), allow_nonfinite))
     except (TypeError, ValueError) as e:
-        msg = e.message if isinstance(e, BadInput) else f"'{data}' is not a number"
+        msg = e.message if isinstance(e, BadInput) else f"{quote(data)} is not a number"
         raise BadInput(f"value{_index(where)}: {msg}") from None
 
 
-def _finite(x: float, allow_nonfinite: bool) -> float:
+def _finite(x: float, allow_nonfinite: bool, token: str | None = None) -> float:
     if not allow_nonfinite and not np.isfinite(x):
-        raise BadInput(f"'{x}' is not a finite number")
+        raise BadInput(f"'{x if token is None else token}' is not a finite number")
     return x
 
 
