@@ -25,3 +25,10 @@ def closest(name: str, options) -> str:
 
     match = difflib.get_close_matches(str(name), [str(o) for o in options], n=1, cutoff=0.5)
     return f" (did you mean '{match[0]}'?)" if match else ""
+
+
+def quote(text: object, limit: int = 30) -> str:
+    """A user's token for an error message: quoted, control characters escaped, long ones cut."""
+    s = str(text)
+    s = s if len(s) <= limit else s[: limit - 1] + "…"
+    return "'" + "".join(c if c.isprintable() else repr(c)[1:-1] for c in s) + "'"

@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from calc.errors import BadInput, closest
+from calc.errors import BadInput, closest, quote
 from calc.solution import Slip, Solution
 from problems.matrix import parse_matrix, parse_number, to_array
 
@@ -65,8 +65,7 @@ class Field:
 
 
 def _show(raw: Any) -> str:
-    s = repr(raw) if not isinstance(raw, str) else f"'{raw}'"
-    return s if len(s) <= 40 else s[:37] + "..."
+    return quote(raw, 40) if isinstance(raw, str) else quote(repr(raw), 40)[1:-1]
 
 
 def as_matrix(f: Field | None, raw: Any) -> np.ndarray:

@@ -64,8 +64,11 @@ def load(data: bytes | str, name: str) -> Any:
         mark = e.problem_mark or e.context_mark
         where = f"{name}:{mark.line + 1}:{mark.column + 1}" if mark else name
         raise BadInput(f"YAML syntax error: {e.problem or e.context}", where) from None
+    except yaml.reader.ReaderError as e:  # a control character or bad encoding
+        line = data[: e.position].count("\n") + 1
+        raise BadInput(f"character {e.character!r} is not allowed in YAML", f"{name}:{line}") from None
     except yaml.YAMLError as e:
-        raise BadInput(f"YAML error: {e}", name) from None
+        raise BadInput(f"YAML error: {str(e).splitlines()[0]}", name) from None
     except RecursionError:
         raise BadInput("YAML nested too deeply", name) from None
     if node is None:
