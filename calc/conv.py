@@ -46,8 +46,12 @@ def span(k: int, d: int) -> int:
     return d * (k - 1) + 1
 
 
-def output_size(n: int, k: int, stride: int, pad_total: int, dilation: int, where: str = "kernel") -> int:
-    """⌊(n + P_total − D(K − 1) − 1) / S⌋ + 1; BadInput when the footprint does not fit the padded input."""
+def output_size(n: int, k: int, stride: int, pad_total: int, dilation: int, where: str = "kernel",
+                axis: str = "") -> int:
+    """⌊(n + P_total − D(K − 1) − 1) / S⌋ + 1; BadInput when the footprint does not fit the padded input.
+
+    `axis` ("rows" or "columns") only words the error.
+    """
     if stride < 1:
         raise BadInput(f"must be ≥ 1, got {stride}", "stride")
     if dilation < 1:
@@ -56,8 +60,10 @@ def output_size(n: int, k: int, stride: int, pad_total: int, dilation: int, wher
         raise BadInput(f"must not be negative, got {pad_total}", "padding")
     size = (n + pad_total - span(k, dilation)) // stride + 1
     if size < 1:
-        foot = f"{k}" if dilation == 1 else f"{k} (dilated to {span(k, dilation)})"
-        raise BadInput(f"window {foot} is larger than the padded input {n + pad_total} "
+        noun = "window" if where == "size" else "kernel"
+        unit = f" {axis}" if axis else ""
+        foot = f"{k}{unit}" if dilation == 1 else f"{span(k, dilation)}{unit} ({k} dilated by {dilation})"
+        raise BadInput(f"the {noun} spans {foot} but the padded input has only {n + pad_total} "
                        f"({n} + padding {pad_total})", where)
     return size
 
@@ -152,8 +158,8 @@ def _plan(x: np.ndarray, khw: Pair, stride: Any, padding: Any, dilation: Any,
     """Checked stride, dilation, padding and the output size H'×W'."""
     s, d = pair(stride, "stride"), pair(dilation, "dilation")
     p = resolve_padding(padding, x.shape[1:], khw, s, d)
-    out = (output_size(x.shape[1], khw[0], s[0], p[0] + p[1], d[0], size_where),
-           output_size(x.shape[2], khw[1], s[1], p[2] + p[3], d[1], size_where))
+    out = (output_size(x.shape[1], khw[0], s[0], p[0] + p[1], d[0], size_where, "rows"),
+           output_size(x.shape[2], khw[1], s[1], p[2] + p[3], d[1], size_where, "columns"))
     return s, d, p, out
 
 
@@ -309,7 +315,7 @@ def _cell_step(xp: np.ndarray, kk: np.ndarray, b: np.ndarray, f: int, r: int, c:
             lines.append(t(f"channel {ch + 1}: {ct} = {{}}", *cv, sums[ch]))
         tmpl, vals = " + ".join(paren(v) for v in sums), sums
     if b[f] != 0:
-        tmpl, vals = f"{tmpl} + {paren(b[f])}", [*vals, b[f]]
+        tmpl, vals = f"{tmpl} + {paren(b[f])} (bias)", [*vals, b[f]]
     big = max(xp.shape[1:]) > GRID_SIDE
     grid = Grid("window", _squeeze(win)) if big else \
         Grid("X_pad" if padded else "X", _squeeze(xp), _squeeze_hl(cells, xp.shape))
@@ -428,4 +434,65 @@ CONV_SLIPS = [
     Slip("padding missing", _no_padding),
     Slip("padding one too large", lambda p: _pad_shift(p, +1)),
     Slip("padding one too small", lambda p: _pad_shift(p, -1)),
+]
+
+
+# ── the `convsize` kind: shapes and parameter counts without data ────────────
+
+def convsize(input_shape: Any, kernel: Any = 3, filters: int = 1, stride: Any = 1, padding: Any = 0,
+             dilation: Any = 1, channels: int | None = None, bias: bool = True,
+             count_channels: bool = True) -> Solution:
+    """Output shape F×H'×W' and parameter count (kh·kw·C + 1)·F, against a fully connected layer.
+
+    input_shape: (H, W) or (C, H, W). `count_channels=False` exists for slips (forgetting C).
+    """
+    shape = [pair([v], "input_shape")[0] for v in np.atleast_1d(np.asarray(input_shape, dtype=object))]
+    if len(shape) not in (2, 3):
+        raise BadInput(f"expected H×W or C×H×W, got {len(shape)} numbers", "input_shape")
+    C = shape[0] if len(shape) == 3 else (channels or 1)
+    if channels is not None and channels != C:
+        raise BadInput(f"input_shape has {C} channels but channels is {channels}", "channels")
+    H, W = shape[-2:]
+    F = pair([filters], "filters")[0]
+    khw, s, d = pair(kernel, "kernel"), pair(stride, "stride"), pair(dilation, "dilation")
+    p = resolve_padding(padding, (H, W), khw, s, d)
+    out = (output_size(H, khw[0], s[0], p[0] + p[1], d[0], "kernel", "rows"),
+           output_size(W, khw[1], s[1], p[2] + p[3], d[1], "kernel", "columns"))
+    sol = Solution("convsize", [], {}, title="Convolution layer: output shape and parameters")
+    sol.add(conventions(
+        f"input {C}×{H}×{W} (C×H×W); {F} filter{'s' * (F > 1)} of {C}×{khw[0]}×{khw[1]} "
+        "(every filter spans all input channels)",
+        f"stride {_pair_text(s)}, dilation {_pair_text(d)}, zero padding "
+        + (f"{p[0]}" if len(set(p)) == 1 else f"top {p[0]}, bottom {p[1]}, left {p[2]}, right {p[3]}"),
+        "one bias per filter (and per fully connected neuron)" if bias else "no biases counted",
+    ))
+    sol.add(size_step("Output size", (H, W), khw, s, p, d, out))
+    sol.add(Step("Output shape", "F × H' × W' (one channel per filter)", t("{}×{}×{}", F, *out)))
+    cc = C if count_channels else 1
+    weights, biases = khw[0] * khw[1] * cc * F, F if bias else 0
+    ktxt = f"{khw[0]}×{khw[1]}" + (f"×{cc}" if cc > 1 else "")
+    sol.add(Step("Convolution parameters", "(kh·kw·C + 1)·F" if bias else "kh·kw·C·F",
+                 t(f"({ktxt} + 1)×{{}}" if bias else f"{ktxt}×{{}}", F), t("{}", weights + biases),
+                 note="weights are shared: every output cell of a filter reuses the same kernel"))
+    n_in, n_out = C * H * W, F * out[0] * out[1]
+    fc, fc_same = (n_in + int(bias)) * F, (n_in + int(bias)) * n_out
+    plus = " + 1" if bias else ""
+    sol.add(Step("Fully connected layer for comparison", lines=[
+        t("inputs: C·H·W = {}·{}·{} = {}", C, H, W, n_in),
+        t(f"one neuron per filter: ({{}}{plus})×{{}} = {{}}", n_in, F, fc),
+        t(f"as many neurons as the conv outputs ({{}}·{{}}·{{}} = {{}}): ({{}}{plus})×{{}} = {{}}",
+          F, *out, n_out, n_in, n_out, fc_same),
+    ], note="every neuron sees every input pixel; the conv layer connects each output to "
+            f"{khw[0] * khw[1] * cc} inputs only"))
+    sol.answer = {"output_shape": [F, *out], "params": weights + biases, "weights": weights, "biases": biases,
+                  "fc_params": fc, "fc_params_same_output": fc_same}
+    return sol
+
+
+CONVSIZE_SLIPS = [
+    Slip("bias not counted", lambda p: {**p, "bias": False} if p["bias"] else None),
+    Slip("input channels not counted in each filter", lambda p: {**p, "count_channels": False}),
+    Slip("padding missing", _no_padding),
+    Slip("stride ignored", lambda p: {**p, "stride": 1} if pair(p["stride"], "stride") != (1, 1) else None),
+    Slip("stride one too large", lambda p: _stride_shift(p, +1)),
 ]

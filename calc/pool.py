@@ -13,7 +13,7 @@ import numpy as np
 from calc.conv import (GRID_SIDE, Pad4, Pair, as_image, dims, output_size, pad, padding4,
                        pair, resolve_padding, size_step, window_prose, _border, _cells, _pair_text,
                        _squeeze, _squeeze_hl)
-from calc.errors import BadInput
+from calc.errors import BadInput, closest
 from calc.solution import Grid, Slip, Solution, Step, conventions, t
 
 MODES = ("max", "avg", "min")
@@ -28,8 +28,8 @@ def _plan(x: np.ndarray, size: Any, stride: Any, padding: Any) -> tuple[Pair, Pa
     if p[0] >= k[0] or p[1] >= k[0] or p[2] >= k[1] or p[3] >= k[1]:
         raise BadInput(f"padding {max(p)} must be smaller than the window {_pair_text(k)}, "
                        "or some window would hold only padding", "padding")
-    out = (output_size(x.shape[1], k[0], s[0], p[0] + p[1], 1, "size"),
-           output_size(x.shape[2], k[1], s[1], p[2] + p[3], 1, "size"))
+    out = (output_size(x.shape[1], k[0], s[0], p[0] + p[1], 1, "size", "rows"),
+           output_size(x.shape[2], k[1], s[1], p[2] + p[3], 1, "size", "columns"))
     return k, s, p, out
 
 
@@ -39,16 +39,17 @@ def _windows(xp: np.ndarray, k: Pair, s: Pair, out: Pair) -> np.ndarray:
     return v[:, ::s[0], ::s[1]][:, :out[0], :out[1]]
 
 
-def _mode(mode: str) -> str:
-    m = {"average": "avg", "mean": "avg"}.get(str(mode).lower(), str(mode).lower())
+def mode_name(mode: str) -> str:
+    """max, avg (also 'average', 'mean') or min."""
+    m = {"average": "avg", "mean": "avg", "maximum": "max", "minimum": "min"}.get(str(mode).lower(), str(mode).lower())
     if m not in MODES:
-        raise BadInput(f"expected one of {', '.join(MODES)}, got '{mode}'", "mode")
+        raise BadInput(f"expected one of {', '.join(MODES)}, got '{mode}'{closest(str(mode), MODES)}", "mode")
     return m
 
 
 def pool2d(x: Any, size: Any, stride: Any = None, padding: Any = 0, mode: str = "max") -> np.ndarray:
     """C×H×W → C×H'×W' (an H×W input gives H'×W'); stride defaults to the window size."""
-    m = _mode(mode)
+    m = mode_name(mode)
     flat = np.asarray(x).ndim < 3
     x = as_image(x)
     k, s, p, out = _plan(x, size, stride, padding)
@@ -59,7 +60,7 @@ def pool2d(x: Any, size: Any, stride: Any = None, padding: Any = 0, mode: str = 
 def pool_steps(x: Any, size: Any, stride: Any = None, padding: Any = 0, mode: str = "max",
                full: bool = False) -> tuple[list[Step], np.ndarray]:
     """The worked steps (without the conventions step) and the C×H'×W' output."""
-    m = _mode(mode)
+    m = mode_name(mode)
     x = as_image(x)
     k, s, p, out = _plan(x, size, stride, padding)
     xp = pad(x, p, PAD_VALUE[m])
@@ -111,7 +112,7 @@ def _window_step(xp: np.ndarray, m: str, ch: int, r: int, c: int, k: Pair, s: Pa
 def pool(input: Any, size: Any = 2, stride: Any = None, padding: Any = 0, mode: str = "max",
          full: bool = False) -> Solution:
     """Pooling of an H×W or C×H×W input; the answer keeps the input's layout (H'×W' or C×H'×W')."""
-    m = _mode(mode)
+    m = mode_name(mode)
     x = np.asarray(input, dtype=float)
     img = as_image(x)
     k, s, p, _ = _plan(img, size, stride, padding)
@@ -133,7 +134,7 @@ def pool(input: Any, size: Any = 2, stride: Any = None, padding: Any = 0, mode: 
 
 
 def _other_mode(p: dict, frm: str, to: str) -> dict | None:
-    return {**p, "mode": to} if _mode(p["mode"]) == frm else None
+    return {**p, "mode": to} if mode_name(p["mode"]) == frm else None
 
 
 def _overlap(p: dict) -> dict | None:

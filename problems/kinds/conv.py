@@ -1,0 +1,148 @@
+"""Convolution, pooling and conv-layer sizes as problem kinds (`conv`, `pool`, `convsize`).
+
+Strides, dilations, paddings and shapes arrive as numbers, lists (YAML) or text
+(`2`, `2,1`, `same`, `1,1,0,0`, `6x6`, `3×32×32`); they are turned into numbers here,
+and calc/ checks their ranges.
+"""
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from calc import conv, pool
+from calc.errors import BadInput
+from problems.matrix import parse_number
+from problems.schema import Field, Kind
+
+_SEP = re.compile(r"\s*[,x×*]\s*|\s+")
+PAD_WORDS = "an integer, 'same', 'valid', rows,columns or top,bottom,left,right"
+
+
+def _numbers(raw: Any, what: str) -> list:
+    """`2`, `2,1`, `6x6`, `3×32×32`, [2, 1] → a list of numbers (ints checked by calc)."""
+    if isinstance(raw, bool) or raw is None:
+        raise BadInput(f"expected {what}, got {raw!r}")
+    if isinstance(raw, (int, float)):
+        return [raw]
+    if isinstance(raw, (list, tuple)):
+        return list(raw)
+    if isinstance(raw, str):
+        tokens = [tok for tok in _SEP.split(raw.strip().strip("()[]")) if tok]
+        if not tokens:
+            raise BadInput(f"expected {what}, got '{raw}'")
+        return [parse_number(tok) for tok in tokens]
+    raise BadInput(f"expected {what}, got {raw!r}")
+
+
+def as_pair(name: str):
+    """Converter for stride/dilation/size/kernel size: one integer ≥ 1 or two (rows, columns)."""
+    def convert(raw: Any) -> tuple[int, int]:
+        return conv.pair(_numbers(raw, "an integer or two (rows, columns)"), name)
+    return convert
+
+
+def as_padding(raw: Any) -> tuple[int, int, int, int] | str:
+    """An integer, `same`, `valid`, `rows,columns` or `top,bottom,left,right`."""
+    if isinstance(raw, str) and raw.strip().lower() in ("same", "valid"):
+        return conv.padding4(raw)
+    try:
+        return conv.padding4(_numbers(raw, PAD_WORDS))
+    except BadInput as e:
+        if "not a number" in e.message:
+            raise BadInput(f"expected {PAD_WORDS}; got {raw!r}") from None
+        raise
+
+
+def as_mode(raw: Any) -> str:
+    """max, avg or min ('average' and 'mean' mean avg)."""
+    if not isinstance(raw, str):
+        raise BadInput(f"expected one of {', '.join(pool.MODES)}, got {raw!r}")
+    return pool.mode_name(raw)
+
+
+def as_shape(raw: Any) -> tuple[int, ...]:
+    """`6x6`, `3x32x32`, [3, 32, 32] or 6 (a square) → (H, W) or (C, H, W)."""
+    values = _numbers(raw, "a shape like 6x6 or 3x32x32")
+    if len(values) == 1:
+        values = values * 2
+    if len(values) not in (2, 3):
+        raise BadInput(f"expected H×W or C×H×W, got {len(values)} numbers")
+    return tuple(conv.pair([v], "input_shape")[0] for v in values)
+
+
+_PAIR_JSON = {"oneOf": [{"type": "integer", "minimum": 1}, {"type": "string"},
+                        {"type": "array", "items": {"type": "integer", "minimum": 1}, "minItems": 1, "maxItems": 2}]}
+_PAD_JSON = {"oneOf": [{"type": "integer", "minimum": 0}, {"enum": ["same", "valid"]}, {"type": "string"},
+                       {"type": "array", "items": {"type": "integer", "minimum": 0}, "minItems": 1, "maxItems": 4}]}
+_SHAPE_JSON = {"oneOf": [{"type": "integer", "minimum": 1}, {"type": "string"},
+                         {"type": "array", "items": {"type": "integer", "minimum": 1}, "minItems": 2, "maxItems": 3}]}
+
+
+def _stride(default: Any, help_: str) -> Field:
+    return Field("stride", "any", help_, default=default, convert=as_pair("stride"), json=_PAIR_JSON)
+
+
+def _padding(help_: str) -> Field:
+    return Field("padding", "any", help_, default=0, convert=as_padding, json=_PAD_JSON)
+
+
+def _dilation() -> Field:
+    return Field("dilation", "any", "gap between kernel taps: 1 = none (int or rows,columns)", default=1,
+                 convert=as_pair("dilation"), json=_PAIR_JSON)
+
+
+FULL = Field("full", "bool", "write out every output cell (default: the first 16, the rest summarised)", default=False)
+
+KINDS = [
+    Kind(
+        name="conv", command="conv",
+        summary="2-D convolution (kernel flipped, the course convention) or cross-correlation, "
+                "with stride, padding, dilation, channels, filters, bias and activation",
+        fields=[
+            Field("input", "matrix", "input image: H×W or C×H×W", required=True),
+            Field("kernel", "matrix", "kernel: kh×kw, C×kh×kw (one filter) or F×C×kh×kw (F filters)", required=True),
+            _stride(1, "step between windows (int or rows,columns)"),
+            _padding("zero padding: int, same, valid, rows,columns or top,bottom,left,right"),
+            _dilation(),
+            Field("flip", "bool", "rotate the kernel 180° (true convolution); false = cross-correlation",
+                  default=True),
+            Field("bias", "matrix", "bias: one number, or one per filter"),
+            Field("activation", "choice", "applied after the bias", default="none",
+                  choices=("none", "linear", "relu", "sigmoid", "tanh")),
+            FULL,
+        ],
+        solver=conv.conv, answer_keys=("output", "output_shape"), slips=conv.CONV_SLIPS,
+    ),
+    Kind(
+        name="pool", command="pool",
+        summary="Max, average or min pooling with every window shown",
+        fields=[
+            Field("input", "matrix", "input: H×W or C×H×W (channels pooled separately)", required=True),
+            Field("size", "any", "window size (int or rows,columns)", required=True, convert=as_pair("size"),
+                  json=_PAIR_JSON),
+            _stride(None, "step between windows (default: the window size)"),
+            _padding("padding: int, same, valid, rows,columns or top,bottom,left,right "
+                     "(−∞ for max, zeros counted in avg)"),
+            Field("mode", "choice", "max, avg or min", default="max", choices=pool.MODES, convert=as_mode),
+            FULL,
+        ],
+        solver=pool.pool, answer_keys=("output", "output_shape"), slips=pool.POOL_SLIPS,
+    ),
+    Kind(
+        name="convsize", command="convsize",
+        summary="Conv layer output shape and parameter count (and a fully connected layer's), without data",
+        fields=[
+            Field("input_shape", "any", "input shape H×W or C×H×W, e.g. 6x6 or 3x32x32", required=True,
+                  convert=as_shape, json=_SHAPE_JSON),
+            Field("kernel", "any", "kernel size (int or kh,kw / kh×kw)", default=(3, 3), convert=as_pair("kernel"),
+                  json=_PAIR_JSON),
+            Field("filters", "int", "number of filters F (output channels)", default=1, positive=True),
+            _stride(1, "step between windows (int or rows,columns)"),
+            _padding("zero padding: int, same, valid, rows,columns or top,bottom,left,right"),
+            _dilation(),
+            Field("channels", "int", "input channels C (when input_shape is H×W)", positive=True),
+            Field("bias", "bool", "count one bias per filter / neuron", default=True),
+        ],
+        solver=conv.convsize, answer_keys=("output_shape", "params", "fc_params"), slips=conv.CONVSIZE_SLIPS,
+    ),
+]
