@@ -1,0 +1,20 @@
+"""Activation values and derivatives at given points as a problem kind."""
+from __future__ import annotations
+
+from calc import activation_kind
+from problems.schema import Field, Kind
+
+KINDS = [
+    Kind(
+        name="activation", command="activation",
+        summary="Activation function values and derivatives (softmax: stable, with its Jacobian)",
+        fields=[
+            Field("name", "choice", "the activation function", required=True, choices=activation_kind.NAMES,
+                  convert=activation_kind.activation_name),
+            Field("values", "matrix", "the points z (a number, a vector, or rows for softmax)", required=True),
+            Field("alpha", "number", "leaky ReLU slope for z ≤ 0 (default 0.01)"),
+        ],
+        solver=activation_kind.solve_activation, answer_keys=("values", "derivatives", "jacobian"),
+        slips=activation_kind.ACTIVATION_SLIPS,
+    ),
+]

@@ -1,0 +1,25 @@
+"""Perceptron training as a problem kind."""
+from __future__ import annotations
+
+from calc import perceptron
+from problems.schema import Field, Kind
+
+KINDS = [
+    Kind(
+        name="perceptron", command="perceptron",
+        summary="Perceptron learning rule, epoch by epoch: w ← w + η(y − ŷ)x, b ← b + η(y − ŷ)",
+        fields=[
+            Field("data", "matrix", "training samples, one row per sample", required=True),
+            Field("labels", "matrix", "one label per sample: −1/+1 (sign) or 0/1 (step)", required=True),
+            Field("lr", "number", "learning rate η", default=1.0, positive=True),
+            Field("epochs", "int", "most epochs to run", default=100, positive=True),
+            Field("weights", "matrix", "initial weights w₀ (default zeros)"),
+            Field("bias", "number", "initial bias b₀ (default 0)"),
+            Field("activation", "choice", "sign (labels ±1), step (labels 0/1) or auto (from the labels)",
+                  default="auto", choices=("auto", "sign", "step")),
+            Field("detail", "int", "epochs shown sample by sample (the last epoch always is)", default=3, minimum=0),
+        ],
+        solver=perceptron.perceptron, answer_keys=("weights", "bias", "errors_per_epoch", "converged", "epochs"),
+        slips=perceptron.PERCEPTRON_SLIPS,
+    ),
+]
