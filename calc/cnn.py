@@ -159,10 +159,10 @@ def _fc(layer: Layer, x: np.ndarray, flip: bool, full: bool, name: str) -> Resul
     w = np.atleast_2d(w)
     out, n = w.shape
     if n != v.size:
-        what = f"the flattened input has {v.size} values ({dims(x.shape)} → {v.size})" if x.ndim > 1 else \
-            f"its input has {v.size} values"
+        what = "the flattened input has" if x.ndim > 1 else "its input has"
         hint = " (they look transposed: weights are out×in, one row per output unit)" if out == v.size else ""
-        raise layer.fail("weights", f"fc weights are {out}×{n} (out×in) but {what}; expected {out}×{v.size}{hint}")
+        raise layer.fail("weights", f"fc weights are {out}×{n} (out×in) but {what} {v.size} values; "
+                                    f"expected {out}×{v.size}{hint}")
     b = None if layer.bias is None else np.atleast_1d(np.asarray(layer.bias, dtype=float)).ravel()
     if b is not None and b.size == 1:
         b = np.repeat(b, out)
@@ -243,11 +243,11 @@ def forward(input: Any, layers: list[Layer], flip: bool = True, full: bool = Fal
         turned = flip if layer.flip is None else layer.flip
         try:
             steps, y, params, count = _RUN[layer.type](layer, x, turned, full, name)
-        except BadInput as e:
-            if e.where.startswith("layers["):
-                raise
-            came = f" (this layer's input is {dims(x.shape)}{', from ' + passes[-1].name if passes else ''})"
-            raise layer.fail(e.where if e.where in FIELDS else "", e.message + came) from None
+        except BadInput as e:  # from here or from calc.conv/pool: name this layer and what came into it
+            what = f"a vector of {x.size}" if x.ndim == 1 else dims(x.shape)
+            came = f" (this layer's input is {what}{', from ' + passes[-1].name if passes else ''})"
+            key = e.where.rsplit(".", 1)[-1] if e.where.startswith("layers[") else e.where
+            raise layer.fail(key if key in FIELDS or key == "type" else "", e.message + came) from None
         passes.append(Pass(layer, name, x.shape, y, params, count, turned, steps))
         x = y
     return passes
@@ -271,8 +271,10 @@ def validate(params: dict) -> None:
     """Cross-field checks for the problem schema: the layers fit the input and each other; target goes with loss."""
     forward(params["input"], params["layers"], params.get("flip", True))
     target, loss = params.get("target"), params.get("loss")
-    if (target is None) != (loss is None):
-        raise BadInput("'target' and 'loss' go together: give both or neither", "loss" if target is not None else "target")
+    if target is not None and loss is None:
+        raise BadInput(f"a target needs a loss: add 'loss: {LOSSES[0]}' or 'loss: {LOSSES[1]}'", "target")
+    if loss is not None and target is None:
+        raise BadInput("a loss needs a target: add 'target:' (a class index, a one-hot vector or values)", "loss")
 
 
 def solve(input: Any, layers: list[Layer], flip: bool = True, target: Any = None, loss: str | None = None,
