@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 
 from calc.errors import BadInput
-from problems.matrix import MAX_CHARS, MAX_ELEMENTS, parse_matrix
+from problems.matrix import MAX_CHARS, MAX_DEPTH, MAX_ELEMENTS, parse_matrix
 
 
 def read_matrix(value: str | None, option: str):
@@ -17,6 +17,8 @@ def read_matrix(value: str | None, option: str):
     if value == "-":
         return _lines_as_rows(sys.stdin.read(MAX_CHARS + 1), option)
     if value.startswith("@"):
+        if not value[1:].strip():
+            raise BadInput("'@' must be followed by a file name, e.g. @pred.csv", option)
         return _read_file(Path(value[1:]), option)
     return value
 
@@ -28,7 +30,7 @@ def _lines_as_rows(text: str, option: str) -> str:
     if text.lstrip().startswith("["):
         return text
     rows = [line.split("#", 1)[0].strip() for line in text.splitlines()]
-    return ";".join(r for r in rows if r) or " "
+    return "\n".join(r for r in rows if r) or " "  # parse_matrix ends a row at a line break or ';'
 
 
 def _read_file(path: Path, option: str):
@@ -37,13 +39,13 @@ def _read_file(path: Path, option: str):
         raise BadInput("no such file" if not path.exists() else "not a regular file", where)
     try:
         if path.suffix.lower() == ".npy":
-            a = np.load(path, allow_pickle=False)
-            if a.dtype.kind not in "biuf" or a.size > MAX_ELEMENTS:
-                raise BadInput(f"expected a numeric array of at most {MAX_ELEMENTS} numbers", where)
-            return a.astype(float)
+            with path.open("rb") as f:
+                if f.read(6) != b"\x93NUMPY":  # else numpy blames "pickled data" for any garbage
+                    raise BadInput("not a NumPy .npy file", where)
+            return _checked_npy(np.load(path, allow_pickle=False), where)
         if path.stat().st_size > MAX_CHARS:
             raise BadInput(f"file larger than {MAX_CHARS} bytes", where)
-        text = path.read_bytes().decode("utf-8")
+        text = path.read_bytes().decode("utf-8-sig")  # spreadsheets often start a CSV with a BOM
     except BadInput:
         raise
     except UnicodeDecodeError:
@@ -56,3 +58,17 @@ def _read_file(path: Path, option: str):
         return parse_matrix(_lines_as_rows(text, where))
     except BadInput as e:
         raise e.at(where) from None
+
+
+def _checked_npy(a: np.ndarray, where: str) -> np.ndarray:
+    """The same rules as typed matrices (§3): numeric, non-empty, finite, bounded."""
+    if a.dtype.kind not in "biuf" or a.size > MAX_ELEMENTS or a.ndim > MAX_DEPTH:
+        raise BadInput(f"expected a numeric array of at most {MAX_ELEMENTS} numbers and {MAX_DEPTH} dimensions", where)
+    if a.size == 0:
+        raise BadInput("empty matrix", where)
+    a = a.astype(float)
+    bad = np.argwhere(~np.isfinite(a))
+    if bad.size:
+        index = "".join(f"[{i}]" for i in bad[0])
+        raise BadInput(f"value{index}: '{a[tuple(bad[0])]}' is not a finite number", where)
+    return a
