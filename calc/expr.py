@@ -402,11 +402,11 @@ class _Builder:
 
 # ── shared calculus helpers (hessian and optimize) ──────────────────────────
 
-def show(e: Any) -> str:
-    """A sympy expression as a step writes it: w1·w2, w^2 (sympy's own order of terms)."""
+def show(e: Any, order: str | None = "none") -> str:
+    """A sympy expression as a step writes it: w1·w2, w^2; terms in the order built ("none") or sympy's (None)."""
     import sympy
 
-    text = sympy.sstr(e, order="none").replace("**", "^").replace("*", "·")
+    text = sympy.sstr(e, order=order).replace("**", "^").replace("*", "·")
     return re.sub(r"\b(Abs|Max|Min)\(", lambda m: m.group(1).lower() + "(", text)
 
 
@@ -448,3 +448,12 @@ def _zero(v: Any) -> bool:
         return abs(float(v.evalf())) <= 1e-14
     except (TypeError, ValueError):
         return False
+
+
+def substitute(text: str, values: dict[str, str]) -> str:
+    """`-2·w2·(1 - w1·w2)` with w1 = 0, w2 = -1 → `-2·(-1)·(1 - 0·(-1))`: the numbers put in by hand."""
+    if not values:
+        return text
+    names = sorted(values, key=len, reverse=True)
+    pattern = re.compile(r"(?<![\w.])(" + "|".join(re.escape(n) for n in names) + r")(?![\w(])")
+    return pattern.sub(lambda m: values[m.group(1)], text)

@@ -1,0 +1,515 @@
+"""Critical points of a loss L(w): gradient, Hessian, eigenvalues, and what they say (local min/max, saddle).
+
+The course's derivation: around a critical point w', L(w) ≈ L(w') + ½ (w − w')ᵀ H (w − w'),
+so the signs of H's eigenvalues decide the shape; at a saddle, the eigenvector u of a
+negative eigenvalue is a direction in which L decreases (uᵀHu = λ‖u‖² < 0).
+Arithmetic is exact (sympy) while the inputs are; floats take over where exact roots
+are out of reach.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Any
+
+import numpy as np
+
+from calc.errors import BadInput
+from calc.expr import Expr, check_point, kinks, parse, show, substitute
+from calc.solution import Grid, Solution, Step, Text, conventions, t
+
+ZERO_TOL = 1e-10       # relative size below which a float eigenvalue or gradient counts as 0
+ESCAPE_STEPS = (Fraction(1, 10), Fraction(1, 100), Fraction(1, 1000))
+MAX_SOLVE_VARS = 4     # critical points are solved for symbolically only for small polynomial systems
+MAX_SOLVE_DEGREE = 8
+MAX_POINTS = 20
+LONG_EXACT = 40        # exact forms longer than this are shown as floats only
+
+CLASS_TEXT = {"local_min": "local minimum", "local_max": "local maximum", "saddle": "saddle point",
+              "degenerate": "degenerate (the second-order test decides nothing)", "not_critical": "not a critical point"}
+
+
+# ── numbers: exact where possible ───────────────────────────────────────────
+
+def exact(x: Any) -> Any:
+    """A float or int from the user as the exact number they wrote: 0.1 → 1/10."""
+    import sympy
+
+    q = Fraction(repr(float(x))) if isinstance(x, float) else Fraction(x)
+    return sympy.Rational(q.numerator, q.denominator)
+
+
+def to_float(v: Any) -> float:
+    try:
+        return float(v.evalf()) if hasattr(v, "evalf") else float(v)
+    except (TypeError, ValueError):
+        raise BadInput(f"{show(v)} is not a real number") from None
+
+
+def num(v: Any) -> tuple[str, list]:
+    """How a step shows a value: `2`, `0.25`, or `sqrt(2) ≈ 1.4142` (exact form, then the float)."""
+    if not hasattr(v, "is_Integer"):
+        return "{}", [float(v)]
+    if v.is_Integer:
+        return "{}", [int(v)]
+    if v.is_Rational and _terminates(v.q):
+        return "{}", [float(v)]
+    text = show(v)
+    if len(text) <= LONG_EXACT and not v.is_Float:
+        return "{} ≈ {}", [text, to_float(v)]
+    return "{}", [to_float(v)]
+
+
+def _terminates(q: int) -> bool:
+    for p in (2, 5):
+        while q % p == 0:
+            q //= p
+    return q == 1
+
+
+def _irrational(v: Any) -> bool:
+    return hasattr(v, "is_Integer") and num(v)[0] != "{}"
+
+
+def vec(values: list) -> tuple[str, list]:
+    parts = [num(v) for v in values]
+    return "(" + ", ".join(p[0] for p in parts) + ")", [x for p in parts for x in p[1]]
+
+
+def line(template: str, *pieces: tuple[str, list] | Any) -> Text:
+    """t() where some values are (template, values) pairs from num()/vec()."""
+    values: list = []
+    parts = []
+    for p in pieces:
+        if isinstance(p, tuple):
+            parts.append(p[0])
+            values += p[1]
+        else:
+            parts.append("{}")
+            values.append(p)
+    return t(template.format(*parts), *values)
+
+
+# ── the analysis of one point ───────────────────────────────────────────────
+
+@dataclass
+class Point:
+    """Everything known at w': exact values (sympy) where possible, floats always."""
+
+    names: list[str]
+    w: list                      # exact coordinates
+    loss: Any
+    g: list                      # exact gradient
+    H: Any                       # sympy Matrix
+    charpoly: Any = None         # det(H − λI) (sympy expression in λ)
+    eigenvalues: list = field(default_factory=list)   # ascending; exact or float
+    exact_eigen: bool = True
+    vectors: list = field(default_factory=list)       # one per eigenvalue, largest entry 1
+    classification: str = ""
+    reason: str = ""
+
+    @property
+    def g_float(self) -> list[float]:
+        return [to_float(v) for v in self.g]
+
+    @property
+    def H_float(self) -> np.ndarray:
+        return np.array([[to_float(v) for v in row] for row in self.H.tolist()], dtype=float)
+
+    @property
+    def lam_float(self) -> list[float]:
+        return [to_float(v) for v in self.eigenvalues]
+
+    @property
+    def positives(self) -> int:
+        return sum(_sign(v, self.scale) > 0 for v in self.eigenvalues)
+
+    @property
+    def scale(self) -> float:
+        return max([1.0] + [abs(x) for x in self.H_float.ravel()])
+
+
+def _sign(v: Any, scale: float) -> int:
+    if hasattr(v, "is_zero") and v.is_zero:
+        return 0
+    x = to_float(v)
+    return 0 if abs(x) <= ZERO_TOL * scale else (1 if x > 0 else -1)
+
+
+def _derivatives(e: Expr, names: list[str]) -> tuple[list, Any]:
+    import sympy
+
+    syms = [e.symbols[n] for n in names]
+    grad = [sympy.diff(e.sympy, s) for s in syms]
+    H = sympy.Matrix([[sympy.diff(gi, s) for s in syms] for gi in grad])
+    return grad, H
+
+
+def analyse(e: Expr, names: list[str], w: list, grad: list, H_sym: Any) -> Point:
+    """Values at w', the eigen-decomposition of H(w'), and the classification."""
+    import sympy
+
+    subs = {e.symbols[n]: v for n, v in zip(names, w)}
+    where = "at"
+    bad = kinks(e.sympy, subs)
+    if bad:
+        raise BadInput(f"L is not differentiable at {_point_text(names, w)}: {bad[0]}", where)
+    loss = e.sympy.subs(subs)  # exact; no simplify(): it is slow and the numbers are shown as floats when long
+    if not _finite(loss):
+        what = "±∞ or 0/0" if loss.has(sympy.zoo, sympy.nan, sympy.oo, -sympy.oo) else f"{show(loss)}, not a real number"
+        raise BadInput(f"L is not defined at {_point_text(names, w)} (it evaluates to {what})", where)
+    g = [gi.subs(subs) for gi in grad]
+    H = H_sym.subs(subs)
+    for name, v in [(f"∂L/∂{n}", gi) for n, gi in zip(names, g)] + [("∂²L", h) for h in H]:
+        if not _finite(v) or v.has(sympy.DiracDelta):
+            raise BadInput(f"L is not twice differentiable at {_point_text(names, w)} ({name} is undefined there)", where)
+    p = Point(names, w, loss, g, H)
+    _eigen(p)
+    _classify(p)
+    return p
+
+
+def _finite(v: Any) -> bool:
+    import sympy
+
+    if v.has(sympy.zoo, sympy.nan, sympy.oo, -sympy.oo):
+        return False
+    try:
+        x = complex(v.evalf())
+    except (TypeError, ValueError):
+        return False
+    return bool(np.isfinite(x.real)) and abs(x.imag) <= 1e-12 * max(1.0, abs(x.real))
+
+
+def _point_text(names: list[str], w: list) -> str:
+    return "(" + ", ".join(f"{n} = {show(v) if hasattr(v, 'is_Integer') else v}" for n, v in zip(names, w)) + ")"
+
+
+def _eigen(p: Point) -> None:
+    """Roots of det(H − λI), exactly when sympy can prove them real, else numerically (H is symmetric)."""
+    import sympy
+
+    lam = sympy.Symbol("λ")
+    n = p.H.shape[0]
+    exact_entries = all(v.is_rational or (v.is_algebraic and len(str(v)) <= LONG_EXACT) for v in p.H)
+    p.charpoly = sympy.expand((p.H - lam * sympy.eye(n)).det()) if exact_entries else None
+    roots: list = []
+    if p.charpoly is not None:
+        roots = sympy.roots(sympy.Poly(p.charpoly, lam), multiple=True)
+        if len(roots) != n or not all(r.is_real for r in roots):
+            roots = []
+    if roots:
+        p.eigenvalues = sorted((sympy.radsimp(r) for r in roots), key=to_float)
+        p.exact_eigen = True
+        p.vectors = _exact_vectors(p.H, p.eigenvalues)
+    if not roots or p.vectors is None:
+        values, vectors = np.linalg.eigh(p.H_float)
+        p.exact_eigen = bool(roots)
+        if not roots:
+            p.eigenvalues = [float(v) for v in values]
+        p.vectors = [_scaled([float(x) for x in vectors[:, i]]) for i in range(n)]
+
+
+def _exact_vectors(H: Any, eigenvalues: list) -> list | None:
+    """A basis of each eigenspace, from the null space of H − λI; None when sympy cannot find it."""
+    import sympy
+
+    out: list = []
+    for lam in dict.fromkeys(eigenvalues):
+        basis = (H - lam * sympy.eye(H.shape[0])).nullspace(simplify=True)
+        if len(basis) != eigenvalues.count(lam):
+            return None
+        out += [_scaled([sympy.radsimp(x) for x in b]) for b in basis]
+    return out
+
+
+def _scaled(u: list) -> list:
+    """Divide by the entry of largest magnitude, so (1, 1) stays (1, 1) as the course writes it."""
+    size = [abs(to_float(x)) for x in u]
+    pivot = u[int(np.argmax(size))]
+    if hasattr(pivot, "is_Integer"):
+        import sympy
+
+        return [sympy.radsimp(x / pivot) for x in u]
+    return [x / pivot for x in u]
+
+
+def _classify(p: Point) -> None:
+    signs = [_sign(v, p.scale) for v in p.eigenvalues]
+    g_scale = max([1.0] + [abs(to_float(v)) for v in p.g])
+    critical = all(_sign(v, g_scale) == 0 for v in p.g)
+    if not critical:
+        p.classification = "not_critical"
+        p.reason = "g ≠ 0, so w' is not a critical point: L still decreases along −g (gradient descent)"
+    elif all(s > 0 for s in signs):
+        p.classification = "local_min"
+        p.reason = "all eigenvalues > 0: H is positive definite, vᵀHv > 0 for every v ≠ 0, so L(w) > L(w') near w'"
+    elif all(s < 0 for s in signs):
+        p.classification = "local_max"
+        p.reason = "all eigenvalues < 0: H is negative definite, vᵀHv < 0 for every v ≠ 0, so L(w) < L(w') near w'"
+    elif 1 in signs and -1 in signs:
+        p.classification = "saddle"
+        p.reason = "some eigenvalues are > 0 and some < 0: L rises in some directions and falls in others"
+    else:
+        p.classification = "degenerate"
+        semi = "positive" if 1 in signs else "negative" if -1 in signs else "zero"
+        p.reason = (f"an eigenvalue is 0 and none has the opposite sign (H is {semi} semidefinite): "
+                    "the second-order test decides nothing; higher-order terms decide")
+
+
+# ── the worked solution ─────────────────────────────────────────────────────
+
+def hessian(expr: str | Expr, at: dict[str, Any] | None = None) -> Solution:
+    """Gradient, Hessian and eigenvalues of L at `at` (variables in its order) and the classification.
+
+    Without `at`, the critical points are solved for symbolically (polynomial gradients) and each is classified.
+    """
+    e = parse(expr)
+    if at is not None:
+        names = check_point(e, at)
+        for n, v in at.items():
+            if isinstance(v, bool) or not isinstance(v, (int, float)) or not np.isfinite(v):
+                raise BadInput(f"the value of {n} must be a finite number, got {v!r}", "at")
+    else:
+        names = e.sorted_names()
+    sol = Solution("hessian", [], {}, title=f"Hessian analysis of L({', '.join(names)}) = {show(e.sympy)}")
+    sol.add(conventions(
+        f"L({', '.join(names)}) = {show(e.sympy)}  (read from '{e.text}')",
+        f"variables in the order {'of the point' if at is not None else 'sorted by name'}: {', '.join(names)}; "
+        "decimals are read as exact fractions (0.1 = 1/10) and the arithmetic is exact where it can be",
+        "at a critical point (g = 0) the eigenvalues of H decide: all > 0 local minimum, all < 0 local maximum, "
+        "both signs saddle, otherwise (a 0 eigenvalue) degenerate",
+        "eigenvectors are scaled so that their largest entry is 1",
+    ))
+    grad, H_sym = _derivatives(e, names)
+    sol.add(Step("Gradient g = ∇L", lines=[t(f"∂L/∂{n} = {show(gi)}") for n, gi in zip(names, grad)]))
+    if at is not None:
+        _at_point(sol, e, names, [exact(at[n]) for n in names], grad, H_sym)
+    else:
+        _hessian_step(sol, names, H_sym)
+        _critical_points(sol, e, names, grad, H_sym)
+    return sol
+
+
+def _hessian_step(sol: Solution, names: list[str], H_sym: Any) -> None:
+    lines = []
+    for i, a in enumerate(names):
+        for j in range(i, len(names)):
+            b = names[j]
+            head = f"∂²L/∂{a}²" if i == j else f"∂²L/∂{a}∂{b} = ∂²L/∂{b}∂{a}"
+            lines.append(t(f"{head} = {show(H_sym[i, j])}"))
+    sol.add(Step("Hessian H = ∂²L/∂w² (symmetric)", lines=lines))
+
+
+def _at_point(sol: Solution, e: Expr, names: list[str], w: list, grad: list, H_sym: Any) -> None:
+    p = analyse(e, names, w, grad, H_sym)
+    wtext = vec(w)
+    values = _by_hand(names, w)
+    sol.add(Step("The point", lines=[line("w' = {}", wtext),
+                                     line(f"L(w') = {_filled(show(e.sympy), values)}{{}}", num(p.loss))]))
+    g_lines = [line(f"∂L/∂{n}(w') = {_filled(show(gi), values)}{{}}", num(v)) for n, gi, v in zip(names, grad, p.g)]
+    verdict = ": zero, so w' is a critical point" if p.classification != "not_critical" else \
+        " ≠ 0: w' is not a critical point"
+    sol.add(Step("Gradient at w'", lines=g_lines + [line(f"g = {{}}{verdict}", vec(p.g))]))
+    _hessian_step(sol, names, H_sym)
+    n = len(names)
+    h_lines = [line(f"H[{i + 1},{j + 1}] = {_filled(show(H_sym[i, j]), values)}{{}}", num(p.H[i, j]))
+               for i in range(n) for j in range(i, n)]
+    sol.add(Step("Hessian at w'", grids=[Grid("H", p.H_float)], lines=h_lines if n <= 3 else []))
+    _eigen_steps(sol, p)
+    sol.add(Step("Classification", result=t(CLASS_TEXT[p.classification]), prose=[p.reason]))
+    _answer(sol.answer, names, p)
+    if p.classification == "saddle":
+        _escape_step(sol, e, p)
+    ratio = p.positives / n
+    sol.add(Step("Minimum ratio", "minimum ratio = # positive eigenvalues / # eigenvalues",
+                 t(f"{p.positives} / {n}"), t("{}", ratio)))
+    sol.answer["minimum_ratio"] = ratio
+
+
+def _by_hand(names: list[str], w: list) -> dict[str, str]:
+    """Each coordinate as a student writes it into a formula: 0.1 rather than 1/10, (-1) in brackets."""
+    out = {}
+    for n, v in zip(names, w):
+        text = repr(float(v)).removesuffix(".0") if v.is_Rational and _terminates(v.q) else show(v)
+        out[n] = f"({text})" if text.startswith("-") or not re.fullmatch(r"[\w.]+", text) else text
+    return out
+
+
+def _filled(formula: str, values: dict[str, str]) -> str:
+    """`formula with the numbers in = ` when that is short enough to read, else nothing."""
+    text = substitute(formula, values)
+    return f"{text} = " if len(text) <= 60 and text != formula else ""
+
+
+def _eigen_steps(sol: Solution, p: Point) -> None:
+    import sympy
+
+    n = len(p.names)
+    if p.charpoly is not None:
+        lines = [t(f"det(H − λI) = {show(p.charpoly, None)} = 0")]
+        factored = sympy.factor(p.charpoly)
+        lam = sympy.Symbol("λ")
+        if sum(f.has(lam) for f in sympy.Mul.make_args(factored)) > 1 or factored.is_Pow:  # a real factorisation
+            lines.append(t(f"{show(factored, None)} = 0"))
+    else:
+        coeffs = np.poly(p.H_float) * (-1) ** n  # det(H − λI) = (−1)ⁿ det(λI − H)
+        lines = [_poly_line(coeffs)]
+    how = "" if p.exact_eigen else " (numerically: the exact roots are out of reach)"
+    lines += [line(f"λ{_sub(i + 1)} = {{}}", num(v)) for i, v in enumerate(p.eigenvalues)]
+    sol.add(Step("Eigenvalues: roots of det(H − λI) = 0" + how, lines=lines))
+    vlines = [line(f"λ{_sub(i + 1)} = {{}}:  (H − λI)u = 0  →  u{_sub(i + 1)} = {{}}", num(lam), vec(u))
+              for i, (lam, u) in enumerate(zip(p.eigenvalues, p.vectors))]
+    sol.add(Step("Eigenvectors", lines=vlines))
+
+
+def _poly_line(coeffs: np.ndarray) -> Text:
+    n = len(coeffs) - 1
+    terms, values = [], []
+    for k, c in enumerate(coeffs):
+        power = n - k
+        terms.append("{}" + ("" if power == 0 else "·λ" if power == 1 else f"·λ^{power}"))
+        values.append(float(c))
+    return t("det(H − λI) = " + " + ".join(terms) + " = 0", *values)
+
+
+def _sub(i: int) -> str:
+    return "".join("₀₁₂₃₄₅₆₇₈₉"[int(d)] for d in str(i))
+
+
+def _escape_step(sol: Solution, e: Expr, p: Point) -> None:
+    """Move along u, the eigenvector of the most negative eigenvalue: L(w' + t·u) < L(w') for small t."""
+    import sympy
+
+    lam, u = p.eigenvalues[0], p.vectors[0]
+    u_exact = [x if hasattr(x, "is_Integer") else exact(x) for x in u]
+    norm2 = sum(x * x for x in u_exact)
+    lines = [line("u = {}  (eigenvector of λ = {})", vec(u), num(lam)),
+             line("uᵀHu = λ‖u‖² = {} · {} = {} < 0", num(lam), num(norm2), num(sympy.simplify(lam * norm2)))]
+    step_t, value = None, None
+    for step in ESCAPE_STEPS:
+        st = sympy.Rational(step.numerator, step.denominator)
+        moved = [wi + st * ui for wi, ui in zip(p.w, u_exact)]
+        value = to_float(e.sympy.subs({e.symbols[n]: v for n, v in zip(p.names, moved)}))
+        step_t = (st, moved)
+        if value < to_float(p.loss):
+            break
+    st, moved = step_t
+    predicted = to_float(p.loss + st ** 2 * lam * norm2 / 2)
+    lines += [line("t = {}:  w = w' + t·u = {}", num(st), vec(moved)),
+              line("L(w) = {}  vs  L(w') = {}", value, num(p.loss)),
+              line("second-order estimate L(w') + ½t²λ‖u‖² = {}", predicted)]
+    decreased = value < to_float(p.loss)
+    note = ("L decreased: update w along u (−u works as well) to escape the saddle" if decreased else
+            "L did not decrease even at t = 0.001: higher-order terms dominate near this point")
+    sol.add(Step("Escape direction", "L(w' + t·u) ≈ L(w') + ½ t² uᵀHu", lines=lines, note=note))
+    sol.answer["escape_direction"] = [to_float(x) for x in u]
+    sol.answer["escape_step"] = to_float(st)
+    sol.answer["loss_after_escape"] = value
+
+
+def _answer(answer: dict, names: list[str], p: Point) -> None:
+    answer.update(
+        variables=list(names),
+        gradient=p.g_float,
+        hessian=p.H_float.tolist(),
+        eigenvalues=p.lam_float,
+        classification=p.classification,
+        point=[to_float(v) for v in p.w],
+        loss=to_float(p.loss),
+        eigenvectors=[[to_float(x) for x in u] for u in p.vectors],
+    )
+    if any(_irrational(v) for v in p.g):
+        answer["gradient_exact"] = [str(v) for v in p.g]
+    if any(_irrational(v) for v in p.H):
+        answer["hessian_exact"] = [[str(v) for v in row] for row in p.H.tolist()]
+    if p.exact_eigen and any(_irrational(v) for v in p.eigenvalues):
+        answer["eigenvalues_exact"] = [str(v) for v in p.eigenvalues]
+
+
+# ── no point given: find the critical points ───────────────────────────────
+
+def _critical_points(sol: Solution, e: Expr, names: list[str], grad: list, H_sym: Any) -> None:
+    points, families, why = _solve(e, names, grad)
+    keys = ("critical_points", "gradient", "hessian", "eigenvalues", "classification", "minimum_ratio")
+    sol.answer.update({"variables": list(names), **{k: [] for k in keys}, "solved": why is None})
+    if why is not None:
+        sol.add(Step("Critical points: solve g = 0", prose=[f"Could not solve g = 0 symbolically: {why}.",
+                                                             "Give a point to examine with --at (or 'at:' in a file)."]))
+        sol.warnings.append(f"critical points not found: {why}; give a point with --at")
+        return
+    lines = [line("w' = {}", vec(w)) for w in points] + [t(f"a continuum: {f}") for f in families]
+    sol.add(Step("Critical points: solve g = 0", prose=[] if lines else ["g = 0 has no real solution: "
+                                                                          "L has no critical point"], lines=lines))
+    if families:
+        sol.answer["critical_sets"] = families
+        sol.warnings.append("some critical points form a continuum (" + "; ".join(families) + "); along it H has a "
+                            "zero eigenvalue, so those points are not listed one by one")
+    for k, w in enumerate(points, 1):
+        try:
+            p = analyse(e, names, w, grad, H_sym)
+        except BadInput as err:  # a root of the numerator where L itself is undefined or has a kink
+            sol.add(Step(f"Critical point {k}: left out", "w'", line("{}", vec(w)), note=err.message))
+            continue
+        lines = [line(f"λ{_sub(i + 1)} = {{}}", num(v)) for i, v in enumerate(p.eigenvalues)]
+        if p.classification == "saddle":
+            lines.append(line("escape direction u = {}", vec(p.vectors[0])))
+        sol.add(Step(f"Critical point {k}: {CLASS_TEXT[p.classification]}", "w'", line("{}", vec(w)), lines=lines,
+                     grids=[Grid("H", p.H_float)], note=p.reason))
+        ans: dict = {}
+        _answer(ans, names, p)
+        for key in ("gradient", "hessian", "eigenvalues", "classification"):
+            sol.answer[key].append(ans[key])
+        sol.answer["critical_points"].append(ans["point"])
+        sol.answer["minimum_ratio"].append(p.positives / len(names))
+
+
+def _solve(e: Expr, names: list[str], grad: list) -> tuple[list, list[str], str | None]:
+    """Real isolated solutions of g = 0, continua as text, or why it could not be done."""
+    import sympy
+
+    syms = [e.symbols[n] for n in names]
+    if len(syms) > MAX_SOLVE_VARS:
+        return [], [], f"more than {MAX_SOLVE_VARS} variables"
+    equations = []
+    for gi in grad:
+        numerator = _never_zero_dropped(sympy.fraction(sympy.together(gi))[0])
+        if not numerator.is_polynomial(*syms):
+            return [], [], "g = 0 is not a polynomial system (only those, times factors such as exp(…), are solved here)"
+        if sympy.Poly(numerator, *syms).total_degree() > MAX_SOLVE_DEGREE:
+            return [], [], f"the gradient has degree above {MAX_SOLVE_DEGREE}"
+        equations.append(numerator)
+    try:
+        solutions = sympy.solve(equations, syms, dict=True)
+    except (NotImplementedError, ValueError) as err:
+        return [], [], f"sympy could not solve it ({err})"
+    points, families = [], []
+    for s in solutions:
+        values = [s.get(x, x) for x in syms]
+        if any(v.free_symbols for v in values):
+            families.append(", ".join(f"{n} = {show(v)}" for n, v in zip(names, values) if v != e.symbols[n])
+                            or "every point")
+            continue
+        if all(_is_real(v) for v in values):
+            points.append([sympy.re(v) if v.is_real is not True else v for v in values])
+    points.sort(key=lambda w: [to_float(v) for v in w])
+    if len(points) > MAX_POINTS:
+        return [], [], f"{len(points)} critical points (more than {MAX_POINTS})"
+    return points, families, None
+
+
+def _never_zero_dropped(numerator: Any) -> Any:
+    """w²·exp(w) = 0 ⇔ w² = 0: drop factors that are never zero (exp(…) and its powers)."""
+    import sympy
+
+    keep = [f for f in sympy.Mul.make_args(sympy.powsimp(numerator))
+            if not (isinstance(f, sympy.exp) or (f.is_Pow and isinstance(f.base, sympy.exp)))]
+    return sympy.Mul(*keep)
+
+
+def _is_real(v: Any) -> bool:
+    if v.is_real is not None:
+        return bool(v.is_real)
+    z = complex(v.evalf())
+    return abs(z.imag) <= 1e-12 * max(1.0, abs(z.real))

@@ -1,0 +1,88 @@
+"""The `hessian` kind, and the two inputs it shares with `optimize`: the expression and the point."""
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from calc import hessian
+from calc.errors import BadInput
+from calc.expr import Expr, check_point
+from problems.matrix import parse_number
+from problems.schema import Field, Kind, as_number, _show
+
+EXPR_HELP = ("loss expression: numbers, variables, + - * / ^ **, parentheses, "
+             "exp log ln sqrt sin cos tan tanh sigmoid abs max min")
+POINT_JSON = {"oneOf": [{"type": "object", "additionalProperties": {"oneOf": [{"type": "number"}, {"type": "string"}]}},
+                        {"type": "string"}]}
+_PAIR = re.compile(r"\s*([^=,;\s]+)\s*=\s*([^,;]*?)\s*(?:[,;]|$)")
+
+
+def as_expr(raw: Any) -> Expr:
+    if isinstance(raw, Expr):
+        return raw
+    if isinstance(raw, bool) or not isinstance(raw, (str, int, float)):
+        raise BadInput(f"expected an expression as text, got {_show(raw)}")
+    return Expr(str(raw))
+
+
+def as_point(raw: Any) -> dict[str, float]:
+    """`{w1: 0, w2: 0}` or the text `"w1=0, w2=0"` (commas, semicolons or spaces between pairs)."""
+    if isinstance(raw, str):
+        pairs = _split(raw)
+    elif isinstance(raw, dict):
+        pairs = [(str(k), v) for k, v in raw.items()]
+    else:
+        raise BadInput(f"expected name=value pairs like 'w1=0, w2=0' or a mapping, got {_show(raw)}")
+    if not pairs:
+        raise BadInput("the point is empty: expected name=value pairs like 'w1=0, w2=0'")
+    point: dict[str, float] = {}
+    for name, value in pairs:
+        if name in point:
+            raise BadInput(f"{name} is given twice")
+        try:
+            point[name] = parse_number(value) if isinstance(value, str) else as_number(None, value)
+        except BadInput as e:
+            raise BadInput(f"value of {name}: {e.message}") from None
+    return point
+
+
+def _split(text: str) -> list[tuple[str, str]]:
+    s = text.strip().replace("−", "-")
+    pairs, pos = [], 0
+    while pos < len(s):
+        m = _PAIR.match(s, pos)
+        if not m or m.end() == pos:
+            bad = s[pos:].strip().split(",")[0].split(";")[0].strip()
+            raise BadInput(f"expected name=value pairs like 'w1=0, w2=0', got '{bad or s}'")
+        pairs.append((m.group(1), m.group(2)))
+        pos = m.end()
+    for name, value in pairs:
+        if not value:
+            raise BadInput(f"no value after '{name}='")
+    return pairs
+
+
+def check_at(params: dict) -> None:
+    """The point names exactly the expression's variables."""
+    if params.get("at") is not None:
+        check_point(params["expr"], params["at"])
+
+
+def expr_field() -> Field:
+    return Field("expr", "str", EXPR_HELP, required=True, convert=as_expr, json={"type": "string"})
+
+
+KINDS = [
+    Kind(
+        name="hessian", command="hessian",
+        summary="Gradient, Hessian, eigenvalues and classification (min/max/saddle) of a loss expression",
+        fields=[
+            expr_field(),
+            Field("at", "any", "the point w', e.g. 'w1=0, w2=0' or {w1: 0, w2: 0}; without it the critical "
+                  "points are solved for", convert=as_point, json=POINT_JSON),
+        ],
+        solver=hessian.hessian,
+        answer_keys=("classification", "eigenvalues", "hessian", "gradient", "variables"),
+        validate=check_at,
+    ),
+]
