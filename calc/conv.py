@@ -99,8 +99,10 @@ def resolve_padding(padding: Any, hw: Pair, khw: Pair, stride: Pair, dilation: P
 # ── shapes ───────────────────────────────────────────────────────────────────
 
 def as_image(x: Any, where: str = "input") -> np.ndarray:
-    """H×W (or one row) → 1×H×W; C×H×W as is."""
+    """H×W (or one row, or one number) → 1×H×W; C×H×W as is."""
     x = np.asarray(x, dtype=float)
+    if x.ndim == 0:
+        x = x.reshape(1, 1)
     if x.ndim == 1:
         x = x[None, :]
     if x.ndim == 2:
@@ -113,8 +115,10 @@ def as_image(x: Any, where: str = "input") -> np.ndarray:
 
 
 def as_kernels(k: Any, channels: int, where: str = "kernel") -> np.ndarray:
-    """kh×kw, C×kh×kw (one filter) or F×C×kh×kw → F×C×kh×kw, checking C against the input."""
+    """kh×kw (a lone number is 1×1), C×kh×kw (one filter) or F×C×kh×kw → F×C×kh×kw, checking C."""
     k = np.asarray(k, dtype=float)
+    if k.ndim == 0:
+        k = k.reshape(1, 1)
     if k.ndim == 1:
         k = k[None, :]
     if k.ndim == 2:
