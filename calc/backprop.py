@@ -1,0 +1,802 @@
+"""Backpropagation on small fully connected networks, worked neuron by neuron.
+
+The course's recipe (lectures 12, 13; Big Data Analytics lecture 8): forward pass
+(net and out of every neuron), loss, output δ, hidden δ as the weighted sum of the
+next layer's δ times the activation derivative, gradients δ_j·a_i, updates
+w ← w − η·∂L/∂w, and the loss again.
+
+Internally every weight matrix is out×in (W[j, i] connects input i to unit j, so
+net = W·a + b); `layout: in_out` problems are transposed on the way in and back on
+the way out. δ_j = ∂L/∂net_j throughout.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from calc.activations import ACTIVATIONS, ALIASES, softmax
+from calc.errors import BadInput, closest
+from calc.solution import Grid, Slip, Solution, Step, Table, Text, conventions, t
+
+LOSSES = ("half_sse", "sse", "mse", "cross_entropy", "bce")
+LAYOUTS = ("out_in", "in_out")
+HIDDEN_ACTIVATIONS = ("sigmoid", "tanh", "relu", "leaky_relu", "linear")
+ACTIVATION_NAMES = HIDDEN_ACTIVATIONS + ("softmax",)
+NAMINGS = ("auto", "numbered", "indexed")
+NUMBERED_UP_TO = 20      # networks with at most this many weights get the course's names w1, w2, …
+CHECK_H = 1e-5           # central-difference step: truncation O(h²) and rounding O(ε/h) balance here
+MAX_UPDATES = 100_000    # steps × samples (SGD) or steps (batch)
+MAX_PARAMETERS = 100_000
+LINES_UP_TO = 64         # weights per layer written one line each; bigger layers are shown as matrices
+TERMS_UP_TO = 6          # fan-in up to which a net input is written out term by term
+PROB_TOL = 1e-6
+
+SYMBOL = {"sigmoid": "σ", "tanh": "tanh", "relu": "ReLU", "leaky_relu": "LeakyReLU", "linear": "id", "softmax": "softmax"}
+LOSS_RULE = {
+    "half_sse": "loss half_sse: L = ½ Σ_k (out_k − t_k)², so ∂L/∂out_k = out_k − t_k",
+    "sse": "loss sse: L = Σ_k (out_k − t_k)² (no ½), so ∂L/∂out_k = 2(out_k − t_k)",
+    "mse": "loss mse: L = (1/K) Σ_k (out_k − t_k)² over the K outputs, so ∂L/∂out_k = (2/K)(out_k − t_k)",
+    "cross_entropy": "loss cross_entropy: L = −Σ_k t_k·ln out_k with softmax outputs, so δ_k = out_k − t_k",
+    "bce": "loss bce: L = −Σ_k [t_k·ln out_k + (1 − t_k)·ln(1 − out_k)] with sigmoid outputs, so δ_k = out_k − t_k",
+}
+LOSS_FORMULA = {
+    "half_sse": "L = ½ Σ_k (out_k − t_k)²", "sse": "L = Σ_k (out_k − t_k)²", "mse": "L = (1/K) Σ_k (out_k − t_k)²",
+    "cross_entropy": "L = −Σ_k t_k·ln out_k", "bce": "L = −Σ_k [t_k·ln out_k + (1 − t_k)·ln(1 − out_k)]",
+}
+
+
+# ── the network and its validation ───────────────────────────────────────────
+
+@dataclass
+class Layer:
+    W: np.ndarray        # out×in
+    b: np.ndarray        # (out,)
+    act: str             # one of ACTIVATION_NAMES
+    given_ndim: int = 2  # 1: the weights were given as one unit's vector
+    bias_given: str = "vector"  # vector | scalar (copied to every unit) | none (zeros)
+
+
+def activation_name(name: Any, where: str = "activation") -> str:
+    """Normalise an activation name (`none` = `linear`); unknown names suggest the closest."""
+    key = ALIASES.get(str(name).strip().lower(), str(name).strip().lower())
+    if key in ("step", "sign"):
+        raise BadInput(f"activation '{name}' has derivative 0 everywhere, so backprop cannot train it; "
+                       f"expected one of {', '.join(ACTIVATION_NAMES)}", where)
+    if key not in ACTIVATION_NAMES:
+        raise BadInput(f"unknown activation '{name}'{closest(str(name), ACTIVATION_NAMES)}; "
+                       f"expected one of {', '.join(ACTIVATION_NAMES)}", where)
+    return key
+
+
+def build(input: Any, target: Any, layers: list, layout: str = "out_in",
+          loss: str = "half_sse") -> tuple[np.ndarray, np.ndarray, list[Layer]]:
+    """Validate a problem: samples X (n×d), targets T (n×K), layers out×in. BadInput names layer and field."""
+    if layout not in LAYOUTS:
+        raise BadInput(f"expected out_in or in_out, got '{layout}'{closest(str(layout), LAYOUTS)}", "layout")
+    if loss not in LOSSES:
+        raise BadInput(f"unknown loss '{loss}'{closest(str(loss), LOSSES)}; expected one of {', '.join(LOSSES)}", "loss")
+    if not isinstance(layers, (list, tuple)) or not layers:
+        raise BadInput("expected a non-empty list of layers {weights, bias, activation}", "layers")
+    net = [_layer(spec, i, layout, i == len(layers) - 1) for i, spec in enumerate(layers)]
+    for i in range(1, len(net)):
+        _check_chain(net[i - 1], net[i], i, layout)
+    if sum(L.W.size + L.b.size for L in net) > MAX_PARAMETERS:
+        raise BadInput(f"more than {MAX_PARAMETERS} parameters; this tool is for hand-sized networks", "layers")
+    X = _samples(input, net[0].W.shape[1])
+    T = _targets(target, X.shape[0], net[-1].W.shape[0], len(net))
+    _check_loss(loss, net, T)
+    return X, T, net
+
+
+def _layer(spec: Any, i: int, layout: str, last: bool) -> Layer:
+    path = f"layers[{i}]"
+    if isinstance(spec, Layer):
+        return spec
+    if not isinstance(spec, dict) or "weights" not in spec:
+        raise BadInput("expected a mapping with weights (and bias, activation)", path)
+    W = _finite_array(spec["weights"], f"{path}.weights")
+    if W.ndim not in (1, 2):
+        raise BadInput(f"expected a matrix (or one unit's weight vector), got {W.ndim} dimensions", f"{path}.weights")
+    given_ndim = W.ndim
+    W = W.reshape(1, -1) if W.ndim == 1 else (W.T if layout == "in_out" else W)
+    units = W.shape[0]
+    raw_bias = spec.get("bias")
+    if raw_bias is None:
+        b, how = np.zeros(units), "none"
+    else:
+        b = _finite_array(raw_bias, f"{path}.bias")
+        how = "scalar" if b.size == 1 and units > 1 else "vector"
+        if b.ndim > 1 and b.size == units:
+            b = b.ravel()  # a column typed for a bias is still the bias
+        if b.size == 1:
+            b = np.full(units, float(b.ravel()[0]))
+        if b.ndim != 1 or b.size != units:
+            raise BadInput(f"has {b.size} values but {path} has {units} unit{'s' * (units != 1)} "
+                           f"(one bias per unit, or one number for all)", f"{path}.bias")
+    act = activation_name(spec.get("activation") or "sigmoid", f"{path}.activation")
+    if act == "softmax" and not last:
+        raise BadInput("softmax is only allowed in the last layer (with loss cross_entropy)", f"{path}.activation")
+    return Layer(W.astype(float), b.astype(float), act, given_ndim, how)
+
+
+def _finite_array(raw: Any, where: str) -> np.ndarray:
+    try:
+        a = np.asarray(raw, dtype=float)
+    except (TypeError, ValueError):
+        raise BadInput("expected numbers (a matrix as nested lists)", where) from None
+    if a.size == 0:
+        raise BadInput("is empty", where)
+    if not np.all(np.isfinite(a)):
+        raise BadInput("must be finite numbers (no inf or nan)", where)
+    return a
+
+
+def _dims(shape: tuple) -> str:
+    return "×".join(map(str, shape))
+
+
+def _check_chain(prev: Layer, layer: Layer, i: int, layout: str) -> None:
+    units, fan_in = prev.W.shape[0], layer.W.shape[1]
+    if fan_in == units:
+        return
+    given = layer.W.shape if layout == "out_in" else layer.W.T.shape
+    how = "out_in: rows = units, columns = inputs" if layout == "out_in" else "in_out: rows = inputs, columns = units"
+    hint = ""
+    if layer.given_ndim == 2 and layer.W.shape[0] == units:
+        hint = f"; transposed it would fit (is the layout {'in_out' if layout == 'out_in' else 'out_in'}?)"
+    raise BadInput(f"is {_dims(given)} ({how}), so it takes {fan_in} input{'s' * (fan_in != 1)}, "
+                   f"but layers[{i - 1}] has {units} unit{'s' * (units != 1)}{hint}", f"layers[{i}].weights")
+
+
+def _samples(raw: Any, d: int) -> np.ndarray:
+    X = _finite_array(raw, "input")
+    if X.ndim == 0:
+        X = X.reshape(1, 1)
+    elif X.ndim == 1:
+        X = X.reshape(1, -1)
+    if X.ndim != 2:
+        raise BadInput("expected one sample (a vector) or one row per sample", "input")
+    if X.shape[1] != d:
+        many = " (for several samples give one row per sample: [[...], [...]])" if X.shape[0] == 1 and X.size % d == 0 else ""
+        raise BadInput(f"has {X.shape[1]} value{'s' * (X.shape[1] != 1)} per sample but layers[0].weights takes "
+                       f"{d} input{'s' * (d != 1)}{many}", "input")
+    return X
+
+
+def _targets(raw: Any, n: int, K: int, L: int) -> np.ndarray:
+    T = _finite_array(raw, "target")
+    if T.ndim == 0 or (T.ndim == 1 and n == 1):
+        T = T.reshape(1, -1)
+    elif T.ndim == 1 and K == 1:
+        T = T.reshape(-1, 1)  # one output: one target per sample
+    if T.ndim != 2 or T.shape[0] != n or T.shape[1] != K:
+        got = T.shape[-1] if T.ndim == 2 and T.shape[0] == n else None
+        what = f"{got} value{'s' * (got != 1)} per sample" if got is not None else f"shape {_dims(T.shape)}"
+        raise BadInput(f"has {what} but the last layer (layers[{L - 1}]) has {K} unit{'s' * (K != 1)}"
+                       f"{'' if n == 1 else f' and there are {n} samples'}", "target")
+    return T
+
+
+def _check_loss(loss: str, net: list[Layer], T: np.ndarray) -> None:
+    last = f"layers[{len(net) - 1}].activation"
+    act = net[-1].act
+    if loss == "cross_entropy" and act != "softmax":
+        hint = " (for sigmoid outputs use loss: bce)" if act == "sigmoid" else ""
+        raise BadInput(f"loss cross_entropy needs a softmax output layer, got {act}{hint}", last)
+    if act == "softmax" and loss != "cross_entropy":
+        raise BadInput(f"a softmax output layer is used with loss cross_entropy, not {loss}", "loss")
+    if loss == "bce" and act != "sigmoid":
+        raise BadInput(f"loss bce needs a sigmoid output layer, got {act}", last)
+    if loss in ("cross_entropy", "bce"):
+        if np.any(T < 0) or np.any(T > 1):
+            bad = T.flat[int(np.argmax((T < 0) | (T > 1)))]
+            raise BadInput(f"{loss} targets must be probabilities in [0, 1], found {bad:g}", "target")
+        sums = T.sum(axis=1)
+        if loss == "cross_entropy" and np.any(np.abs(sums - 1) > PROB_TOL):
+            s = int(np.argmax(np.abs(sums - 1) > PROB_TOL))
+            raise BadInput(f"cross_entropy targets must be probability vectors (one-hot or summing to 1); "
+                           f"{'the target' if len(T) == 1 else f'row {s + 1}'} sums to {sums[s]:g}", "target")
+
+
+# ── the mathematics: forward, loss, backward ─────────────────────────────────
+
+def f(act: str, z: np.ndarray) -> np.ndarray:
+    return softmax(z) if act == "softmax" else ACTIVATIONS[act].f(z)
+
+
+def df(act: str, z: np.ndarray) -> np.ndarray:
+    """f′(net), element-wise (softmax never needs it: it only meets cross-entropy, whose δ is out − t)."""
+    return ACTIVATIONS[act].df(z)
+
+
+def forward(net: list[Layer], x: np.ndarray) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """nets[li] and outs[li + 1] of every layer; outs[0] is the input."""
+    nets, outs = [], [np.asarray(x, dtype=float)]
+    for layer in net:
+        nets.append(layer.W @ outs[-1] + layer.b)
+        outs.append(f(layer.act, nets[-1]))
+    return nets, outs
+
+
+def sample_loss(loss: str, y: np.ndarray, t: np.ndarray) -> float:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if loss == "half_sse":
+            return float(0.5 * np.sum((y - t) ** 2))
+        if loss == "sse":
+            return float(np.sum((y - t) ** 2))
+        if loss == "mse":
+            return float(np.mean((y - t) ** 2))
+        if loss == "cross_entropy":
+            return float(-np.sum(_xlogy(t, y)))
+        return float(-np.sum(_xlogy(t, y) + _xlogy(1 - t, 1 - y)))
+
+
+def _xlogy(a: np.ndarray, p: np.ndarray) -> np.ndarray:
+    """a·ln p with 0·ln 0 = 0."""
+    return np.where(a == 0, 0.0, a * np.log(np.where(a == 0, 1.0, p)))
+
+
+def dloss(loss: str, y: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """∂L/∂out for the squared-error losses."""
+    return {"half_sse": 1.0, "sse": 2.0, "mse": 2.0 / y.size}[loss] * (y - t)
+
+
+def shortcut(loss: str, act: str) -> bool:
+    """Softmax + cross-entropy and sigmoid + BCE: ∂L/∂out·∂out/∂net collapses to out − t."""
+    return (loss, act) in (("cross_entropy", "softmax"), ("bce", "sigmoid"))
+
+
+@dataclass
+class Pass:
+    """One sample through the network and back."""
+
+    nets: list[np.ndarray]
+    outs: list[np.ndarray]          # outs[0] = x
+    target: np.ndarray
+    loss: float
+    dout: np.ndarray | None         # ∂L/∂out at the output layer (None for a shortcut)
+    fprimes: list[np.ndarray | None]  # f′(net) as used, per layer (None at a shortcut output)
+    backs: list[np.ndarray | None]  # what layer l + 1 sends back to hidden layer l (its δ, by the chain rule)
+    sums: list[np.ndarray | None]   # Σ_k back_k·w_kj arriving at each hidden layer
+    deltas: list[np.ndarray]
+
+
+def run_sample(net: list[Layer], x: np.ndarray, t: np.ndarray, loss: str, derivative: str = "chain") -> Pass:
+    """Forward and backward for one sample. `derivative` other than 'chain' exists for slips:
+    'none' leaves every activation derivative out (gradient w.r.t. out), 'unpropagated'
+    sends back Σ w·(∂L/∂out) instead of Σ w·δ (the next layer's derivative is lost)."""
+    nets, outs = forward(net, x)
+    L = len(net)
+    y, top = outs[-1], net[-1]
+    fprimes: list[np.ndarray | None] = [None] * L
+    sums: list[np.ndarray | None] = [None] * L
+    backs: list[np.ndarray | None] = [None] * L
+    deltas: list[np.ndarray] = [np.zeros(0)] * L
+    if shortcut(loss, top.act):
+        dout, deltas[-1] = None, y - t
+        err = deltas[-1]
+    else:
+        dout = dloss(loss, y, t)
+        fprimes[-1] = np.ones_like(y) if derivative == "none" else df(top.act, nets[-1])
+        deltas[-1] = dout * fprimes[-1]
+        err = dout
+    for li in range(L - 2, -1, -1):
+        backs[li] = err if derivative == "unpropagated" else deltas[li + 1]
+        sums[li] = net[li + 1].W.T @ backs[li]
+        fprimes[li] = np.ones_like(nets[li]) if derivative == "none" else df(net[li].act, nets[li])
+        deltas[li] = sums[li] * fprimes[li]
+        err = sums[li]
+    return Pass(nets, outs, t, sample_loss(loss, y, t), dout, fprimes, backs, sums, deltas)
+
+
+def gradients(net: list[Layer], passes: list[Pass]) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """Mean over the samples of ∂L/∂W = δ·aᵀ and ∂L/∂b = δ."""
+    gW = [np.mean([np.outer(p.deltas[li], p.outs[li]) for p in passes], axis=0) for li in range(len(net))]
+    gb = [np.mean([p.deltas[li] for p in passes], axis=0) for li in range(len(net))]
+    return gW, gb
+
+
+def dataset_loss(net: list[Layer], X: np.ndarray, T: np.ndarray, loss: str) -> float:
+    return float(np.mean([sample_loss(loss, forward(net, x)[1][-1], t) for x, t in zip(X, T)]))
+
+
+def numerical_gradients(net: list[Layer], X: np.ndarray, T: np.ndarray, loss: str,
+                        h: float = CHECK_H) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """Central differences [L(θ + h) − L(θ − h)] / 2h for every weight and bias."""
+    def nudge(arrays: list[np.ndarray]) -> list[np.ndarray]:
+        out = []
+        for a in arrays:
+            g = np.zeros_like(a)
+            for ix in np.ndindex(a.shape):
+                keep = a[ix]
+                a[ix] = keep + h
+                up = dataset_loss(net, X, T, loss)
+                a[ix] = keep - h
+                down = dataset_loss(net, X, T, loss)
+                a[ix] = keep
+                g[ix] = (up - down) / (2 * h)
+            out.append(g)
+        return out
+    return nudge([layer.W for layer in net]), nudge([layer.b for layer in net])
+
+
+# ── names: the course's w1, w2, … or w(l)_ji, with a legend ──────────────────
+
+@dataclass
+class Names:
+    units: list[list[str]]            # units[0]: inputs x1…; units[l + 1]: layer l (h1… hidden, o1… output)
+    weights: list[list[list[str]]]    # weights[li][j][i]
+    biases: list[list[str]]
+    numbered: bool
+
+
+def make_names(net: list[Layer], scheme: str = "auto") -> Names:
+    units = [[f"x{i + 1}" for i in range(net[0].W.shape[1])]]
+    hidden = 0
+    for li, layer in enumerate(net):
+        if li == len(net) - 1:
+            units.append([f"o{j + 1}" for j in range(layer.W.shape[0])])
+        else:
+            units.append([f"h{hidden + j + 1}" for j in range(layer.W.shape[0])])
+            hidden += layer.W.shape[0]
+    numbered = scheme == "numbered" or (scheme == "auto" and sum(layer.W.size for layer in net) <= NUMBERED_UP_TO)
+    weights, k = [], 0
+    for li, layer in enumerate(net):
+        rows = []
+        for j in range(layer.W.shape[0]):
+            row = []
+            for i in range(layer.W.shape[1]):
+                k += 1
+                sep = "" if max(layer.W.shape) < 10 else ","
+                row.append(f"w{k}" if numbered else f"w({li + 1})_{j + 1}{sep}{i + 1}")
+            rows.append(row)
+        weights.append(rows)
+    biases = [[f"b_{u}" for u in units[li + 1]] for li in range(len(net))]
+    return Names(units, weights, biases, numbered)
+
+
+def _entry(layer: Layer, li: int, j: int, i: int, layout: str) -> str:
+    if layer.given_ndim == 1:
+        return f"layers[{li}].weights[{i}]"
+    return f"layers[{li}].weights[{j}][{i}]" if layout == "out_in" else f"layers[{li}].weights[{i}][{j}]"
+
+
+def _bias_entry(layer: Layer, li: int, j: int) -> str:
+    return {"vector": f"layers[{li}].bias[{j}]", "scalar": f"layers[{li}].bias", "none": "— (no bias given: 0)"}[layer.bias_given]
+
+
+def legend(net: list[Layer], names: Names, layout: str, with_bias: list[bool]) -> Step:
+    rows = []
+    for li, layer in enumerate(net):
+        src, dst = names.units[li], names.units[li + 1]
+        for j in range(layer.W.shape[0]):
+            for i in range(layer.W.shape[1]):
+                rows.append([names.weights[li][j][i], f"{src[i]} → {dst[j]}", _entry(layer, li, j, i, layout), layer.W[j, i]])
+        if with_bias[li]:
+            rows += [[names.biases[li][j], f"bias of {dst[j]}", _bias_entry(layer, li, j), layer.b[j]]
+                     for j in range(layer.W.shape[0])]
+    scheme = "numbered w1, w2, … layer by layer, unit by unit (the course's way)" if names.numbered else \
+        "w(l)_ji = weight of layer l from input i to unit j"
+    return Step("Names", prose=[f"x = inputs, h = hidden units, o = output units; weights {scheme}"],
+                table=Table(["name", "connection", "entry", "value"], rows))
+
+
+# ── worked steps ─────────────────────────────────────────────────────────────
+
+def _v(x: float) -> str:
+    """Placeholder for a factor: negative numbers in brackets, (−0.04)·0.5, the way it is written by hand."""
+    return "({})" if x < 0 else "{}"
+
+
+def _forward_lines(net: list[Layer], names: Names, p: Pass, li: int, with_bias: list[bool]) -> list[Text]:
+    layer, src, dst = net[li], names.units[li], names.units[li + 1]
+    a, z, out = p.outs[li], p.nets[li], p.outs[li + 1]
+    src_sym = [f"out_{s}" if li else s for s in src]
+    lines = []
+    for j, u in enumerate(dst):
+        w = layer.W[j]
+        bias = [layer.b[j]] if with_bias[li] else []
+        bias_sym = f" + {names.biases[li][j]}" if with_bias[li] else ""
+        if w.size <= TERMS_UP_TO:
+            symbolic = " + ".join(f"{names.weights[li][j][i]}·{src_sym[i]}" for i in range(w.size)) + bias_sym
+            numbers = " + ".join(f"{_v(w[i])}·{_v(a[i])}" for i in range(w.size)) + (f" + {_v(bias[0])}" if bias else "")
+            lines.append(t(f"net_{u} = {symbolic} = {numbers} = {{}}",
+                           *[x for i in range(w.size) for x in (w[i], a[i])], *bias, z[j]))
+        else:
+            lines.append(t(f"net_{u} = Σ_i w_i·a_i{bias_sym} = {{}}", z[j]))
+        if layer.act != "softmax":
+            lines.append(_out_line(layer.act, u, z[j], out[j]))
+    if layer.act == "softmax":
+        lines += _softmax_lines(dst, z, out)
+    return lines
+
+
+def _out_line(act: str, u: str, z: float, out: float) -> Text:
+    if act == "linear":
+        return t(f"out_{u} = net_{u} = {{}}", out)
+    if act == "relu":
+        return t(f"out_{u} = max(0, {{}}) = {{}}", z, out)
+    return t(f"out_{u} = {SYMBOL[act]}({{}}) = {{}}", z, out)
+
+
+def _softmax_lines(dst: list[str], z: np.ndarray, out: np.ndarray) -> list[Text]:
+    shift = float(z.max()) if z.max() > 50 else 0.0  # e^net would overflow the page: subtract the max
+    e = np.exp(z - shift)
+    power = "e^({} − {})" if shift else "e^{}"
+    args = lambda v: (v, shift) if shift else (v,)  # noqa: E731
+    total = " + ".join(power for _ in z)
+    lines = [t(f"Σ_k e^net_k{' (max subtracted)' if shift else ''} = {total} = {{}}",
+               *[x for v in z for x in args(v)], float(e.sum()))]
+    lines += [t(f"out_{u} = {power} / {{}} = {{}}", *args(z[j]), float(e.sum()), out[j]) for j, u in enumerate(dst)]
+    return lines
+
+
+def _loss_line(loss: str, p: Pass, label: str) -> Text:
+    y, tt = p.outs[-1], p.target
+    pairs = [x for k in range(y.size) for x in (y[k], tt[k])]
+    sq = " + ".join(f"({{}} − {_v(tt[k])})²" for k in range(y.size))
+    if loss == "half_sse":
+        return t(f"{label} = ½[{sq}] = {{}}", *pairs, p.loss)
+    if loss == "sse":
+        return t(f"{label} = {sq} = {{}}", *pairs, p.loss)
+    if loss == "mse":
+        return t(f"{label} = [{sq}] / {y.size} = {{}}", *pairs, p.loss)
+    if loss == "cross_entropy":
+        keep = [k for k in range(y.size) if tt[k] != 0]
+        terms = " + ".join("{}·ln {}" for _ in keep)
+        return t(f"{label} = −({terms}) = {{}}", *[x for k in keep for x in (tt[k], y[k])], p.loss)
+    terms = " + ".join("{}·ln {} + {}·ln(1 − {})" for _ in range(y.size))
+    return t(f"{label} = −({terms}) = {{}}", *[x for k in range(y.size) for x in (tt[k], y[k], 1 - tt[k], y[k])], p.loss)
+
+
+def _fprime_line(act: str, u: str, z: float, out: float, fp: float) -> Text:
+    if act == "sigmoid":
+        return t(f"∂out_{u}/∂net_{u} = out_{u}(1 − out_{u}) = {{}}·(1 − {{}}) = {{}}", out, out, fp)
+    if act == "tanh":
+        return t(f"∂out_{u}/∂net_{u} = 1 − out_{u}² = 1 − {_v(out)}² = {{}}", out, fp)
+    if act in ("relu", "leaky_relu"):
+        return t(f"∂out_{u}/∂net_{u} = {{}}  (net_{u} = {{}} {'>' if z > 0 else '≤'} 0)", fp, z)
+    return t(f"∂out_{u}/∂net_{u} = {{}}  ({'linear' if act == 'linear' else act})", fp)
+
+
+def _dout_line(loss: str, u: str, y: float, tt: float, g: float, K: int) -> Text:
+    rule = {"half_sse": ("out_{0} − t_{0}", "{} − " + _v(tt)),
+            "sse": ("2(out_{0} − t_{0})", "2({} − " + _v(tt) + ")"),
+            "mse": (f"(2/{K})(out_{{0}} − t_{{0}})", f"(2/{K})({{}} − {_v(tt)})")}[loss]
+    return t(f"∂L/∂out_{u} = {rule[0].format(u)} = {rule[1]} = {{}}", y, tt, g)
+
+
+def _output_delta_lines(net: list[Layer], names: Names, p: Pass, loss: str) -> list[Text]:
+    top, lines = net[-1], []
+    for k, u in enumerate(names.units[-1]):
+        y, tt, d = p.outs[-1][k], p.target[k], p.deltas[-1][k]
+        if p.dout is None:
+            lines.append(t(f"δ_{u} = out_{u} − t_{u} = {{}} − {_v(tt)} = {{}}", y, tt, d))
+            continue
+        lines.append(_dout_line(loss, u, y, tt, p.dout[k], p.outs[-1].size))
+        lines.append(_fprime_line(top.act, u, p.nets[-1][k], y, p.fprimes[-1][k]))
+        lines.append(t(f"δ_{u} = ∂L/∂out_{u} · ∂out_{u}/∂net_{u} = {_v(p.dout[k])}·{_v(p.fprimes[-1][k])} = {{}}",
+                       p.dout[k], p.fprimes[-1][k], d))
+    return lines
+
+
+def _hidden_delta_lines(net: list[Layer], names: Names, p: Pass, li: int) -> list[Text]:
+    nxt, lines = net[li + 1], []
+    for j, u in enumerate(names.units[li + 1]):
+        ks = range(nxt.W.shape[0])
+        sym = " + ".join(f"δ_{names.units[li + 2][k]}·{names.weights[li + 1][k][j]}" for k in ks)
+        back = p.backs[li]
+        num = " + ".join(f"{_v(back[k])}·{_v(nxt.W[k, j])}" for k in ks)
+        lines.append(_fprime_line(net[li].act, u, p.nets[li][j], p.outs[li + 1][j], p.fprimes[li][j]))
+        lines.append(t(f"δ_{u} = ({sym}) · ∂out_{u}/∂net_{u}"))
+        lines.append(t(f"     = ({num}) · {_v(p.fprimes[li][j])} = {{}} · {_v(p.fprimes[li][j])} = {{}}",
+                       *[x for k in ks for x in (back[k], nxt.W[k, j])], p.fprimes[li][j], p.sums[li][j],
+                       p.fprimes[li][j], p.deltas[li][j]))
+    return lines
+
+
+def _gradient_lines(names: Names, passes: list[Pass], li: int, layer: Layer, with_bias: bool) -> list[Text]:
+    n, lines = len(passes), []
+    src = [f"out_{s}" if li else s for s in names.units[li]]
+    gW = np.mean([np.outer(p.deltas[li], p.outs[li]) for p in passes], axis=0)
+    for j, u in enumerate(names.units[li + 1]):
+        for i in range(layer.W.shape[1]):
+            w = names.weights[li][j][i]
+            if n == 1:
+                p = passes[0]
+                lines.append(t(f"∂L/∂{w} = δ_{u}·{src[i]} = {_v(p.deltas[li][j])}·{_v(p.outs[li][i])} = {{}}",
+                               p.deltas[li][j], p.outs[li][i], gW[j, i]))
+            else:
+                terms = " + ".join(f"{_v(p.deltas[li][j])}·{_v(p.outs[li][i])}" for p in passes)
+                lines.append(t(f"∂L/∂{w} = (1/{n}) Σ_s δ_{u}·{src[i]} = ({terms}) / {n} = {{}}",
+                               *[x for p in passes for x in (p.deltas[li][j], p.outs[li][i])], gW[j, i]))
+        if with_bias:
+            b = names.biases[li][j]
+            if n == 1:
+                lines.append(t(f"∂L/∂{b} = δ_{u} = {{}}", passes[0].deltas[li][j]))
+            else:
+                terms = " + ".join(_v(p.deltas[li][j]) for p in passes)
+                lines.append(t(f"∂L/∂{b} = (1/{n}) Σ_s δ_{u} = ({terms}) / {n} = {{}}",
+                               *[p.deltas[li][j] for p in passes], float(np.mean([p.deltas[li][j] for p in passes]))))
+    return lines
+
+
+def _update_lines(names: Names, li: int, old: Layer, gW: np.ndarray, gb: np.ndarray, lr: float,
+                  sign: float, with_bias: bool) -> list[Text]:
+    op = "−" if sign < 0 else "+"
+    lines = []
+    for j in range(old.W.shape[0]):
+        for i in range(old.W.shape[1]):
+            w = names.weights[li][j][i]
+            lines.append(t(f"{w}′ = {w} {op} η·∂L/∂{w} = {{}} {op} {{}}·{_v(gW[j, i])} = {{}}",
+                           old.W[j, i], lr, gW[j, i], old.W[j, i] + sign * lr * gW[j, i]))
+        if with_bias:
+            b = names.biases[li][j]
+            lines.append(t(f"{b}′ = {b} {op} η·∂L/∂{b} = {{}} {op} {{}}·{_v(gb[j])} = {{}}",
+                           old.b[j], lr, gb[j], old.b[j] + sign * lr * gb[j]))
+    return lines
+
+
+def given_layout(layer: Layer, W: np.ndarray, layout: str) -> np.ndarray:
+    """A weight matrix back in the shape and layout the problem gave it."""
+    if layer.given_ndim == 1:
+        return W.ravel().copy()
+    return W.T.copy() if layout == "in_out" else W.copy()
+
+
+def _layer_title(net: list[Layer], names: Names, li: int) -> str:
+    units = names.units[li + 1]
+    shown = ", ".join(units) if len(units) <= 4 else f"{units[0]}…{units[-1]}"
+    if li == len(net) - 1:
+        return f"output layer ({shown})"
+    return f"hidden layer {li + 1} ({shown})" if len(net) > 2 else f"hidden layer ({shown})"
+
+
+# ── the solver ───────────────────────────────────────────────────────────────
+
+def backprop(input: Any, target: Any, layers: list, layout: str = "out_in", loss: str = "half_sse",
+             learning_rate: float = 0.5, update_bias: bool = True, steps: int = 1, batch: bool = False,
+             check: bool = False, weight_names: str = "auto", detail: int = 3,
+             ascent: bool = False, derivative: str = "chain") -> Solution:
+    """Gradient-descent updates of a fully connected network, worked neuron by neuron.
+
+    `input`/`target`: one sample (vectors) or one row per sample. Several samples are one
+    batch update per step with the mean gradient (`batch`), else sequential SGD in the given
+    order, one update per sample. `detail` updates are worked in full; later ones are summed
+    up in a loss table. `ascent` and `derivative` exist for slips.
+    """
+    X, T, net = build(input, target, layers, layout, loss)
+    if not learning_rate > 0:
+        raise BadInput(f"must be > 0, got {learning_rate:g}", "learning_rate")
+    if not isinstance(steps, (int, np.integer)) or steps < 1:
+        raise BadInput(f"must be a whole number ≥ 1, got {steps}", "steps")
+    if weight_names not in NAMINGS:
+        raise BadInput(f"expected one of {', '.join(NAMINGS)}, got '{weight_names}'{closest(str(weight_names), NAMINGS)}",
+                       "weight_names")
+    n = X.shape[0]
+    groups = [list(range(n))] if batch or n == 1 else [[s] for s in range(n)]
+    updates = [(step, g) for step in range(1, steps + 1) for g in groups]
+    if len(updates) > MAX_UPDATES:
+        raise BadInput(f"{len(updates)} updates; at most {MAX_UPDATES}", "steps")
+    net = [Layer(L.W.copy(), L.b.copy(), L.act, L.given_ndim, L.bias_given) for L in net]
+    names = make_names(net, weight_names)
+    sign = 1.0 if ascent else -1.0
+    with_bias = [update_bias or L.bias_given != "none" for L in net]  # layers whose net input has a bias term
+
+    sol = Solution("backprop", [], {}, title="Backpropagation")
+    sol.add(_conventions(net, X, layout, loss, learning_rate, update_bias, steps, batch, ascent, derivative))
+    sol.add(legend(net, names, layout, with_bias))
+
+    history = [dataset_loss(net, X, T, loss)]
+    first: dict[str, Any] = {}
+    rows = []
+    for k, (step, group) in enumerate(updates):
+        shown = k < detail
+        tag = _tag(k, step, group, len(updates), len(groups), n)
+        passes = [run_sample(net, X[s], T[s], loss, derivative) for s in group]
+        gW, gb = gradients(net, passes)
+        if k == 0:
+            first = dict(passes=passes, gW=gW, gb=gb, net=[Layer(L.W.copy(), L.b.copy(), L.act) for L in net])
+        if shown:
+            _worked_forward_and_back(sol, net, names, passes, group, loss, with_bias, tag)
+            for li in range(len(net) - 1, -1, -1):
+                sol.add(Step(f"{tag}Gradients, {_layer_title(net, names, li)}",
+                             "∂L/∂w_ji = δ_j · a_i" + ("   ∂L/∂b_j = δ_j" if update_bias else ""),
+                             lines=_gradient_lines(names, passes, li, net[li], update_bias)
+                             if net[li].W.size <= LINES_UP_TO else [],
+                             grids=[] if net[li].W.size <= LINES_UP_TO else
+                             [Grid(f"∂L/∂W({li + 1})", given_layout(net[li], gW[li], layout))]))
+        old = [Layer(L.W.copy(), L.b.copy(), L.act, L.given_ndim, L.bias_given) for L in net]
+        before = float(np.mean([p.loss for p in passes]))
+        for li, layer in enumerate(net):
+            layer.W += sign * learning_rate * gW[li]
+            if update_bias:
+                layer.b += sign * learning_rate * gb[li]
+        after_group = float(np.mean([sample_loss(loss, forward(net, X[s])[1][-1], T[s]) for s in group]))
+        history.append(dataset_loss(net, X, T, loss))
+        rows.append(_history_row(k, step, group, before, after_group, history[-1], len(groups) > 1))
+        if shown:
+            _worked_update(sol, net, old, names, gW, gb, learning_rate, sign, update_bias, layout, tag)
+            sol.add(_new_loss_step(net, names, X, T, loss, group, tag, history[-1], len(groups) > 1))
+
+    if len(updates) > 1:
+        sol.add(_history_step(rows, len(groups) > 1, detail, len(updates)))
+    check_diff = _check_step(sol, first["net"], X[groups[0]], T[groups[0]], loss, first, names) if check else None
+    sol.add(Step("Weights after the last update" if len(updates) > 1 else "Weights after the update",
+                 grids=[g for li, L in enumerate(net) for g in
+                        [Grid(f"layers[{li}].weights", given_layout(L, L.W, layout)), Grid(f"layers[{li}].bias", L.b)]]))
+    _answer(sol, net, names, first, history, layout, check_diff)
+    for value, what in ((history[0], "before"), (history[-1], "after the updates")):
+        if not np.isfinite(value):
+            sol.warnings.append(f"the loss {what} is {value} (an output probability reached 0 or 1)")
+    return sol
+
+
+def _tag(k: int, step: int, group: list[int], total: int, per_step: int, n: int) -> str:
+    if total == 1:
+        return ""
+    if per_step == 1:
+        return f"Update {k + 1}: "
+    return f"Update {k + 1} (epoch {step}, sample {group[0] + 1}): "
+
+
+def _conventions(net: list[Layer], X: np.ndarray, layout: str, loss: str, lr: float, update_bias: bool, steps: int,
+                 batch: bool, ascent: bool, derivative: str) -> Step:
+    shape = " → ".join([f"{net[0].W.shape[1]} inputs"] + [f"{L.W.shape[0]} {L.act}" for L in net])
+    items = [f"network: {shape}; net_j = Σ_i w_ji·a_i + b_j, out_j = f(net_j)",
+             "layout out_in: weights[j][i] connects input i to unit j (one row per unit)" if layout == "out_in" else
+             "layout in_out: weights[i][j] connects input i to unit j (one column per unit)",
+             LOSS_RULE[loss],
+             "δ_j = ∂L/∂net_j; hidden δ_j = (Σ_k δ_k·w_kj)·f′(net_j)",
+             "∂L/∂w_ji = δ_j·a_i, where a_i is the out of the unit (or input) feeding w_ji",
+             f"update: w ← w {'+' if ascent else '−'} η·∂L/∂w with η = {lr:g}, all gradients from the weights before it",
+             "biases are updated the same way (∂L/∂b_j = δ_j)" if update_bias else "biases are kept fixed (update_bias: false)"]
+    scalar = [f"layers[{li}]" for li, L in enumerate(net) if L.bias_given == "scalar"]
+    if scalar:
+        items.append(f"one bias given for {', '.join(scalar)}: each unit starts with its own copy of it")
+    n = X.shape[0]
+    if n > 1:
+        items.append(f"{n} samples; L = mean of the sample losses; " +
+                     ("batch gradient descent: one update per step with the mean gradient" if batch else
+                      "sequential SGD: one update per sample, in the order given"))
+    if steps > 1:
+        items.append(f"{steps} {'epochs' if n > 1 and not batch else 'steps'} of gradient descent")
+    if ascent:
+        items.append("(slip) the update adds η·∂L/∂w instead of subtracting it")
+    if derivative == "none":
+        items.append("(slip) activation derivatives left out: gradients taken w.r.t. out instead of net")
+    elif derivative == "unpropagated":
+        items.append("(slip) hidden δ built from Σ w·∂L/∂out of the next layer, without its activation derivative")
+    return conventions(*items)
+
+
+def _worked_forward_and_back(sol: Solution, net: list[Layer], names: Names, passes: list[Pass], group: list[int],
+                             loss: str, with_bias: list[bool], tag: str) -> None:
+    several = len(passes) > 1
+    for p, s in zip(passes, group):
+        label = f", sample {s + 1}" if several else ""
+        if several:
+            sol.add(Step(f"{tag}Forward pass{label}",
+                         lines=[x for li in range(len(net)) for x in _forward_lines(net, names, p, li, with_bias)]))
+        else:
+            for li in range(len(net)):
+                sol.add(Step(f"{tag}Forward pass, {_layer_title(net, names, li)}", _forward_rule(net[li].act, with_bias[li]),
+                             lines=_forward_lines(net, names, p, li, with_bias)))
+    lines = [_loss_line(loss, p, f"L{'_' + str(s + 1) if several else ''}") for p, s in zip(passes, group)]
+    if several:
+        losses = [p.loss for p in passes]
+        lines.append(t(f"L = ({' + '.join('{}' for _ in losses)}) / {len(losses)} = {{}}", *losses, float(np.mean(losses))))
+    sol.add(Step(f"{tag}Loss", LOSS_FORMULA[loss], lines=lines))
+    for p, s in zip(passes, group):
+        label = f", sample {s + 1}" if several else ""
+        top = f"δ_k = out_k − t_k ({'softmax' if loss == 'cross_entropy' else 'sigmoid'} + {loss})" \
+            if p.dout is None else "δ_k = ∂L/∂out_k · ∂out_k/∂net_k"
+        sol.add(Step(f"{tag}Output δ{label}", top, lines=_output_delta_lines(net, names, p, loss)))
+        for li in range(len(net) - 2, -1, -1):
+            sol.add(Step(f"{tag}Hidden δ, {_layer_title(net, names, li)}{label}",
+                         "δ_j = (Σ_k δ_k·w_kj) · ∂out_j/∂net_j", lines=_hidden_delta_lines(net, names, p, li)))
+
+
+def _forward_rule(act: str, with_bias: bool) -> str:
+    net = "net_j = Σ_i w_ji·a_i" + (" + b_j" if with_bias else "")
+    out = "out_j = e^net_j / Σ_k e^net_k" if act == "softmax" else f"out_j = {SYMBOL[act]}(net_j)"
+    return f"{net},  {out}"
+
+
+def _worked_update(sol: Solution, net: list[Layer], old: list[Layer], names: Names, gW: list[np.ndarray],
+                   gb: list[np.ndarray], lr: float, sign: float, update_bias: bool, layout: str, tag: str) -> None:
+    for li in range(len(net) - 1, -1, -1):
+        small = net[li].W.size <= LINES_UP_TO
+        grids = [] if small else [Grid(f"layers[{li}].weights′", given_layout(net[li], net[li].W, layout))] + \
+            ([Grid(f"layers[{li}].bias′", net[li].b)] if update_bias else [])
+        sol.add(Step(f"{tag}Updated weights, {_layer_title(net, names, li)}",
+                     f"w′ = w {'−' if sign < 0 else '+'} η·∂L/∂w,  η = {lr:g}",
+                     lines=_update_lines(names, li, old[li], gW[li], gb[li], lr, sign, update_bias) if small else [],
+                     prose=["biases kept fixed (update_bias: false)"] if not update_bias and li == len(net) - 1 else [],
+                     grids=grids))
+
+
+def _new_loss_step(net: list[Layer], names: Names, X: np.ndarray, T: np.ndarray, loss: str, group: list[int],
+                   tag: str, total: float, sgd: bool) -> Step:
+    shown = range(X.shape[0]) if sgd or len(group) > 1 else group
+    lines = []
+    for s in shown:
+        p = run_sample(net, X[s], T[s], loss)
+        outs = ", ".join(f"out_{u} = {{}}" for u in names.units[-1])
+        label = f"sample {s + 1}: " if X.shape[0] > 1 else ""
+        lines.append(t(f"{label}{outs}", *p.outs[-1]))
+        lines.append(_loss_line(loss, p, f"L{'_' + str(s + 1) if X.shape[0] > 1 else ''}"))
+    if X.shape[0] > 1:
+        lines.append(t(f"L = mean over the {X.shape[0]} samples = {{}}", total))
+    return Step(f"{tag}Loss after the update", "forward pass again with the updated weights", lines=lines)
+
+
+def _history_row(k: int, step: int, group: list[int], before: float, after: float, total: float, sgd: bool) -> list:
+    return [k + 1, step, group[0] + 1, before, after, total] if sgd else [k + 1, before, total]
+
+
+def _history_step(rows: list[list], sgd: bool, detail: int, total: int) -> Step:
+    headers = ["update", "epoch", "sample", "L sample before", "L sample after", "L all after"] if sgd else \
+        ["update", "L before", "L after"]
+    prose = [f"updates {detail + 1}–{total} are not written out (detail: {detail}); their losses are listed"] \
+        if total > detail else []
+    return Step("Loss per update", prose=prose, table=Table(headers, rows))
+
+
+def _check_step(sol: Solution, net0: list[Layer], X: np.ndarray, T: np.ndarray, loss: str, first: dict,
+                names: Names) -> float:
+    """Compare the first update's backprop gradients with central differences (the course's numerical gradient)."""
+    nW, nb = numerical_gradients(net0, X, T, loss)
+    rows = []
+    for li in range(len(net0)):
+        for j in range(net0[li].W.shape[0]):
+            rows += [[names.weights[li][j][i], first["gW"][li][j, i], nW[li][j, i], abs(first["gW"][li][j, i] - nW[li][j, i])]
+                     for i in range(net0[li].W.shape[1])]
+            rows.append([names.biases[li][j], first["gb"][li][j], nb[li][j], abs(first["gb"][li][j] - nb[li][j])])
+    diff = max(r[3] for r in rows)
+    sol.add(Step(f"Gradient check (central differences, h = {CHECK_H:g})",
+                 "∂L/∂w ≈ [L(w + h) − L(w − h)] / 2h",
+                 prose=["every gradient of the first update against the numerical one, at the weights before it"],
+                 lines=[t("largest |backprop − numerical| = {}", diff)],
+                 table=Table(["name", "backprop", "numerical", "|difference|"], rows)))
+    return diff
+
+
+def _answer(sol: Solution, net: list[Layer], names: Names, first: dict, history: list[float], layout: str,
+            check_diff: float | None) -> None:
+    passes = first["passes"]
+    outs = np.array([p.outs[-1] for p in passes])
+    deltas = [np.array([p.deltas[li] for p in passes]) for li in range(len(net))]
+    single = len(passes) == 1
+    sol.answer.update(
+        loss=history[0],
+        loss_after=history[-1],
+        weights=np.concatenate([L.W.ravel() for L in net]),
+        biases=np.concatenate([L.b for L in net]),
+        gradient=np.concatenate([g.ravel() for g in first["gW"]]),
+        bias_gradient=np.concatenate(first["gb"]),
+        outputs=outs[0] if single else outs,
+        deltas=[d[0] if single else d for d in deltas],
+        losses=np.array(history),
+        layers=[{"weights": given_layout(L, L.W, layout).tolist(), "bias": L.b.tolist()} for L in net],
+    )
+    if check_diff is not None:
+        sol.answer["check_max_difference"] = check_diff
+
+
+# ── slips: wrong conventions a student may use, for grading diagnosis ────────
+
+SLIPS = [
+    Slip("biases kept fixed (they should be updated too)", lambda p: {**p, "update_bias": False} if p["update_bias"] else None),
+    Slip("biases updated (they should stay fixed)", lambda p: {**p, "update_bias": True} if not p["update_bias"] else None),
+    Slip("sign error in the update: w + η·∂L/∂w", lambda p: {**p, "ascent": True}),
+    Slip("missing ½ in the loss (Σ(out − t)² instead of ½Σ)",
+         lambda p: {**p, "loss": "sse"} if p["loss"] == "half_sse" else None),
+    Slip("extra ½ in the loss (½Σ(out − t)² instead of Σ)", lambda p: {**p, "loss": "half_sse"} if p["loss"] == "sse" else None),
+    Slip("gradient w.r.t. out instead of net (activation derivative left out)",
+         lambda p: {**p, "derivative": "none"} if p["loss"] not in ("cross_entropy", "bce") else None),
+    Slip("hidden δ without the next layer's activation derivative (Σ w·∂L/∂out)",
+         lambda p: {**p, "derivative": "unpropagated"} if len(p["layers"]) > 1 else None),
+]
