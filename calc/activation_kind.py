@@ -95,7 +95,7 @@ def _derivative(g: Activation, z: np.ndarray, out: np.ndarray, slip: bool, relu_
 def _value_line(g: Activation, z: float, out: float, alpha: float) -> Text:
     s = g.symbol
     if g.name == "sigmoid":
-        with np.errstate(over="ignore"):
+        with np.errstate(over="ignore", under="ignore"):  # e^1000 = inf is shown as such: σ = 1/(1 + inf) = 0
             e = float(np.exp(-z))
         return t("σ({}) = 1 / (1 + e^({})) = 1 / (1 + {}) = {}", z, -z, e, out)
     if g.name == "tanh":

@@ -89,7 +89,7 @@ def _build(weights, bias, act, out_weights, out_bias, out_act, layers, bias_scal
         else:
             for value, name in ((out_bias, "out_bias"), (out_act, "out_activation")):
                 if value is not None:
-                    raise BadInput(f"{name} needs out_weights (the output layer's weights)", name)
+                    raise BadInput("needs the output layer's weights too (out_weights)", name)
     built: list[Layer] = []
     for w, b, name, where in specs:
         previous = built[-1].weights.shape[0] if built else None

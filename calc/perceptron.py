@@ -106,9 +106,10 @@ def _activation(activation: str, y: np.ndarray) -> str:
             return "sign"
         if values <= {0.0, 1.0}:
             return "step"
-        bad = next(v for v in sorted(values) if v not in (-1.0, 0.0, 1.0) or {-1.0, 0.0} <= values)
-        raise BadInput(f"labels must all be −1/+1 (sign) or all 0/1 (step), found {bad:g} "
-                       f"among {', '.join(f'{v:g}' for v in sorted(values))}", "labels")
+        odd = [v for v in sorted(values) if v not in (-1.0, 0.0, 1.0)]
+        if odd:
+            raise BadInput(f"labels must be −1/+1 (sign) or 0/1 (step), found {odd[0]:g}", "labels")
+        raise BadInput("labels mix −1 and 0; use −1/+1 (sign) or 0/1 (step)", "labels")
     allowed = {"sign": {-1.0, 1.0}, "step": {0.0, 1.0}}.get(activation)
     if allowed is None:
         raise BadInput(f"expected auto, sign or step, got '{activation}'", "activation")
