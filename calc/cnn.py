@@ -79,6 +79,11 @@ def dims(shape: tuple[int, ...]) -> str:
     return "×".join(map(str, _shown(shape))) or "scalar"
 
 
+def describe(shape: tuple[int, ...]) -> str:
+    """`a vector of 9` or `2×3×3` for messages."""
+    return f"a vector of {shape[0]}" if len(shape) == 1 else dims(shape)
+
+
 def _shown(shape: tuple[int, ...]) -> tuple[int, ...]:
     return tuple(shape[1:]) if len(shape) == 3 and shape[0] == 1 else tuple(shape)
 
@@ -244,8 +249,7 @@ def forward(input: Any, layers: list[Layer], flip: bool = True, full: bool = Fal
         try:
             steps, y, params, count = _RUN[layer.type](layer, x, turned, full, name)
         except BadInput as e:  # from here or from calc.conv/pool: name this layer and what came into it
-            what = f"a vector of {x.size}" if x.ndim == 1 else dims(x.shape)
-            came = f" (this layer's input is {what}{', from ' + passes[-1].name if passes else ''})"
+            came = f" (this layer's input is {describe(x.shape)}{', from ' + passes[-1].name if passes else ''})"
             key = e.where.rsplit(".", 1)[-1] if e.where.startswith("layers[") else e.where
             raise layer.fail(key if key in FIELDS or key == "type" else "", e.message + came) from None
         passes.append(Pass(layer, name, x.shape, y, params, count, turned, steps))
@@ -289,7 +293,7 @@ def solve(input: Any, layers: list[Layer], flip: bool = True, target: Any = None
     sol.add(_conventions(passes))
     sol.add(_summary(passes))
     if any(p.params for p in passes):
-        sol.add(Step("Parameter counts", "conv: (kh·kw·C + 1)·F, fc: (in + 1)·out — the +1 only where the layer has a bias",
+        sol.add(Step("Parameter counts", "conv (kh·kw·C + 1)·F, fc (in + 1)·out; the +1 only with a bias",
                      lines=[t(f"{p.name}: {p.params_text}") for p in passes if p.params]))
     x = np.asarray(input, dtype=float)
     sol.add(Step(f"Input x ({dims(x.shape)})", grids=[Grid("x", shown(x))]))
@@ -311,7 +315,7 @@ def _conventions(passes: list[Pass]) -> Step:
     if convs:
         flipped = [p.name for p in convs if p.flip]
         if len(flipped) == len(convs):
-            items.append("convolution: each kernel is rotated 180° before it slides (true convolution, the course's convention)")
+            items.append("convolution: kernels rotated 180° before they slide (true convolution, the course's convention)")
         elif not flipped:
             items.append("convolution: kernels slide as given, not flipped (cross-correlation, PyTorch's conv2d)")
         else:
@@ -325,8 +329,7 @@ def _conventions(passes: list[Pass]) -> Step:
         items.append("flatten: row-major — channel by channel, each channel row by row, left to right")
     if any(p.layer.type == "fc" for p in passes):
         items.append("fc: net = W·x + b with W out×in (row i holds the weights into unit i)")
-    items.append("rows and columns are counted from 1; parameters are weights plus biases, "
-                 "a bias counted only where the layer has one")
+    items.append("rows and columns are counted from 1; parameters: weights, plus biases where a layer has them")
     return conventions(*items)
 
 
@@ -394,7 +397,7 @@ def _loss(sol: Solution, out: np.ndarray, target: np.ndarray, loss: str, last: s
         if target.size == out.size == 1:
             target = target.reshape(out.shape)
         if target.shape != out.shape:
-            raise BadInput(f"target is {dims(target.shape)} but the network's output is {dims(out.shape)}", "target")
+            raise BadInput(f"target is {describe(target.shape)} but the network's output is {describe(out.shape)}", "target")
         worked = losses.mse(target, out)
     elif loss == "cross_entropy":
         logits = last not in ("softmax", "sigmoid")

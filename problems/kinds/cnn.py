@@ -143,6 +143,6 @@ KINDS = [
             Field("loss", "choice", "loss of the output against target", choices=cnn.LOSSES),
             Field("full", "bool", "write out every window of every convolution and pooling", default=False),
         ],
-        solver=cnn.solve, answer_keys=("output", "layers", "params", "loss"), slips=cnn.SLIPS, validate=cnn.validate,
+        solver=cnn.solve, answer_keys=("output", "layers", "params"), slips=cnn.SLIPS, validate=cnn.validate,
     ),
 ]
