@@ -24,6 +24,9 @@ def text(sol: Solution, fmt: str, precision: int = 4, answer_only: bool = False)
 def show(sol: Solution, fmt: str | None, precision: int = 4, answer_only: bool = False) -> None:
     """Print a solution to stdout in the chosen format."""
     fmt = fmt or default_format()
+    if answer_only and fmt != "json":
+        for w in sol.warnings:  # the answer alone must not hide why it is inf or nan
+            sys.stderr.write(f"dlcalc: warning: {w}\n")
     if fmt == "rich":
         from rich.console import Console
 

@@ -22,14 +22,22 @@ _SYMBOL_RE = re.compile("|".join(re.escape(k) for k in sorted(_SYMBOLS, key=len,
 def tex(s: str) -> str:
     """Unicode maths as written in steps → LaTeX maths."""
     s = re.sub(r"_(\w+)", r"_{\1}", s)
-    s = re.sub(r"(?<![\\{\w])([A-Za-z]{2,})(?!\w)",
-               lambda m: f"\\{m.group(1)} " if m.group(1) in _FUNCS else f"\\mathrm{{{m.group(1)}}}", s)
+    s = re.sub(r"(?<![\\{\w])([A-Za-z]{2,})(?![A-Za-z0-9])", _word, s)
     return _SYMBOL_RE.sub(lambda m: _SYMBOLS[m.group(0)], s)
 
 
+def _word(m: re.Match) -> str:
+    w = m.group(1)
+    if w in _FUNCS:
+        return f"\\{w} "
+    return {"inf": r"\infty ", "nan": r"\mathrm{NaN}"}.get(w, f"\\mathrm{{{w}}}")
+
+
 def text(s: str) -> str:
-    """Prose: escape LaTeX specials, keep the Unicode (a unicode-aware engine, or inputenc, handles it)."""
-    return re.sub(r"([%#&_$^{}])", r"\\\1", s)
+    """Prose: escape LaTeX specials; mathematical Unicode becomes inline maths, so pdflatex copes too."""
+    s = re.sub(r"([%#&_$^{}])", r"\\\1", s)
+    return "".join(f"${_SYMBOLS[c].strip()}$" if ord(c) > 127 and c in _SYMBOLS and _SYMBOLS[c].strip() else c
+                   for c in s)
 
 
 def _align(lines: list[str]) -> list[str]:
@@ -66,8 +74,13 @@ def step_latex(step: Step, fmt: Fmt) -> str:
     return "\n".join(out)
 
 
+def _answer(sol: Solution, fmt: Fmt) -> list[str]:
+    rows = [f"  \\mathrm{{{text(k)}}} &= {tex(fmt(v))}" for k, v in sol.answer.items()]
+    return [r"\begin{align*}", " \\\\\n".join(rows), r"\end{align*}"]
+
+
 def render(sol: Solution, fmt: Fmt, answer_only: bool = False) -> str:
-    answer = _align([f"{k} = {fmt(v)}" for k, v in sol.answer.items()])
+    answer = _answer(sol, fmt)
     if answer_only:
         return "\n".join(answer)
     out = [rf"\section*{{{text(sol.title or sol.kind)}}}"]

@@ -21,7 +21,7 @@ def number(x: Any, precision: int = 4) -> str:
             return "inf" if x > 0 else "-inf"
         if x.is_integer() and abs(x) < 1e15:
             return str(int(x))
-        if abs(x) < 0.5 * 10.0 ** -precision or abs(x) >= 1e12:
+        if (precision > 0 and abs(x) < 0.5 * 10.0 ** -precision) or abs(x) >= 1e12:
             return f"{x:.{max(precision, 1)}e}"
         s = f"{x:.{precision}f}"
         return s.rstrip("0").rstrip(".") if "." in s else s  # 0.6, not 0.6000; at most `precision` decimals
