@@ -6,6 +6,7 @@ worked solution; it loops over output cells only to write out the ones it shows.
 """
 from __future__ import annotations
 
+from itertools import islice
 from typing import Any
 
 import numpy as np
@@ -16,10 +17,12 @@ from calc.solution import Grid, Slip, Solution, Step, conventions, t
 
 Pair = tuple[int, int]
 Pad4 = tuple[int, int, int, int]  # top, bottom, left, right
+FC = ("index", "channel")  # how F×C×kh×kw kernels are labelled: K2 channel 1
 
 SHOWN_CELLS = 16   # output cells written out in full unless full=True
 GRID_SIDE = 10     # largest padded input drawn (highlighted) in every cell step; else the window alone
 TERMS_SHOWN = 36   # longest product sum written term by term
+IM2COL_LIMIT = 8_000_000  # window values copied at most (64 MB); past it, accumulate tap by tap
 
 
 # ── arguments: strides, dilations, paddings ──────────────────────────────────
@@ -179,7 +182,7 @@ def tap(xp: np.ndarray, i: int, j: int, s: Pair, d: Pair, out: Pair) -> np.ndarr
 
 def conv2d(x: Any, k: Any, stride: Any = 1, padding: Any = 0, dilation: Any = 1, flip: bool = True,
            bias: Any = None) -> np.ndarray:
-    """F×H'×W' = Σ_c Σ_taps K'[f, c, i, j] · X_pad[c, i·D + r·S, j·D + q·S] + b_f  (K' = K rotated 180° if flip).
+    """F×H'×W' = Σ_c Σ_taps K'[f, c, i, j] · X_pad[c, r·S + i·D, q·S + j·D] + b_f  (K' = K rotated 180° if flip).
 
     x: C×H×W (or H×W); k: F×C×kh×kw (or C×kh×kw, kh×kw); padding: int, 'same', 'valid', (v, h)
     or (top, bottom, left, right); stride/dilation: int or (rows, columns).
@@ -190,9 +193,15 @@ def conv2d(x: Any, k: Any, stride: Any = 1, padding: Any = 0, dilation: Any = 1,
     s, d, p, out = _plan(x, k.shape[2:], stride, padding, dilation)
     kk = k[..., ::-1, ::-1] if flip else k
     xp = pad(x, p)
-    y = np.zeros((k.shape[0],) + out)
-    for i in range(k.shape[2]):      # one vectorised multiply-add per kernel tap, never per pixel
-        for j in range(k.shape[3]):
+    F, C, kh, kw = kk.shape
+    if C * kh * kw * out[0] * out[1] <= IM2COL_LIMIT:
+        # im2col: every receptive field as one row (C·kh·kw values), then one matrix product
+        cols = np.stack([tap(xp, i, j, s, d, out) for i in range(kh) for j in range(kw)], axis=1)
+        y = kk.reshape(F, C * kh * kw) @ cols.reshape(C * kh * kw, out[0] * out[1])
+        return y.reshape(F, *out) + b[:, None, None]
+    y = np.zeros((F,) + out)
+    for i in range(kh):  # too big to copy every window: one multiply-add per kernel tap, never per pixel
+        for j in range(kw):
             y += np.tensordot(kk[:, :, i, j], tap(xp, i, j, s, d, out), axes=(1, 0))
     return y + b[:, None, None]
 
@@ -231,11 +240,11 @@ def size_step(title: str, hw: Pair, khw: Pair, s: Pair, p: Pad4, d: Pair, out: P
     return Step(title, formula, lines=lines, note=note)
 
 
-def _cells(shape: tuple[int, ...], full: bool) -> tuple[list[tuple[int, ...]], int]:
+def cells_shown(shape: tuple[int, ...], full: bool) -> tuple[list[tuple[int, ...]], int]:
     """Indices of the cells written out, and how many are summarised."""
     total = int(np.prod(shape))
     shown = total if full else min(total, SHOWN_CELLS)
-    return [tuple(int(v) for v in ix) for ix in list(np.ndindex(*shape))[:shown]], total - shown
+    return [tuple(int(v) for v in ix) for ix in islice(np.ndindex(*shape), shown)], total - shown
 
 
 def window_prose(r0: int, c0: int, kh: int, kw: int, d: Pair, padded: bool) -> str:
@@ -274,7 +283,7 @@ def conv_steps(x: Any, k: Any, stride: Any = 1, padding: Any = 0, dilation: Any 
     if flip:
         sym = np.array_equal(kk, k)
         steps.append(Step("Kernel rotated 180° (true convolution)", "K'(m, n) = K(kh − 1 − m, kw − 1 − n)",
-                          grids=[Grid("K", _squeeze(k)), Grid("K'", _squeeze(kk))],
+                          grids=slice_grids("K", k, lead=FC) + slice_grids("K'", kk, lead=FC),
                           note="the kernel is symmetric under a 180° rotation, so flipping changes nothing"
                           if sym else ""))
     padded = any(p)
@@ -282,23 +291,23 @@ def conv_steps(x: Any, k: Any, stride: Any = 1, padding: Any = 0, dilation: Any 
     if padded:
         steps.append(Step("Zero padding", prose=[f"add zeros: {p[0]} row(s) on top, {p[1]} at the bottom, "
                                                  f"{p[2]} column(s) on the left, {p[3]} on the right"],
-                          grids=[Grid("X_pad", _squeeze(xp), _border(xp.shape, p))]))
+                          grids=slice_grids("X_pad", xp, border_cells(xp.shape, p))))
     if d != (1, 1):
         foot = np.zeros((F, C, span(kh, d[0]), span(kw, d[1])))
         foot[:, :, ::d[0], ::d[1]] = kk
         taps = [(f, c, i * d[0], j * d[1]) for f in range(F) for c in range(C) for i in range(kh) for j in range(kw)]
-        steps.append(Step(f"Dilated kernel footprint (dilation {_pair_text(d)})",
+        steps.append(Step(f"Dilated kernel footprint (dilation {pair_text(d)})",
                           prose=[f"{d[0] - 1} gap(s) between kernel rows, {d[1] - 1} between columns: "
                                  f"a {kh}×{kw} kernel covers {span(kh, d[0])}×{span(kw, d[1])} input cells"],
-                          grids=[Grid(f"{kname} dilated", _squeeze(foot), _squeeze_hl(taps, foot.shape))]))
-    shown, rest = _cells(y.shape, full)
+                          grids=slice_grids(f"{kname} dilated", foot, taps, FC)))
+    shown, rest = cells_shown(y.shape, full)
     for f, r, c in shown:
         steps.append(_cell_step(xp, kk, b, f, r, c, s, d, y[f, r, c], padded))
     if rest:
         steps.append(Step("The other cells", prose=[f"the other {rest} of the {y.size} output cells are "
                                                     "computed the same way (--full writes them all out)"]))
     steps.append(Step("Output feature map" + ("s" if F > 1 else ""), prose=[f"shape {dims(_out_shape(y, C))}"],
-                      grids=[Grid("O", _squeeze(y))]))
+                      grids=slice_grids("O", y, lead=("index",))))
     return steps, y
 
 
@@ -321,38 +330,43 @@ def _cell_step(xp: np.ndarray, kk: np.ndarray, b: np.ndarray, f: int, r: int, c:
     if b[f] != 0:
         tmpl, vals = f"{tmpl} + {paren(b[f])} (bias)", [*vals, b[f]]
     big = max(xp.shape[1:]) > GRID_SIDE
-    grid = Grid("window", _squeeze(win)) if big else \
-        Grid("X_pad" if padded else "X", _squeeze(xp), _squeeze_hl(cells, xp.shape))
+    shown = slice_grids("window", win) if big else slice_grids("X_pad" if padded else "X", xp, cells)
     return Step(name, name, t(tmpl, *vals), t("{}", value), lines=lines,
-                prose=[window_prose(r0, c0, kh, kw, d, padded)], grids=[grid])
+                prose=[window_prose(r0, c0, kh, kw, d, padded)], grids=shown)
 
 
-def _pair_text(v: Pair) -> str:
+def pair_text(v: Pair) -> str:
     return str(v[0]) if v[0] == v[1] else f"{v[0]}×{v[1]}"
 
 
-def _squeeze(a: np.ndarray) -> np.ndarray:
-    """Drop leading axes of length 1 so one channel or one filter draws as a plain matrix."""
-    while a.ndim > 2 and a.shape[0] == 1:
-        a = a[0]
-    return a
+def slice_grids(name: str, a: np.ndarray, highlight: list[tuple[int, ...]] | tuple = (),
+                lead: tuple[str, ...] = ("channel",)) -> list[Grid]:
+    """One 2-D grid per leading index, labelled from 1 like the steps: `X channel 2`, `O3`, `K2 channel 1`.
+
+    `lead` names each leading axis: "index" appends the number (filters), any other word is
+    written out ("channel"). Axes of length 1 are left out of the label. Highlights are full indices.
+    """
+    a = np.asarray(a)
+    if a.ndim <= 2:
+        return [Grid(name, a, list(highlight))]
+    out = []
+    for idx in np.ndindex(*a.shape[:-2]):
+        label = name
+        for style, i, n in zip(lead, idx, a.shape[:-2]):
+            if n > 1:
+                label += f"{i + 1}" if style == "index" else f" {style} {i + 1}"
+        hl = [tuple(h[-2:]) for h in highlight if tuple(h[:-2]) == idx]
+        out.append(Grid(label, a[idx], hl))
+    return out
 
 
-def _squeeze_hl(cells: list[tuple[int, ...]], shape: tuple[int, ...]) -> list[tuple[int, ...]]:
-    """Highlight indices matching `_squeeze` of an array of this shape."""
-    drop = 0
-    while len(shape) - drop > 2 and shape[drop] == 1:
-        drop += 1
-    return [tuple(cell[drop:]) for cell in cells]
-
-
-def _border(shape: tuple[int, ...], p: Pad4) -> list[tuple[int, ...]]:
+def border_cells(shape: tuple[int, ...], p: Pad4) -> list[tuple[int, ...]]:
     """The padded cells, highlighted so the added zeros stand out."""
     C, H, W = shape
     inner = np.zeros((H, W), dtype=bool)
     inner[p[0]: H - p[1], p[2]: W - p[3]] = True
     cells = [(ch, int(i), int(j)) for ch in range(C) for i, j in np.argwhere(~inner)]
-    return _squeeze_hl(cells, shape)
+    return cells
 
 
 def _out_shape(y: np.ndarray, channels: int) -> tuple[int, ...]:
@@ -381,7 +395,7 @@ def conv(input: Any, kernel: Any, stride: Any = 1, padding: Any = 0, dilation: A
         z = out
         out = act.f(z)
         sol.add(Step(f"Activation {act.symbol}", f"out = {act.symbol}(O) = {act.formula.replace('z', 'O')}",
-                     grids=[Grid("out", _squeeze(out))]))
+                     grids=slice_grids("out", out, lead=("index",))))
         sol.answer["pre_activation"] = z
     sol.answer = {"output": out, "output_shape": list(shape), **sol.answer}
     return sol
@@ -396,7 +410,7 @@ def _conventions(flip: bool, xs: tuple, ks: tuple, s: Pair, d: Pair, p: Pad4, ra
         f"input {dims(xs)} (C×H×W), {F} filter{'s' * (F > 1)} of {C}×{kh}×{kw}"
         + ("; each output cell sums over all channels" if C > 1 else "")
         + ("; one bias per filter, added to every cell" if has_bias else ""),
-        f"stride {_pair_text(s)}, dilation {_pair_text(d)}, zero padding "
+        f"stride {pair_text(s)}, dilation {pair_text(d)}, zero padding "
         + (f"{p[0]}" if len(set(p)) == 1 else f"top {p[0]}, bottom {p[1]}, left {p[2]}, right {p[3]}")
         + (" ('same': output ⌈H/S⌉, any odd extra row/column at the bottom/right)" if raw_pad == "same" else ""),
         "rows and columns are counted from 1; O(i,j) = Σ window ∘ " + ("K'" if flip else "K"),
@@ -466,7 +480,7 @@ def convsize(input_shape: Any, kernel: Any = 3, filters: int = 1, stride: Any = 
     sol.add(conventions(
         f"input {C}×{H}×{W} (C×H×W); {F} filter{'s' * (F > 1)} of {C}×{khw[0]}×{khw[1]} "
         "(every filter spans all input channels)",
-        f"stride {_pair_text(s)}, dilation {_pair_text(d)}, zero padding "
+        f"stride {pair_text(s)}, dilation {pair_text(d)}, zero padding "
         + (f"{p[0]}" if len(set(p)) == 1 else f"top {p[0]}, bottom {p[1]}, left {p[2]}, right {p[3]}"),
         "one bias per filter (and per fully connected neuron)" if bias else "no biases counted",
     ))

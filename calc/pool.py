@@ -1,7 +1,7 @@
 """Max, average and min pooling, every window written out as on paper.
 
-`pool2d` reduces all windows at once over a strided view of the padded input (no copy, no
-loop per pixel). Average pooling counts padded zeros (PyTorch's count_include_pad=True);
+`pool2d` combines the kh·kw shifted, strided slices of the padded input element-wise
+(all windows at once, no loop per pixel). Average pooling counts padded zeros (PyTorch's count_include_pad=True);
 max pooling pads with −∞ and min pooling with +∞, so padding never wins.
 """
 from __future__ import annotations
@@ -10,15 +10,13 @@ from typing import Any
 
 import numpy as np
 
-from calc.conv import (GRID_SIDE, Pad4, Pair, as_image, dims, output_size, pad, padding4,
-                       pair, resolve_padding, size_step, window_prose, _border, _cells, _pair_text,
-                       _squeeze, _squeeze_hl)
+from calc.conv import (GRID_SIDE, Pad4, Pair, as_image, border_cells, cells_shown, dims, output_size, pad, padding4,
+                       pair, pair_text, resolve_padding, size_step, slice_grids, tap, window_prose)
 from calc.errors import BadInput, closest
 from calc.solution import Grid, Slip, Solution, Step, conventions, t
 
 MODES = ("max", "avg", "min")
 PAD_VALUE = {"max": -np.inf, "min": np.inf, "avg": 0.0}
-REDUCE = {"max": np.max, "min": np.min, "avg": np.mean}
 
 def _plan(x: np.ndarray, size: Any, stride: Any, padding: Any) -> tuple[Pair, Pair, Pad4, Pair]:
     """Checked window, stride (default: the window), padding and output size."""
@@ -26,17 +24,19 @@ def _plan(x: np.ndarray, size: Any, stride: Any, padding: Any) -> tuple[Pair, Pa
     s = k if stride is None else pair(stride, "stride")
     p = resolve_padding(padding, x.shape[1:], k, s, (1, 1))
     if p[0] >= k[0] or p[1] >= k[0] or p[2] >= k[1] or p[3] >= k[1]:
-        raise BadInput(f"padding {max(p)} must be smaller than the window {_pair_text(k)}, "
+        raise BadInput(f"padding {max(p)} must be smaller than the window {pair_text(k)}, "
                        "or some window would hold only padding", "padding")
     out = (output_size(x.shape[1], k[0], s[0], p[0] + p[1], 1, "size", "rows"),
            output_size(x.shape[2], k[1], s[1], p[2] + p[3], 1, "size", "columns"))
     return k, s, p, out
 
 
-def _windows(xp: np.ndarray, k: Pair, s: Pair, out: Pair) -> np.ndarray:
-    """Every pooling window at once, C×H'×W'×kh×kw, as a view of the padded input."""
-    v = np.lib.stride_tricks.sliding_window_view(xp, k, axis=(1, 2))
-    return v[:, ::s[0], ::s[1]][:, :out[0], :out[1]]
+def _reduce(xp: np.ndarray, m: str, k: Pair, s: Pair, out: Pair) -> np.ndarray:
+    """Every window at once: combine the kh·kw shifted, strided slices of the padded input."""
+    taps = [tap(xp, i, j, s, (1, 1), out) for i in range(k[0]) for j in range(k[1])]
+    if m == "avg":
+        return np.add.reduce(taps) / len(taps)  # padded zeros count (count_include_pad=True)
+    return (np.maximum if m == "max" else np.minimum).reduce(taps)
 
 
 def mode_name(mode: str) -> str:
@@ -53,7 +53,7 @@ def pool2d(x: Any, size: Any, stride: Any = None, padding: Any = 0, mode: str = 
     flat = np.asarray(x).ndim < 3
     x = as_image(x)
     k, s, p, out = _plan(x, size, stride, padding)
-    y = REDUCE[m](_windows(pad(x, p, PAD_VALUE[m]), k, s, out), axis=(-2, -1))
+    y = _reduce(pad(x, p, PAD_VALUE[m]), m, k, s, out)
     return y[0] if flat else y
 
 
@@ -64,7 +64,7 @@ def pool_steps(x: Any, size: Any, stride: Any = None, padding: Any = 0, mode: st
     x = as_image(x)
     k, s, p, out = _plan(x, size, stride, padding)
     xp = pad(x, p, PAD_VALUE[m])
-    y = REDUCE[m](_windows(xp, k, s, out), axis=(-2, -1))
+    y = _reduce(xp, m, k, s, out)
     steps = [size_step("Output size", x.shape[1:], k, s, p, (1, 1), out, dilated=False)]
     padded = any(p)
     if padded:
@@ -72,15 +72,15 @@ def pool_steps(x: Any, size: Any, stride: Any = None, padding: Any = 0, mode: st
                 "avg": "zeros (they count in the average)"}[m]
         steps.append(Step("Padding", prose=[f"pad with {fill}: {p[0]} row(s) on top, {p[1]} at the bottom, "
                                             f"{p[2]} column(s) on the left, {p[3]} on the right"],
-                          grids=[Grid("X_pad", _squeeze(xp), _border(xp.shape, p))]))
-    shown, rest = _cells(y.shape, full)
+                          grids=slice_grids("X_pad", xp, border_cells(xp.shape, p))))
+    shown, rest = cells_shown(y.shape, full)
     for ch, r, c in shown:
         steps.append(_window_step(xp, m, ch, r, c, k, s, y[ch, r, c], padded))
     if rest:
         steps.append(Step("The other windows", prose=[f"the other {rest} of the {y.size} windows are "
                                                       "pooled the same way (--full writes them all out)"]))
     steps.append(Step("Pooled output", prose=[f"shape {dims(y.shape if x.shape[0] > 1 else y.shape[1:])}"],
-                      grids=[Grid("P", _squeeze(y))]))
+                      grids=slice_grids("P", y, lead=("index",))))
     return steps, y
 
 
@@ -103,10 +103,9 @@ def _window_step(xp: np.ndarray, m: str, ch: int, r: int, c: int, k: Pair, s: Pa
         where = f"the {m}imum sits at row {r0 + i + 1}, column {c0 + j + 1} of the {'padded ' if padded else ''}input"
     cells = [(ch, r0 + i, c0 + j) for i in range(k[0]) for j in range(k[1])]
     big = max(xp.shape[1:]) > GRID_SIDE
-    grid = Grid("window", win) if big else Grid("X_pad" if padded else "X", _squeeze(xp), _squeeze_hl(
-        [(q[0], q[1], q[2]) for q in cells], xp.shape))
+    grids = [Grid("window", win)] if big else slice_grids("X_pad" if padded else "X", xp, cells)
     prose = [window_prose(r0, c0, k[0], k[1], (1, 1), padded) + (f", channel {ch + 1}" if C > 1 else "")]
-    return Step(name, formula, subst, t("{}", value), prose=prose + ([where] if where else []), grids=[grid])
+    return Step(name, formula, subst, t("{}", value), prose=prose + ([where] if where else []), grids=grids)
 
 
 def pool(input: Any, size: Any = 2, stride: Any = None, padding: Any = 0, mode: str = "max",
@@ -119,7 +118,7 @@ def pool(input: Any, size: Any = 2, stride: Any = None, padding: Any = 0, mode: 
     word = {"max": "Max", "avg": "Average", "min": "Min"}[m]
     sol = Solution("pool", [], {}, title=f"{word} pooling {k[0]}×{k[1]}")
     sol.add(conventions(
-        f"{word.lower()} pooling with a {k[0]}×{k[1]} window, stride {_pair_text(s)}"
+        f"{word.lower()} pooling with a {k[0]}×{k[1]} window, stride {pair_text(s)}"
         + (" (the window size: windows do not overlap)" if stride is None or s == k else ""),
         "padding " + (f"{p[0]}" if len(set(p)) == 1 else f"top {p[0]}, bottom {p[1]}, left {p[2]}, right {p[3]}")
         + {"max": " with −∞", "min": " with +∞", "avg": " with zeros, counted in the average "

@@ -249,7 +249,8 @@ def test_summary_past_sixteen_cells_and_full():
 def test_big_input_shows_the_window_not_the_whole_image():
     steps, _ = conv_steps(np.zeros((3, 20, 20)), np.ones((2, 3, 3, 3)))
     cell = next(s for s in steps if s.title == "O1(1,1)")
-    assert cell.grids[0].label == "window" and cell.grids[0].array().shape == (3, 3, 3)
+    assert [g.label for g in cell.grids] == ["window channel 1", "window channel 2", "window channel 3"]
+    assert all(g.array().shape == (3, 3) for g in cell.grids)
     assert len(cell.lines) == 3  # one product line per channel
 
 
@@ -312,3 +313,17 @@ def test_bad_shapes_and_values():
         conv2d([[1.0, np.nan]], [[1.0]])
     with pytest.raises(BadInput, match="unknown activation"):
         conv(A, X, activation="softmax")
+
+
+@settings(max_examples=40, deadline=None)
+@given(problems())
+def test_tap_by_tap_path_for_big_problems_matches_scipy(problem):
+    # past IM2COL_LIMIT copied window values, conv2d accumulates one kernel tap at a time instead
+    import calc.conv as module
+
+    x, k, s, p, d, flip, b = problem
+    old, module.IM2COL_LIMIT = module.IM2COL_LIMIT, 0
+    try:
+        assert np.allclose(conv2d(x, k, s, p, d, flip, b), reference(x, k, s, p, d, flip, b))
+    finally:
+        module.IM2COL_LIMIT = old
