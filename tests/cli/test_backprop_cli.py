@@ -202,3 +202,49 @@ def test_unreadable_or_wrong_files(dlcalc, tmp_path):
     assert_bad_input(dlcalc("backprop", str(tmp_path / "missing.yaml")), "missing.yaml", "no such file")
     assert_bad_input(dlcalc("backprop", write(tmp_path, "kind: mse\ntarget: [1]\npred: [1]\n")), "mse", "dlcalc solve")
     assert_bad_input(dlcalc("backprop", write(tmp_path, HEAD + "layers: [\n")), "p.yaml", "YAML")
+
+
+def _reference_answers() -> dict:
+    """The asked value of each bundled backprop problem, from the reference chain rule in tests/calc."""
+    from tests.calc.test_backprop import ref_forward, ref_grads, ref_loss
+
+    def train(Ws, bs, acts, X, T, loss, lr, update_bias, steps=1):
+        Ws, bs = [np.array(w, float) for w in Ws], [np.array(b, float) for b in bs]
+        for _ in range(steps):
+            for x, t in zip(X, T):  # one sample: one update (SGD)
+                gW, gb = ref_grads(Ws, bs, acts, np.array(x, float), np.array(t, float), loss)
+                Ws = [w - lr * g for w, g in zip(Ws, gW)]
+                bs = [b - lr * g for b, g in zip(bs, gb)] if update_bias else bs
+        mean = np.mean([ref_loss(loss, ref_forward(Ws, bs, acts, x)[1][-1], np.array(t, float)) for x, t in zip(X, T)])
+        return Ws, bs, mean
+
+    sig = ["sigmoid"] * 3
+    W222 = [[[0.15, 0.20], [0.25, 0.30]], [[0.40, 0.45], [0.50, 0.55]]]  # the slide's in_out blocks, transposed
+    b222 = [[0.35, 0.35], [0.6, 0.6]]
+    W2321 = [[[0.1, 0.8], [0.4, 0.6], [0.3, 0.2]], [[0.2, 0.5, 0.3], [0.6, 0.1, 0.4]], [[0.3, 0.9]]]
+    b2321 = [np.zeros(3), np.zeros(2), np.zeros(1)]
+    fixed, _, _ = train(W222, b222, sig[:2], [[0.05, 0.10]], [[0.01, 0.99]], "half_sse", 0.5, False)
+    _, _, with_bias = train(W222, b222, sig[:2], [[0.05, 0.10]], [[0.01, 0.99]], "half_sse", 0.5, True)
+    l12, _, _ = train(W2321, b2321, sig, [[0.35, 0.9]], [[0.5]], "half_sse", 0.5, False)
+    ce = [[[0.2, -0.4], [0.7, 0.1]], [[0.5, -0.3], [-0.2, 0.8], [0.3, 0.4]]]
+    ce_loss = ref_loss("cross_entropy", ref_forward([np.array(w) for w in ce], [np.array([0.1, -0.1]), np.zeros(3)],
+                                                    ["sigmoid", "softmax"], np.array([1.0, 0.5]))[1][-1], np.array([0, 0, 1.0]))
+    _, _, l13 = train(W2321, b2321, sig, [[0.35, 0.9], [0.8, 0.1]], [[0.5], [0.2]], "half_sse", 0.5, False, steps=2)
+    return {
+        "bd8-backprop-222": np.concatenate([w.ravel() for w in fixed]),
+        "bd8-backprop-222-bias": with_bias,
+        "l12-backprop-2321": np.concatenate([w.ravel() for w in l12]),
+        "l12-backprop-softmax-ce": ce_loss,
+        "l13-backprop-sgd": l13,
+    }
+
+
+def test_bundled_backprop_answers_match_the_reference():
+    from problems import library
+
+    expected = _reference_answers()
+    ours = {pid: p for pid, p in library.problems().items() if p.kind is not None and p.kind.name == "backprop"}
+    assert set(ours) == set(expected)
+    for pid, problem in ours.items():
+        value = problem.solve().answer[problem.ask]
+        np.testing.assert_allclose(np.asarray(value, float), np.asarray(expected[pid], float), rtol=1e-9, atol=1e-12)
