@@ -198,10 +198,9 @@ def _layer_step(index: int, layers: list[Layer], x: np.ndarray, a: np.ndarray, n
             if single:
                 lines.append(Text(f"net = {sum_text} = {{}}", (*sum_values, net[r, k])))
                 lines.append(t(f"out = {sym}({{}}) = {{}}", net[r, k], out[r, k]))
-            else:
-                net_name = "net" if name == "out" else f"net({name})"
-                lines.append(Text(f"{prefix}{net_name} = {sum_text} = {{}},  {name} = {sym}({{}}) = {{}}",
-                                  (*prefix_values, *sum_values, net[r, k], net[r, k], out[r, k])))
+            else:  # the slides' a_1 = g(−10 + 20x₁ + 20x₂), with the numbers in
+                lines.append(Text(f"{prefix}{name} = {sym}({sum_text}) = {sym}({{}}) = {{}}",
+                                  (*prefix_values, *sum_values, net[r, k], out[r, k])))
     return Step(title, formula, lines=lines)
 
 

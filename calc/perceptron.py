@@ -14,6 +14,7 @@ from calc.errors import BadInput
 from calc.solution import Slip, Solution, Step, Table, Text, conventions, t
 
 MAX_EPOCHS = 10_000
+MAX_VISITS = 5_000_000  # samples × epochs: a few seconds of work at most
 SUMMARY_ROWS = 10  # epochs shown at each end of a long errors-per-epoch table
 
 
@@ -33,6 +34,36 @@ class Visit:
     b: float
 
 
+@dataclass(frozen=True)
+class Rule:
+    """How one sample is predicted and learnt from (the slips change these)."""
+
+    lr: float
+    low: float            # the negative class: −1 (sign) or 0 (step)
+    update_bias: bool
+    update_sign: float
+    zero_positive: bool   # sign(0) = +1, step(0) = 1
+
+
+def _epoch(x: np.ndarray, y: np.ndarray, w: np.ndarray, b: float, rule: Rule, record: bool):
+    """One pass over the samples in order: (w, b, errors, the visits when recorded)."""
+    visits: list[Visit] | None = [] if record else None
+    n_errors = 0
+    for i in range(x.shape[0]):
+        net = float(w @ x[i] + b)
+        y_hat = 1.0 if (net > 0 or (net == 0 and rule.zero_positive)) else rule.low
+        delta = rule.update_sign * rule.lr * (y[i] - y_hat)
+        w_new, b_new = w, b
+        if y_hat != y[i]:
+            n_errors += 1
+            w_new = w + delta * x[i]
+            b_new = b + delta if rule.update_bias else b
+        if visits is not None:
+            visits.append(Visit(i + 1, x[i], y[i], net, y_hat, delta, w, b, w_new, b_new))
+        w, b = w_new, b_new
+    return w, b, n_errors, visits
+
+
 def perceptron(data: Any, labels: Any, lr: float = 1.0, epochs: int = 100, weights: Any = None,
                bias: float | None = None, activation: str = "auto", detail: int = 3,
                update_bias: bool = True, update_sign: float = 1.0, zero_positive: bool = True) -> Solution:
@@ -48,30 +79,33 @@ def perceptron(data: Any, labels: Any, lr: float = 1.0, epochs: int = 100, weigh
         raise BadInput(f"the learning rate must be > 0, got {lr:g}", "lr")
     if int(epochs) != epochs or epochs < 1 or epochs > MAX_EPOCHS:
         raise BadInput(f"the epoch count must be a whole number from 1 to {MAX_EPOCHS}, got {epochs}", "epochs")
+    if x.shape[0] * epochs > MAX_VISITS:
+        raise BadInput(f"{x.shape[0]} samples × {epochs} epochs is more than {MAX_VISITS:,} sample visits; "
+                       "allow fewer epochs", "epochs")
     w = _initial_weights(weights, x.shape[1])
     b = 0.0 if bias is None else float(bias)
     low = -1.0 if act == "sign" else 0.0
 
     sol = Solution("perceptron", [], {}, title="Perceptron learning rule")
     sol.add(_conventions(act, lr, epochs, w, b, x.shape, zero_positive))
-    history: list[list[Visit]] = []
+    rule = Rule(lr, low, update_bias, update_sign, zero_positive)
+    shown: dict[int, list[Visit]] = {}      # epoch index → its samples, for the epochs written out
+    ends: list[tuple[np.ndarray, float]] = []  # w, b after each epoch
     errors: list[int] = []
-    for _ in range(int(epochs)):
-        visits = []
-        for i in range(x.shape[0]):
-            net = float(w @ x[i] + b)
-            y_hat = 1.0 if (net > 0 or (net == 0 and zero_positive)) else low
-            delta = update_sign * lr * (y[i] - y_hat)
-            w_new, b_new = w + delta * x[i], (b + delta if update_bias else b)
-            visits.append(Visit(i + 1, x[i], y[i], net, y_hat, delta, w, b, w_new, b_new))
-            w, b = w_new, b_new
-        history.append(visits)
-        errors.append(sum(int(v.y_hat != v.y) for v in visits))
-        if errors[-1] == 0:
+    for e in range(int(epochs)):
+        start = (w, b)
+        w, b, n_errors, visits = _epoch(x, y, w, b, rule, record=e < detail or e == epochs - 1)
+        if visits is None and n_errors == 0:  # the final, error-free epoch: replay it to write it out
+            visits = _epoch(x, y, *start, rule, record=True)[3]
+        if visits is not None:
+            shown[e] = visits
+        ends.append((w, b))
+        errors.append(n_errors)
+        if n_errors == 0:
             break
-    converged = bool(errors[-1] == 0)
-    _epoch_steps(sol, history, errors, lr, act, detail)
-    _summary(sol, history, errors, converged)
+    converged = errors[-1] == 0
+    _epoch_steps(sol, shown, errors, lr, act)
+    _summary(sol, ends, errors, converged)
     sol.answer.update(weights=w, bias=b, errors_per_epoch=errors, converged=converged, epochs=len(errors))
     if not converged:
         sol.warnings.append(f"no error-free epoch within {len(errors)} epochs: the perceptron only converges "
@@ -150,18 +184,16 @@ def _vec(v: np.ndarray) -> str:
     return "(" + ", ".join(f"{x:g}" for x in v) + ")"
 
 
-def _epoch_steps(sol: Solution, history: list[list[Visit]], errors: list[int], lr: float, act: str,
-                 detail: int) -> None:
-    shown = set(range(min(max(detail, 0), len(history)))) | {len(history) - 1}
+def _epoch_steps(sol: Solution, shown: dict[int, list[Visit]], errors: list[int], lr: float, act: str) -> None:
     skipped: list[int] = []
-    for e, visits in enumerate(history):
+    for e in range(len(errors)):
         if e not in shown:
             skipped.append(e + 1)
             continue
         if skipped:
             sol.add(_skipped_step(skipped))
             skipped = []
-        sol.add(_epoch_step(e + 1, visits, errors[e], lr, act))
+        sol.add(_epoch_step(e + 1, shown[e], errors[e], lr, act))
 
 
 def _skipped_step(epochs: list[int]) -> Step:
@@ -190,14 +222,14 @@ def _epoch_step(epoch: int, visits: list[Visit], n_errors: int, lr: float, act: 
                 lines=lines, table=table, note=summary)
 
 
-def _summary(sol: Solution, history: list[list[Visit]], errors: list[int], converged: bool) -> None:
-    rows: list[list[Any]] = [[e + 1, errors[e], visits[-1].w, visits[-1].b] for e, visits in enumerate(history)]
+def _summary(sol: Solution, ends: list[tuple[np.ndarray, float]], errors: list[int], converged: bool) -> None:
+    rows: list[list[Any]] = [[e + 1, errors[e], w, b] for e, (w, b) in enumerate(ends)]
     prose = []
     if len(rows) > 2 * SUMMARY_ROWS + 1:
         prose.append(f"epochs {SUMMARY_ROWS + 1}–{len(rows) - SUMMARY_ROWS} left out here "
                      "(errors_per_epoch in the answer lists every epoch)")
         rows = rows[:SUMMARY_ROWS] + rows[-SUMMARY_ROWS:]
-    w, b = history[-1][-1].w, history[-1][-1].b
+    w, b = ends[-1]
     if converged:
         result = t(f"converged after {len(errors)} epoch{'s' * (len(errors) != 1)}: w = {{}}, b = {{}}", w, b)
     else:

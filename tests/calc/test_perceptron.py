@@ -55,6 +55,10 @@ def test_and_converges_with_hand_computed_first_epoch() -> None:
     assert sol.answer["converged"] is True
     assert sol.answer["errors_per_epoch"][-1] == 0
     assert separates(sol.answer["weights"], sol.answer["bias"], X, y)
+    # epochs 1–3 and the last, error-free one are written out; 4–5 are summarised
+    assert [s.title for s in sol.steps][1:] == ["Epoch 1", "Epoch 2", "Epoch 3", "Epochs 4–5", "Epoch 6",
+                                                 "Errors per epoch"]
+    assert "no errors in epoch 6" in sol.steps[5].note and all(r[5] == 0 for r in sol.steps[5].table.rows)
     w, b, errors = reference(X, y)
     np.testing.assert_array_equal(sol.answer["weights"], w)
     assert sol.answer["bias"] == b and sol.answer["errors_per_epoch"] == errors
@@ -139,6 +143,7 @@ def test_long_runs_are_summarised() -> None:
     (dict(data=X, labels=[0, 1, 1, 1], epochs=0), "epochs", "from 1"),
     (dict(data=X, labels=[0, 1, 1, 1], weights=[1, 2, 3]), "weights", "expected 2 initial weights"),
     (dict(data=np.zeros((2, 2, 2)), labels=[1, 1]), "data", "one row per sample"),
+    (dict(data=np.zeros((1000, 1)), labels=np.ones(1000), epochs=10_000), "epochs", "allow fewer epochs"),
 ])
 def test_bad_input(kwargs: dict, where: str, fragment: str) -> None:
     with pytest.raises(BadInput) as info:
