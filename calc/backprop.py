@@ -30,6 +30,7 @@ CHECK_H = 1e-5           # central-difference step: truncation O(h²) and roundi
 MAX_UPDATES = 100_000    # steps × samples (SGD) or steps (batch)
 MAX_PARAMETERS = 100_000
 LINES_UP_TO = 64         # weights per layer written one line each; bigger layers are shown as matrices
+TABLE_ENDS = 10          # a long loss table shows this many updates at each end
 TERMS_UP_TO = 6          # fan-in up to which a net input is written out term by term
 PROB_TOL = 1e-6
 
@@ -742,6 +743,9 @@ def _history_step(rows: list[list], sgd: bool, detail: int, total: int) -> Step:
         ["update", "L before", "L after"]
     prose = [f"updates {detail + 1}–{total} are not written out (detail: {detail}); their losses are listed"] \
         if total > detail else []
+    if len(rows) > 2 * TABLE_ENDS + 1:  # a long run: its start and its end (the answer `losses` has every value)
+        prose.append(f"updates {TABLE_ENDS + 1}–{total - TABLE_ENDS} left out of the table; the answer 'losses' has them all")
+        rows = rows[:TABLE_ENDS] + rows[-TABLE_ENDS:]
     return Step("Loss per update", prose=prose, table=Table(headers, rows))
 
 
