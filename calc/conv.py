@@ -22,6 +22,8 @@ FC = ("index", "channel")  # how F×C×kh×kw kernels are labelled: K2 channel 1
 SHOWN_CELLS = 16   # output cells written out in full unless full=True
 GRID_SIDE = 10     # largest padded input drawn (highlighted) in every cell step; else the window alone
 TERMS_SHOWN = 36   # longest product sum written term by term
+MAX_SLICES = 8     # channel/filter slices drawn per grid; the rest are named, not drawn
+MAX_SIDE = 24      # larger matrices are described, not drawn
 IM2COL_LIMIT = 8_000_000  # window values copied at most (64 MB); past it, accumulate tap by tap
 
 
@@ -282,32 +284,31 @@ def conv_steps(x: Any, k: Any, stride: Any = 1, padding: Any = 0, dilation: Any 
     steps = [size_step("Output size", x.shape[1:], (kh, kw), s, p, d, out)]
     if flip:
         sym = np.array_equal(kk, k)
-        steps.append(Step("Kernel rotated 180° (true convolution)", "K'(m, n) = K(kh − 1 − m, kw − 1 − n)",
-                          grids=slice_grids("K", k, lead=FC) + slice_grids("K'", kk, lead=FC),
-                          note="the kernel is symmetric under a 180° rotation, so flipping changes nothing"
-                          if sym else ""))
+        step = Step("Kernel rotated 180° (true convolution)", "K'(m, n) = K(kh − 1 − m, kw − 1 − n)",
+                    note="the kernel is symmetric under a 180° rotation, so flipping changes nothing" if sym else "")
+        steps.append(add_grids(add_grids(step, "K", k, lead=FC), "K'", kk, lead=FC))
     padded = any(p)
     xp = pad(x, p)
     if padded:
-        steps.append(Step("Zero padding", prose=[f"add zeros: {p[0]} row(s) on top, {p[1]} at the bottom, "
-                                                 f"{p[2]} column(s) on the left, {p[3]} on the right"],
-                          grids=slice_grids("X_pad", xp, border_cells(xp.shape, p))))
+        step = Step("Zero padding", prose=[f"add zeros: {p[0]} row(s) on top, {p[1]} at the bottom, "
+                                           f"{p[2]} column(s) on the left, {p[3]} on the right"])
+        steps.append(add_grids(step, "X_pad", xp, border_cells(xp.shape, p)))
     if d != (1, 1):
         foot = np.zeros((F, C, span(kh, d[0]), span(kw, d[1])))
         foot[:, :, ::d[0], ::d[1]] = kk
         taps = [(f, c, i * d[0], j * d[1]) for f in range(F) for c in range(C) for i in range(kh) for j in range(kw)]
-        steps.append(Step(f"Dilated kernel footprint (dilation {pair_text(d)})",
-                          prose=[f"{d[0] - 1} gap(s) between kernel rows, {d[1] - 1} between columns: "
-                                 f"a {kh}×{kw} kernel covers {span(kh, d[0])}×{span(kw, d[1])} input cells"],
-                          grids=slice_grids(f"{kname} dilated", foot, taps, FC)))
+        step = Step(f"Dilated kernel footprint (dilation {pair_text(d)})",
+                    prose=[f"{d[0] - 1} gap(s) between kernel rows, {d[1] - 1} between columns: "
+                           f"a {kh}×{kw} kernel covers {span(kh, d[0])}×{span(kw, d[1])} input cells"])
+        steps.append(add_grids(step, f"{kname} dilated", foot, taps, FC))
     shown, rest = cells_shown(y.shape, full)
     for f, r, c in shown:
         steps.append(_cell_step(xp, kk, b, f, r, c, s, d, y[f, r, c], padded))
     if rest:
         steps.append(Step("The other cells", prose=[f"the other {rest} of the {y.size} output cells are "
                                                     "computed the same way (--full writes them all out)"]))
-    steps.append(Step("Output feature map" + ("s" if F > 1 else ""), prose=[f"shape {dims(_out_shape(y, C))}"],
-                      grids=slice_grids("O", y, lead=("index",))))
+    step = Step("Output feature map" + ("s" if F > 1 else ""), prose=[f"shape {dims(_out_shape(y, C))}"])
+    steps.append(add_grids(step, "O", y, lead=("index",)))
     return steps, y
 
 
@@ -323,16 +324,18 @@ def _cell_step(xp: np.ndarray, kk: np.ndarray, b: np.ndarray, f: int, r: int, c:
         tmpl, vals = _products(win[0], kk[f, 0])
     else:
         sums = [float((win[ch] * kk[f, ch]).sum()) for ch in range(C)]
-        for ch in range(C):
+        for ch in range(min(C, MAX_SLICES)):
             ct, cv = _products(win[ch], kk[f, ch])
             lines.append(t(f"channel {ch + 1}: {ct} = {{}}", *cv, sums[ch]))
+        if C > MAX_SLICES:
+            lines.append(t(f"channels {MAX_SLICES + 1}–{C}: the same way"))
         tmpl, vals = " + ".join(paren(v) for v in sums), sums
     if b[f] != 0:
         tmpl, vals = f"{tmpl} + {paren(b[f])} (bias)", [*vals, b[f]]
-    big = max(xp.shape[1:]) > GRID_SIDE
-    shown = slice_grids("window", win) if big else slice_grids("X_pad" if padded else "X", xp, cells)
-    return Step(name, name, t(tmpl, *vals), t("{}", value), lines=lines,
-                prose=[window_prose(r0, c0, kh, kw, d, padded)], grids=shown)
+    step = Step(name, name, t(tmpl, *vals), t("{}", value), lines=lines, prose=[window_prose(r0, c0, kh, kw, d, padded)])
+    if max(xp.shape[1:]) > GRID_SIDE:
+        return add_grids(step, "window", win)
+    return add_grids(step, "X_pad" if padded else "X", xp, cells)
 
 
 def pair_text(v: Pair) -> str:
@@ -358,6 +361,20 @@ def slice_grids(name: str, a: np.ndarray, highlight: list[tuple[int, ...]] | tup
         hl = [tuple(h[-2:]) for h in highlight if tuple(h[:-2]) == idx]
         out.append(Grid(label, a[idx], hl))
     return out
+
+
+def add_grids(step: Step, name: str, a: np.ndarray, highlight: list[tuple[int, ...]] | tuple = (),
+              lead: tuple[str, ...] = ("channel",)) -> Step:
+    """Draw `a` in the step, slice by slice, unless it is too large to read (then say so)."""
+    a = np.asarray(a)
+    if max(a.shape[-2:]) > MAX_SIDE:
+        step.prose.append(f"{name} is {dims(a.shape)}: too large to draw here (the answer holds every value)")
+        return step
+    grids = slice_grids(name, a, highlight, lead)
+    step.grids += grids[:MAX_SLICES]
+    if len(grids) > MAX_SLICES:
+        step.prose.append(f"{name}: the first {MAX_SLICES} of its {len(grids)} slices are drawn")
+    return step
 
 
 def border_cells(shape: tuple[int, ...], p: Pad4) -> list[tuple[int, ...]]:
@@ -394,8 +411,8 @@ def conv(input: Any, kernel: Any, stride: Any = 1, padding: Any = 0, dilation: A
     if act.name != "linear":
         z = out
         out = act.f(z)
-        sol.add(Step(f"Activation {act.symbol}", f"out = {act.symbol}(O) = {act.formula.replace('z', 'O')}",
-                     grids=slice_grids("out", out, lead=("index",))))
+        sol.add(add_grids(Step(f"Activation {act.symbol}", f"out = {act.symbol}(O) = {act.formula.replace('z', 'O')}"),
+                          "out", out, lead=("index",)))
         sol.answer["pre_activation"] = z
     sol.answer = {"output": out, "output_shape": list(shape), **sol.answer}
     return sol

@@ -11,9 +11,9 @@ from typing import Any
 import numpy as np
 
 from calc.conv import (GRID_SIDE, Pad4, Pair, as_image, border_cells, cells_shown, dims, output_size, pad, padding4,
-                       pair, pair_text, resolve_padding, size_step, slice_grids, tap, window_prose)
+                       add_grids, pair, pair_text, resolve_padding, size_step, tap, window_prose)
 from calc.errors import BadInput, closest
-from calc.solution import Grid, Slip, Solution, Step, conventions, t
+from calc.solution import Slip, Solution, Step, conventions, t
 
 MODES = ("max", "avg", "min")
 PAD_VALUE = {"max": -np.inf, "min": np.inf, "avg": 0.0}
@@ -70,22 +70,23 @@ def pool_steps(x: Any, size: Any, stride: Any = None, padding: Any = 0, mode: st
     if padded:
         fill = {"max": "−∞ (never the maximum)", "min": "+∞ (never the minimum)",
                 "avg": "zeros (they count in the average)"}[m]
-        steps.append(Step("Padding", prose=[f"pad with {fill}: {p[0]} row(s) on top, {p[1]} at the bottom, "
-                                            f"{p[2]} column(s) on the left, {p[3]} on the right"],
-                          grids=slice_grids("X_pad", xp, border_cells(xp.shape, p))))
+        step = Step("Padding", prose=[f"pad with {fill}: {p[0]} row(s) on top, {p[1]} at the bottom, "
+                                      f"{p[2]} column(s) on the left, {p[3]} on the right"])
+        steps.append(add_grids(step, "X_pad", xp, border_cells(xp.shape, p)))
     shown, rest = cells_shown(y.shape, full)
     for ch, r, c in shown:
-        steps.append(_window_step(xp, m, ch, r, c, k, s, y[ch, r, c], padded))
+        steps.append(_window_step(xp, m, ch, r, c, k, s, y[ch, r, c], p))
     if rest:
         steps.append(Step("The other windows", prose=[f"the other {rest} of the {y.size} windows are "
                                                       "pooled the same way (--full writes them all out)"]))
-    steps.append(Step("Pooled output", prose=[f"shape {dims(y.shape if x.shape[0] > 1 else y.shape[1:])}"],
-                      grids=slice_grids("P", y, lead=("index",))))
+    step = Step("Pooled output", prose=[f"shape {dims(y.shape if x.shape[0] > 1 else y.shape[1:])}"])
+    steps.append(add_grids(step, "P", y, lead=("index",)))
     return steps, y
 
 
 def _window_step(xp: np.ndarray, m: str, ch: int, r: int, c: int, k: Pair, s: Pair, value: float,
-                 padded: bool) -> Step:
+                 p: Pad4) -> Step:
+    padded = any(p)
     C = xp.shape[0]
     r0, c0 = r * s[0], c * s[1]
     win = xp[ch, r0: r0 + k[0], c0: c0 + k[1]]
@@ -101,11 +102,15 @@ def _window_step(xp: np.ndarray, m: str, ch: int, r: int, c: int, k: Pair, s: Pa
         formula = f"{name} = {m} of the window"
         i, j = np.unravel_index(int(np.argmax(win) if m == "max" else np.argmin(win)), win.shape)
         where = f"the {m}imum sits at row {r0 + i + 1}, column {c0 + j + 1} of the {'padded ' if padded else ''}input"
-    cells = [(ch, r0 + i, c0 + j) for i in range(k[0]) for j in range(k[1])]
-    big = max(xp.shape[1:]) > GRID_SIDE
-    grids = [Grid("window", win)] if big else slice_grids("X_pad" if padded else "X", xp, cells)
+        if padded:
+            where += f" (row {r0 + i + 1 - p[0]}, column {c0 + j + 1 - p[2]} of the input)"
+    cells = [(r0 + i, c0 + j) for i in range(k[0]) for j in range(k[1])]
     prose = [window_prose(r0, c0, k[0], k[1], (1, 1), padded) + (f", channel {ch + 1}" if C > 1 else "")]
-    return Step(name, formula, subst, t("{}", value), prose=prose + ([where] if where else []), grids=grids)
+    step = Step(name, formula, subst, t("{}", value), prose=prose + ([where] if where else []))
+    if max(xp.shape[1:]) > GRID_SIDE:
+        return add_grids(step, "window", win)
+    label = ("X_pad" if padded else "X") + (f" channel {ch + 1}" if C > 1 else "")
+    return add_grids(step, label, xp[ch], cells)  # only the window's own channel
 
 
 def pool(input: Any, size: Any = 2, stride: Any = None, padding: Any = 0, mode: str = "max",
