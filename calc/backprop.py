@@ -30,6 +30,8 @@ CHECK_H = 1e-5           # central-difference step: truncation O(h²) and roundi
 MAX_UPDATES = 100_000    # steps × samples (SGD) or steps (batch)
 MAX_PARAMETERS = 100_000
 LINES_UP_TO = 64         # weights per layer written one line each; bigger layers are shown as matrices
+LEGEND_UP_TO = 300       # parameters listed one by one in the legend
+CHECK_UP_TO = 5_000      # parameters nudged one by one by the numerical gradient check
 TABLE_ENDS = 10          # a long loss table shows this many updates at each end
 TERMS_UP_TO = 6          # fan-in up to which a net input is written out term by term
 PROB_TOL = 1e-6
@@ -380,8 +382,10 @@ def legend(net: list[Layer], names: Names, layout: str, with_bias: list[bool]) -
                      for j in range(layer.W.shape[0])]
     scheme = "numbered w1, w2, … layer by layer, unit by unit (the course's way)" if names.numbered else \
         "w(l)_ji = weight of layer l from input i to unit j"
-    return Step("Names", prose=[f"x = inputs, h = hidden units, o = output units; weights {scheme}"],
-                table=Table(["name", "connection", "entry", "value"], rows))
+    prose = [f"x = inputs, h = hidden units, o = output units; weights {scheme}"]
+    if len(rows) > LEGEND_UP_TO:
+        return Step("Names", prose=prose + [f"{len(rows)} parameters: too many to list one by one"])
+    return Step("Names", prose=prose, table=Table(["name", "connection", "entry", "value"], rows))
 
 
 # ── worked steps ─────────────────────────────────────────────────────────────
@@ -487,14 +491,17 @@ def _hidden_delta_lines(net: list[Layer], names: Names, p: Pass, li: int) -> lis
     nxt, lines = net[li + 1], []
     for j, u in enumerate(names.units[li + 1]):
         ks = range(nxt.W.shape[0])
+        back, fp = p.backs[li], p.fprimes[li][j]
+        lines.append(_fprime_line(net[li].act, u, p.nets[li][j], p.outs[li + 1][j], fp))
+        if len(ks) > 2 * TERMS_UP_TO:  # a wide next layer: the sum's value, not its terms
+            lines.append(t(f"δ_{u} = (Σ_k δ_k·w_k{j + 1}) · ∂out_{u}/∂net_{u} = {{}} · {_v(fp)} = {{}}",
+                           p.sums[li][j], fp, p.deltas[li][j]))
+            continue
         sym = " + ".join(f"δ_{names.units[li + 2][k]}·{names.weights[li + 1][k][j]}" for k in ks)
-        back = p.backs[li]
         num = " + ".join(f"{_v(back[k])}·{_v(nxt.W[k, j])}" for k in ks)
-        lines.append(_fprime_line(net[li].act, u, p.nets[li][j], p.outs[li + 1][j], p.fprimes[li][j]))
         lines.append(t(f"δ_{u} = ({sym}) · ∂out_{u}/∂net_{u}"))
-        lines.append(t(f"     = ({num}) · {_v(p.fprimes[li][j])} = {{}} · {_v(p.fprimes[li][j])} = {{}}",
-                       *[x for k in ks for x in (back[k], nxt.W[k, j])], p.fprimes[li][j], p.sums[li][j],
-                       p.fprimes[li][j], p.deltas[li][j]))
+        lines.append(t(f"     = ({num}) · {_v(fp)} = {{}} · {_v(fp)} = {{}}",
+                       *[x for k in ks for x in (back[k], nxt.W[k, j])], fp, p.sums[li][j], fp, p.deltas[li][j]))
     return lines
 
 
@@ -509,6 +516,8 @@ def _gradient_lines(names: Names, passes: list[Pass], li: int, layer: Layer, wit
                 p = passes[0]
                 lines.append(t(f"∂L/∂{w} = δ_{u}·{src[i]} = {_v(p.deltas[li][j])}·{_v(p.outs[li][i])} = {{}}",
                                p.deltas[li][j], p.outs[li][i], gW[j, i]))
+            elif n > TERMS_UP_TO:
+                lines.append(t(f"∂L/∂{w} = (1/{n}) Σ_s δ_{u}·{src[i]} = {{}}", gW[j, i]))
             else:
                 terms = " + ".join(f"{_v(p.deltas[li][j])}·{_v(p.outs[li][i])}" for p in passes)
                 lines.append(t(f"∂L/∂{w} = (1/{n}) Σ_s δ_{u}·{src[i]} = ({terms}) / {n} = {{}}",
@@ -517,6 +526,8 @@ def _gradient_lines(names: Names, passes: list[Pass], li: int, layer: Layer, wit
             b = names.biases[li][j]
             if n == 1:
                 lines.append(t(f"∂L/∂{b} = δ_{u} = {{}}", passes[0].deltas[li][j]))
+            elif n > TERMS_UP_TO:
+                lines.append(t(f"∂L/∂{b} = (1/{n}) Σ_s δ_{u} = {{}}", float(np.mean([p.deltas[li][j] for p in passes]))))
             else:
                 terms = " + ".join(_v(p.deltas[li][j]) for p in passes)
                 lines.append(t(f"∂L/∂{b} = (1/{n}) Σ_s δ_{u} = ({terms}) / {n} = {{}}",
@@ -624,7 +635,13 @@ def backprop(input: Any, target: Any, layers: list, layout: str = "out_in", loss
 
     if len(updates) > 1:
         sol.add(_history_step(rows, len(groups) > 1, detail, len(updates)))
-    check_diff = _check_step(sol, first["net"], X[groups[0]], T[groups[0]], loss, first, names) if check else None
+    check_diff = None
+    if check:
+        size = sum(L.W.size + L.b.size for L in net)
+        if size <= CHECK_UP_TO:
+            check_diff = _check_step(sol, first["net"], X[groups[0]], T[groups[0]], loss, first, names)
+        else:
+            sol.warnings.append(f"gradient check skipped: {size} parameters (it nudges at most {CHECK_UP_TO} one by one)")
     sol.add(Step("Weights after the last update" if len(updates) > 1 else "Weights after the update",
                  grids=[g for li, L in enumerate(net) for g in
                         [Grid(f"layers[{li}].weights", given_layout(L, L.W, layout)), Grid(f"layers[{li}].bias", L.b)]]))
