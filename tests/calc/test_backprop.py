@@ -335,3 +335,17 @@ def test_bad_input_names_layer_and_field(kw, where, words):
     with pytest.raises(BadInput) as e:
         bp.backprop(**args)
     assert e.value.where == where and words in e.value.message
+
+
+def test_big_problems_are_written_compactly_and_stay_bounded():
+    rng = np.random.default_rng(0)
+    wide = bp.backprop(rng.normal(size=(7, 2)), rng.uniform(size=(7, 13)),
+                       [{"weights": rng.normal(size=(2, 2))}, {"weights": rng.normal(size=(13, 2))}],
+                       batch=True, detail=1)
+    lines = [line.render(str) for s in wide.steps for line in s.lines]
+    assert any(x.startswith("δ_h1 = (Σ_k δ_k·w_k1)") for x in lines)
+    assert any(x.startswith("∂L/∂w(1)_11 = (1/7) Σ_s δ_h1·x1 = ") and x.count("·") == 2 for x in lines)
+    big = bp.backprop(np.ones(71), np.zeros(71), [{"weights": np.full((71, 71), 0.01), "activation": "linear"}],
+                      check=True)
+    assert "check_max_difference" not in big.answer and "gradient check skipped" in big.warnings[0]
+    assert "too many to list" in next(s for s in big.steps if s.title == "Names").prose[-1]
