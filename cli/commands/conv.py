@@ -8,12 +8,19 @@ import typer
 from cli.common import AnswerOnlyOpt, FormatOpt, PrecisionOpt, run
 
 MATRIX_HELP = "MATLAB '1 0; 0 1', nested list '[[1,0],[0,1]]', @file (.csv/.txt/.json/.npy) or - for stdin."
-PAIR_HELP = "an integer, or rows,columns"
-PAD_HELP = "Padding: an integer, same, valid, rows,columns or top,bottom,left,right."
+PAIR = "an integer, or rows,columns"
 
-StrideOpt = Annotated[Optional[str], typer.Option("--stride", "-s", help=f"Step between windows: {PAIR_HELP}.")]
-PaddingOpt = Annotated[Optional[str], typer.Option("--padding", "-P", help=PAD_HELP)]
-DilationOpt = Annotated[Optional[str], typer.Option("--dilation", "-d", help=f"Kernel dilation (1 = none): {PAIR_HELP}.")]
+
+def opt(*names: str, metavar: str, help: str) -> typer.models.OptionInfo:
+    return typer.Option(*names, metavar=metavar, help=help)
+
+
+Text = Optional[str]
+InputOpt = Annotated[str, opt("--input", "-i", metavar="MATRIX", help="Input H×W or C×H×W. " + MATRIX_HELP)]
+StrideOpt = Annotated[Text, opt("--stride", "-s", metavar="S", help=f"Step between windows: {PAIR}.")]
+PaddingOpt = Annotated[Text, opt("--padding", "-P", metavar="P",
+                                 help="Padding: an integer, same, valid, rows,columns or top,bottom,left,right.")]
+DilationOpt = Annotated[Text, opt("--dilation", "-d", metavar="D", help=f"Kernel dilation (1 = none): {PAIR}.")]
 FullOpt = Annotated[bool, typer.Option("--full", help="Write out every output cell (default: the first 16).")]
 
 
@@ -25,14 +32,15 @@ def _given(**options: object) -> dict:
 def register(app: typer.Typer) -> None:
     @app.command("conv")
     def conv(
-        input: Annotated[str, typer.Option("--input", "-i", help="Input H×W or C×H×W. " + MATRIX_HELP)],
-        kernel: Annotated[str, typer.Option("--kernel", "-k", help="Kernel kh×kw, C×kh×kw or F×C×kh×kw (F filters).")],
+        input: InputOpt,
+        kernel: Annotated[str, opt("--kernel", "-k", metavar="MATRIX",
+                                   help="Kernel kh×kw, C×kh×kw (one filter) or F×C×kh×kw (F filters).")],
         stride: StrideOpt = None, padding: PaddingOpt = None, dilation: DilationOpt = None,
         flip: Annotated[bool, typer.Option("--flip/--no-flip", help="Rotate the kernel 180° (true convolution, "
                                            "the course's convention); --no-flip is cross-correlation.")] = True,
-        bias: Annotated[Optional[str], typer.Option("--bias", "-b", help="Bias: one number, or one per filter.")] = None,
-        activation: Annotated[Optional[str], typer.Option("--activation", "-a",
-                                                          help="Applied after the bias: relu, sigmoid or tanh.")] = None,
+        bias: Annotated[Text, opt("--bias", "-b", metavar="B", help="Bias: one number, or one per filter.")] = None,
+        activation: Annotated[Text, opt("--activation", "-a", metavar="NAME",
+                                        help="Applied after the bias: relu, sigmoid or tanh.")] = None,
         full: FullOpt = False,
         fmt: FormatOpt = None, precision: PrecisionOpt = 4, answer_only: AnswerOnlyOpt = False,
     ) -> None:
@@ -42,12 +50,12 @@ def register(app: typer.Typer) -> None:
 
     @app.command("pool")
     def pool(
-        input: Annotated[str, typer.Option("--input", "-i", help="Input H×W or C×H×W. " + MATRIX_HELP)],
-        size: Annotated[str, typer.Option("--size", "-k", help=f"Window size: {PAIR_HELP}.")],
-        stride: Annotated[Optional[str], typer.Option("--stride", "-s", help="Step between windows "
-                                                      "(default: the window size).")] = None,
+        input: InputOpt,
+        size: Annotated[str, opt("--size", "-k", metavar="K", help=f"Window size: {PAIR}.")],
+        stride: Annotated[Text, opt("--stride", "-s", metavar="S",
+                                    help=f"Step between windows: {PAIR} (default: the window size).")] = None,
         padding: PaddingOpt = None,
-        mode: Annotated[Optional[str], typer.Option("--mode", "-m", help="max, avg or min.")] = None,
+        mode: Annotated[Text, opt("--mode", "-m", metavar="MODE", help="max (default), avg or min.")] = None,
         full: FullOpt = False,
         fmt: FormatOpt = None, precision: PrecisionOpt = 4, answer_only: AnswerOnlyOpt = False,
     ) -> None:
@@ -57,13 +65,13 @@ def register(app: typer.Typer) -> None:
 
     @app.command("convsize")
     def convsize(
-        input_shape: Annotated[str, typer.Option("--input-shape", "-i", help="Input shape H×W or C×H×W, e.g. 6x6 "
-                                                 "or 3x32x32.")],
-        kernel: Annotated[Optional[str], typer.Option("--kernel", "-k", help=f"Kernel size: {PAIR_HELP} (default 3).")] = None,
-        filters: Annotated[Optional[str], typer.Option("--filters", "-F", help="Number of filters (default 1).")] = None,
+        input_shape: Annotated[str, opt("--input-shape", "-i", metavar="SHAPE",
+                                        help="Input shape H×W or C×H×W, e.g. 6x6 or 3x32x32.")],
+        kernel: Annotated[Text, opt("--kernel", "-k", metavar="K", help=f"Kernel size: {PAIR} (default 3).")] = None,
+        filters: Annotated[Text, opt("--filters", "-F", metavar="F", help="Number of filters (default 1).")] = None,
         stride: StrideOpt = None, padding: PaddingOpt = None, dilation: DilationOpt = None,
-        channels: Annotated[Optional[str], typer.Option("--channels", "-C", help="Input channels when the shape is "
-                                                        "H×W (default 1).")] = None,
+        channels: Annotated[Text, opt("--channels", "-C", metavar="C",
+                                      help="Input channels when the shape is H×W (default 1).")] = None,
         bias: Annotated[bool, typer.Option("--bias/--no-bias", help="Count one bias per filter / neuron.")] = True,
         fmt: FormatOpt = None, precision: PrecisionOpt = 4, answer_only: AnswerOnlyOpt = False,
     ) -> None:
