@@ -20,7 +20,7 @@ def register(app: typer.Typer) -> None:
         values: Annotated[list[str], typer.Argument(
             help="The points z: numbers ('-1 0 2'), a nested list, rows 'a b; c d' (softmax: one row per sample), "
                  "@file or -.", show_default=False)],
-        alpha: Annotated[Optional[str], typer.Option("--alpha", help="Leaky ReLU slope for z ≤ 0. [default: 0.01]",
+        alpha: Annotated[Optional[str], typer.Option("--alpha", help="Leaky ReLU slope for z ≤ 0. Default: 0.01.",
                                                      show_default=False)] = None,
         fmt: FormatOpt = None, precision: PrecisionOpt = 4, answer_only: AnswerOnlyOpt = False,
     ) -> None:

@@ -21,20 +21,20 @@ def register(app: typer.Typer) -> None:
             "--weights", "-w", help="Weights: a vector (one neuron) or one row per unit (a hidden layer). " + MATRIX_HELP,
             show_default=False)] = None,
         bias: Annotated[Optional[str], typer.Option(
-            "--bias", "-b", help="Bias b = w₀ = −θ: a number, or one per unit. [default: 0]", show_default=False)] = None,
+            "--bias", "-b", help="Bias b = w₀ = −θ: a number, or one per unit. Default: 0.", show_default=False)] = None,
         inputs: Annotated[Optional[str], typer.Option(
             "--inputs", "-x", help="Inputs: one row, or one row per example.", show_default=False)] = None,
         activation: Annotated[Optional[str], typer.Option(
-            "--activation", "-a", help=f"Activation: {ACTIVATIONS}. [default: sigmoid]", show_default=False)] = None,
+            "--activation", "-a", help=f"Activation: {ACTIVATIONS}. Default: sigmoid.", show_default=False)] = None,
         truth_table: Annotated[bool, typer.Option(
             "--truth-table", "-t", help="Enumerate every 0/1 input combination (logic gates).")] = False,
         out_weights: Annotated[Optional[str], typer.Option(
             "--out-weights", help="Output neuron's weights, one per hidden unit: makes a two-layer network.",
             show_default=False)] = None,
         out_bias: Annotated[Optional[str], typer.Option(
-            "--out-bias", help="Output neuron's bias. [default: 0]", show_default=False)] = None,
+            "--out-bias", help="Output neuron's bias. Default: 0.", show_default=False)] = None,
         out_activation: Annotated[Optional[str], typer.Option(
-            "--out-activation", help="Output neuron's activation. [default: --activation]", show_default=False)] = None,
+            "--out-activation", help="Output neuron's activation. Default: the --activation.", show_default=False)] = None,
         fmt: FormatOpt = None, precision: PrecisionOpt = 4, answer_only: AnswerOnlyOpt = False,
     ) -> None:
         """Neuron output net = w·x + b, out = g(net); truth tables for logic gates; two-layer XOR networks."""

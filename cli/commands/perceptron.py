@@ -18,9 +18,9 @@ def register(app: typer.Typer) -> None:
         lr: Annotated[str, typer.Option("--lr", "--eta", help="Learning rate η > 0.")] = "1",
         epochs: Annotated[str, typer.Option("--epochs", "-e", help="Most epochs to run (stops earlier after an "
                                             "error-free epoch).")] = "100",
-        weights: Annotated[Optional[str], typer.Option("--weights", "-w", help="Initial weights. [default: zeros]",
+        weights: Annotated[Optional[str], typer.Option("--weights", "-w", help="Initial weights. Default: zeros.",
                                                        show_default=False)] = None,
-        bias: Annotated[Optional[str], typer.Option("--bias", "-b", help="Initial bias. [default: 0]",
+        bias: Annotated[Optional[str], typer.Option("--bias", "-b", help="Initial bias. Default: 0.",
                                                     show_default=False)] = None,
         activation: Annotated[str, typer.Option("--activation", "-a", help="sign (labels ±1), step (labels 0/1) or "
                                                 "auto (from the labels).")] = "auto",

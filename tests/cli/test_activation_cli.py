@@ -73,3 +73,18 @@ def test_text_formats(dlcalc, fmt) -> None:
 ])
 def test_bad_input(dlcalc, argv, fragments) -> None:
     assert_bad_input(dlcalc("activation", *argv), *fragments)
+
+
+def test_bundled_examples(dlcalc) -> None:
+    ids = ["dl-sigmoid", "dl-tanh", "dl-relu", "dl-softmax", "dl-softmax-large"]
+    r = dlcalc("solve", *[a for pid in ids for a in ("--example", pid)], "--format", "json")
+    assert r.code == 0, r.err
+    answers = {d["id"]: d["answer"] for d in map(json.loads, r.out.splitlines())}
+    s = lambda z: 1 / (1 + math.exp(-z))  # noqa: E731
+    assert answers["dl-sigmoid"]["derivatives"] == pytest.approx([s(z) * (1 - s(z)) for z in (-2, 0, 0.5, 2)])
+    assert answers["dl-tanh"]["derivatives"] == pytest.approx([1 - math.tanh(z) ** 2 for z in (-1, 0, 0.5)])
+    assert answers["dl-relu"]["values"] == pytest.approx([-0.3, 0, 2])  # leaky, α = 0.1
+    e = [math.exp(2), math.exp(1), math.exp(0.1)]
+    assert answers["dl-softmax"]["values"] == pytest.approx([v / sum(e) for v in e])
+    e = [math.exp(-2), math.exp(-1), 1]
+    assert answers["dl-softmax-large"]["values"] == pytest.approx([v / sum(e) for v in e])

@@ -101,9 +101,9 @@ def test_library_gates_solve(dlcalc) -> None:
     r = dlcalc("solve", str(path), "--format", "json")
     assert r.code == 0, r.err
     answers = {d["id"]: d["answer"] for d in map(json.loads, r.out.splitlines())}
-    assert answers["l8-neuron-exercise"]["net"] == pytest.approx(0.81, abs=1e-12)
-    expected = {"l8-and": [0, 0, 0, 1], "l8-or": [0, 1, 1, 1], "l8-nand": [1, 1, 1, 0], "l8-xor": [0, 1, 1, 0],
-                "l8-xnor": [1, 0, 0, 1]}
+    assert answers["bd8-neuron-exercise"]["net"] == pytest.approx(0.81, abs=1e-12)
+    expected = {"bd8-and": [0, 0, 0, 1], "bd8-or": [0, 1, 1, 1], "bd8-nand": [1, 1, 1, 0], "bd8-xor": [0, 1, 1, 0],
+                "bd8-xnor": [1, 0, 0, 1]}
     assert {pid: answers[pid]["logical"] for pid in expected} == expected
 
 

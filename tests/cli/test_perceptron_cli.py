@@ -88,3 +88,19 @@ def test_bad_input(dlcalc, argv, fragments) -> None:
 
 def test_missing_data_is_a_usage_error(dlcalc) -> None:
     assert_bad_input(dlcalc("perceptron", "-y", "1 1"), "--data")
+
+
+def test_bundled_examples(dlcalc) -> None:
+    # AND by hand (η = 1, sign(0) = +1), w, b after each epoch:
+    #   1: (2,2), 0 [2 errors]  2: (4,2), −2 [3]  3: (4,2), −4 [3]  4: (4,4), −4 [2]  5: (4,2), −6 [1]  6: no errors
+    # OR with step, η = 0.5: 1: (0,.5), 0 [2]  2: (.5,.5), 0 [2]  3: (.5,.5), −.5 [1]  4: no errors
+    r = dlcalc("solve", "--example", "bd8-perceptron-and", "--example", "bd8-perceptron-or-step",
+               "--example", "bd8-perceptron-xor", "--format", "json")
+    assert r.code == 0, r.err
+    answers = {d["id"]: d["answer"] for d in map(json.loads, r.out.splitlines())}
+    assert answers["bd8-perceptron-and"]["weights"] == [4, 2] and answers["bd8-perceptron-and"]["bias"] == -6
+    assert answers["bd8-perceptron-and"]["errors_per_epoch"] == [2, 3, 3, 2, 1, 0]
+    assert answers["bd8-perceptron-or-step"]["weights"] == [0.5, 0.5]
+    assert answers["bd8-perceptron-or-step"]["bias"] == -0.5
+    assert answers["bd8-perceptron-or-step"]["errors_per_epoch"] == [2, 2, 1, 0]
+    assert answers["bd8-perceptron-xor"]["converged"] is False
