@@ -124,6 +124,36 @@ def test_bundled_whole_of_cnn(dlcalc):
     assert out["answer"]["loss"] == pytest.approx(math.log(1 + math.exp(-3.25)))
 
 
+def test_bundled_three_channel_network(dlcalc):
+    # Filter 1: channel 1 [[1,0,−1]]×3 rotated → [[−1,0,1]]×3, channel 2 the centre; bias 0.5, ReLU.
+    #   (1,1): c1 rows (1,0,2),(0,1,1),(2,1,0) → (2−1) + (1−0) + (0−2) = 0; c2 centre 0 → 0.5
+    #   (1,2): c1 rows (0,2,1),(1,1,0),(1,0,1) → 1 − 1 + 0 = 0; c2 centre 1 → 1.5; likewise 0.5, 1.5 below
+    # Filter 2: channel 2 [[1,1,1],[0,0,0],[−1,−1,−1]] rotated → bottom row minus top row, channel 3 centre, bias −1:
+    #   (1,1): (0+1+0) − (0+1+0) = 0, c3 centre 2 → 1;  (1,2): 2 − 2 = 0, centre 0 → ReLU(−1) = 0;
+    #   (2,1): 0, centre 0 → 0;  (2,2): 0, centre 2 → 1
+    # 2×2 average pool: (0.5 + 1.5 + 0.5 + 1.5)/4 = 1 and (1 + 0 + 0 + 1)/4 = 0.5;
+    # fc [[1,1],[−1,2]]: net = (1.5, 0); softmax (1/(1 + e^−1.5), e^−1.5/(1 + e^−1.5)); label 1: CE = ln(1 + e^1.5)
+    out = solved(dlcalc, "l13-cnn-rgb")
+    layers = out["answer"]["layers"]
+    assert layers[0]["output"] == [[[0.5, 1.5], [0.5, 1.5]], [[1, 0], [0, 1]]]
+    assert layers[1]["output"] == [[[1]], [[0.5]]] and layers[0]["params"] == 3 * 3 * 3 * 2 + 2
+    q = math.exp(-1.5)
+    assert out["answer"]["output"] == pytest.approx([1 / (1 + q), q / (1 + q)])
+    assert out["answer"]["loss"] == pytest.approx(math.log(1 + math.exp(1.5)))
+
+
+def test_bundled_dilated_network(dlcalc):
+    # Padded input P (7×7), kernel [[1,0,−1],[0,2,0],[−1,0,1]] (the same after a 180° rotation), dilation 2:
+    # O(i,j) = P(i,j) − P(i,j+4) + 2·P(i+2,j+2) − P(i+4,j) + P(i+4,j+4) (0-based)
+    #   O(1,1) = 0 − 0 + 2·1 − 0 + 1 = 3;  O(1,2) = 0 − 0 + 2·2 − 2 + 0 = 2;  O(1,3) = 2·3 = 6
+    #   O(2,1) = 0 − 1 + 2·1 − 0 + 0 = 1;  O(2,2) = 1 − 3 + 0 − 1 + 1 = −2;  O(2,3) = 2 − 0 + 2·2 − 3 + 0 = 3
+    #   O(3,1) = −3;  O(3,2) = 0 − 1 + 2·1 = 1;  O(3,3) = 1 + 2·1 = 3
+    # 2×2 max pool, stride 1: [[3, 6], [1, 3]]
+    out = solved(dlcalc, "l13-cnn-dilated")
+    assert out["answer"]["layers"][0]["output"] == [[3, 2, 6], [1, -2, 3], [-3, 1, 3]]
+    assert out["answer"]["output"] == [[3, 6], [1, 3]]
+
+
 @pytest.mark.parametrize("example, params", [("dl-cnn-params-conv", 30), ("dl-cnn-params-fc", 111)])
 def test_bundled_parameter_counts(dlcalc, example, params):
     # the slide: (3×3 + 1)×3 = 30 for the convolution, (36 + 1)×3 = 111 fully connected
