@@ -18,6 +18,8 @@ from calc.solution import Slip, Solution, Step, Table, Text, conventions, t
 
 NEURON_ACTIVATIONS = ("step", "sign", "sigmoid", "tanh", "relu", "linear")
 MAX_TRUTH_INPUTS = 10  # 2¹⁰ = 1024 rows
+CLASSIFIERS = ("step", "sign", "sigmoid")  # their output is read as a 0/1 decision: answer key `logical`
+MAX_LINES = 64         # worked lines per layer; the table and the answer hold the rest
 
 
 @dataclass
@@ -93,12 +95,11 @@ def _build(weights, bias, act, out_weights, out_bias, out_act, layers, bias_scal
     built: list[Layer] = []
     for w, b, name, where in specs:
         previous = built[-1].weights.shape[0] if built else None
-        layer = _layer(w, b, force or name, where, previous, nested=layers is not None)
-        built.append(Layer(layer.weights, layer.bias * bias_scale, layer.g, layer.where))
+        built.append(_layer(w, b, force or name, where, previous, layers is not None, bias_scale))
     return built
 
 
-def _layer(w: Any, b: Any, act: str, where: str, n_in: int | None, nested: bool) -> Layer:
+def _layer(w: Any, b: Any, act: str, where: str, n_in: int | None, nested: bool, bias_scale: float) -> Layer:
     w_where = f"{where}.weights" if nested else where
     b_where = f"{where}.bias" if nested else {"weights": "bias", "out_weights": "out_bias"}[where]
     a_where = f"{where}.activation" if nested else {"weights": "activation", "out_weights": "out_activation"}[where]
@@ -114,9 +115,10 @@ def _layer(w: Any, b: Any, act: str, where: str, n_in: int | None, nested: bool)
     k = w.shape[0]
     b = np.zeros(k) if b is None else np.asarray(b, dtype=float)
     if b.ndim > 1 or (b.ndim == 1 and b.size != k):
-        raise BadInput(f"expected {'one number' if k == 1 else f'{k} numbers (one per unit)'}, got {b.size} values",
-                       b_where)
-    return Layer(w, np.broadcast_to(b.reshape(-1), (k,)).astype(float), _activation(act, a_where), where)
+        raise BadInput(f"expected {'one number' if k == 1 else f'{k} numbers (one per unit)'}, "
+                       f"got {b.size} value{'s' * (b.size != 1)}", b_where)
+    b = np.broadcast_to(b.reshape(-1), (k,)) * bias_scale  # a single number is every unit's bias
+    return Layer(w, b.astype(float), _activation(act, a_where), where)
 
 
 def _activation(name: Any, where: str) -> Activation:
@@ -156,7 +158,7 @@ def _conventions(layers: list[Layer], truth_table: bool) -> Step:
     if len(layers) > 1 or layers[0].weights.shape[0] > 1:
         items.append("weights: one row per unit (Θ_ki: input i → unit k); "
                      "each layer's outputs feed the next at full precision")
-    if truth_table:
+    if truth_table or layers[-1].g.name in CLASSIFIERS:
         items.append("logical output y = 1 when the last net ≥ 0 (for σ: out ≥ 0.5), else 0")
     return conventions(*items)
 
@@ -201,6 +203,8 @@ def _layer_step(index: int, layers: list[Layer], x: np.ndarray, a: np.ndarray, n
             else:  # the slides' a_1 = g(−10 + 20x₁ + 20x₂), with the numbers in
                 lines.append(Text(f"{prefix}{name} = {sym}({sum_text}) = {sym}({{}}) = {{}}",
                                   (*prefix_values, *sum_values, net[r, k], out[r, k])))
+    if len(lines) > MAX_LINES:
+        lines = lines[:MAX_LINES] + [Text(f"… {len(lines) - MAX_LINES} more lines: every value is in the answer")]
     return Step(title, formula, lines=lines)
 
 
@@ -229,6 +233,8 @@ def _answer(sol: Solution, x: np.ndarray, nets: list, outs: list, layers: list[L
     per_row = lambda m: m[:, 0] if m.shape[1] == 1 else m  # noqa: E731
     pick = (lambda m: per_row(m)[0]) if x.shape[0] == 1 and not truth_table else per_row
     sol.answer.update(net=pick(net), output=pick(out))
+    if truth_table or layers[-1].g.name in CLASSIFIERS:
+        sol.answer["logical"] = pick(logical)
     if len(layers) > 1:
         sol.answer["hidden"] = [pick(h) for h in outs[:-1]]
     if not truth_table:
@@ -241,7 +247,7 @@ def _answer(sol: Solution, x: np.ndarray, nets: list, outs: list, layers: list[L
     rows = [list(x[r]) + [v for h in outs[:-1] for v in h[r]] + list(net[r]) + list(out[r]) + list(logical[r])
             for r in range(x.shape[0])]
     sol.add(Step("Truth table", "y = 1 if net ≥ 0 else 0", table=Table(headers, rows)))
-    sol.answer.update(logical=per_row(logical), table=rows)
+    sol.answer["table"] = rows
 
 
 # ── slips ───────────────────────────────────────────────────────────────────

@@ -210,3 +210,11 @@ def test_slip_step_instead_of_sigmoid() -> None:
     p = _params(weights=np.array([20.0, 20.0]), bias=np.array(-30.0), inputs=np.array([1.0, 1.0]))
     assert neuron(**_slip("step instead of sigmoid").params(p)).answer["output"] == 1.0  # step(10)
     assert _slip("sigmoid instead of step").params(p) is None
+
+
+def test_logical_output_for_classifying_activations_only() -> None:
+    # net = 20·1 + 20·1 − 30 = 10 ≥ 0 → y = 1 for σ; a ReLU output is a number, not a class
+    assert neuron(weights=[20, 20], bias=-30, inputs=[1, 1]).answer["logical"] == 1
+    assert neuron(weights=[20, 20], bias=-30, inputs=[0, 1], activation="sign").answer["logical"] == 0
+    assert "logical" not in neuron(weights=[20, 20], bias=-30, inputs=[1, 1], activation="relu").answer
+    assert list(neuron(weights=[1], bias=-0.5, truth_table=True, activation="relu").answer["logical"]) == [0, 1]
