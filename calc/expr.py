@@ -457,3 +457,8 @@ def substitute(text: str, values: dict[str, str]) -> str:
     names = sorted(values, key=len, reverse=True)
     pattern = re.compile(r"(?<![\w.])(" + "|".join(re.escape(n) for n in names) + r")(?![\w(])")
     return pattern.sub(lambda m: values[m.group(1)], text)
+
+
+def subscript(i: int | str) -> str:
+    """12 → ₁₂, for λ₁, θ₃, σ₀ in worked lines."""
+    return "".join("₀₁₂₃₄₅₆₇₈₉"[int(d)] if d.isdigit() else d for d in str(i))

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from calc.errors import BadInput
-from calc.expr import Expr, check_point, kinks, parse, show, substitute
+from calc.expr import Expr, check_point, kinks, parse, show, subscript, substitute
 from calc.solution import Grid, Solution, Step, Text, conventions, t
 
 ZERO_TOL = 1e-10       # relative size below which a float eigenvalue or gradient counts as 0
@@ -357,9 +357,9 @@ def _eigen_steps(sol: Solution, p: Point) -> None:
         coeffs = np.poly(p.H_float) * (-1) ** n  # det(H − λI) = (−1)ⁿ det(λI − H)
         lines = [_poly_line(coeffs)]
     how = "" if p.exact_eigen else " (numerically: the exact roots are out of reach)"
-    lines += [line(f"λ{_sub(i + 1)} = {{}}", num(v)) for i, v in enumerate(p.eigenvalues)]
+    lines += [line(f"λ{subscript(i + 1)} = {{}}", num(v)) for i, v in enumerate(p.eigenvalues)]
     sol.add(Step("Eigenvalues: roots of det(H − λI) = 0" + how, lines=lines))
-    vlines = [line(f"λ{_sub(i + 1)} = {{}}:  (H − λI)u = 0  →  u{_sub(i + 1)} = {{}}", num(lam), vec(u))
+    vlines = [line(f"λ{subscript(i + 1)} = {{}}:  (H − λI)u = 0  →  u{subscript(i + 1)} = {{}}", num(lam), vec(u))
               for i, (lam, u) in enumerate(zip(p.eigenvalues, p.vectors))]
     sol.add(Step("Eigenvectors", lines=vlines))
 
@@ -372,10 +372,6 @@ def _poly_line(coeffs: np.ndarray) -> Text:
         terms.append("{}" + ("" if power == 0 else "·λ" if power == 1 else f"·λ^{power}"))
         values.append(float(c))
     return t("det(H − λI) = " + " + ".join(terms) + " = 0", *values)
-
-
-def _sub(i: int) -> str:
-    return "".join("₀₁₂₃₄₅₆₇₈₉"[int(d)] for d in str(i))
 
 
 def _escape_step(sol: Solution, e: Expr, p: Point) -> None:
@@ -452,7 +448,7 @@ def _critical_points(sol: Solution, e: Expr, names: list[str], grad: list, H_sym
         except BadInput as err:  # a root of the numerator where L itself is undefined or has a kink
             sol.add(Step(f"Critical point {k}: left out", "w'", line("{}", vec(w)), note=err.message))
             continue
-        lines = [line(f"λ{_sub(i + 1)} = {{}}", num(v)) for i, v in enumerate(p.eigenvalues)]
+        lines = [line(f"λ{subscript(i + 1)} = {{}}", num(v)) for i, v in enumerate(p.eigenvalues)]
         if p.classification == "saddle":
             lines.append(line("escape direction u = {}", vec(p.vectors[0])))
         sol.add(Step(f"Critical point {k}: {CLASS_TEXT[p.classification]}", "w'", line("{}", vec(w)), lines=lines,

@@ -47,7 +47,7 @@ def register(app: typer.Typer) -> None:
         """Gradient, Hessian, eigenvalues at a point, and whether it is a local min, max or saddle."""
         text, source = expression(expr, expr_option)
         if source == "EXPR" and is_file(text):
-            run_file("hessian", text, fmt, precision, answer_only, at=_point(at))
+            run_file("hessian", text, fmt, precision, answer_only, at=point_option(at))
             return
         try:
             run("hessian", dict(expr=text, at=at), fmt, precision, answer_only)
@@ -55,7 +55,7 @@ def register(app: typer.Typer) -> None:
             raise rename_expr(e, source) from None
 
 
-def _point(raw: Optional[str]):
+def point_option(raw: Optional[str]):
     """--at given next to a problem file replaces the file's point."""
     if raw is None:
         return None

@@ -1,0 +1,32 @@
+"""The `optimize` kind: optimiser traces (gd, momentum, Adagrad, RMSProp, Adam) on a loss expression."""
+from __future__ import annotations
+
+from calc import optimize
+from problems.kinds.hessian import POINT_JSON, as_point, check_at, expr_field
+from problems.schema import Field, Kind
+
+KINDS = [
+    Kind(
+        name="optimize", command="optimize",
+        summary="Optimiser trace on a loss expression: gd, momentum, adagrad, rmsprop or adam, every iteration",
+        fields=[
+            expr_field(),
+            Field("at", "any", "the start point θ₀, e.g. 'w1=1, w2=-1' or {w1: 1, w2: -1}", required=True,
+                  convert=as_point, json=POINT_JSON),
+            Field("method", "choice", "the optimiser", default="gd", choices=optimize.METHODS),
+            Field("lr", "number", "learning rate η", required=True, positive=True),
+            Field("steps", "int", f"number of updates (1 to {optimize.MAX_STEPS})", default=1, minimum=1),
+            Field("momentum", "number", "momentum λ (momentum; default 0.9)", minimum=0),
+            Field("alpha", "number", "RMSProp's α (default 0.9)", minimum=0),
+            Field("beta1", "number", "Adam's β1 (default 0.9)", minimum=0),
+            Field("beta2", "number", "Adam's β2 (default 0.999)", minimum=0),
+            Field("eps", "number", "ε (Adam: 1e-8; Adagrad with adagrad_sum: 1e-10)", minimum=0),
+            Field("adagrad_sum", "bool", "Adagrad with PyTorch's √(Σg²) + ε instead of the course's root mean square",
+                  default=False),
+        ],
+        solver=optimize.optimize,
+        answer_keys=("final", "final_loss", "trajectory"),
+        slips=optimize.SLIPS,
+        validate=check_at,
+    ),
+]
