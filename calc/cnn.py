@@ -15,8 +15,10 @@ from typing import Any
 
 import numpy as np
 
-from calc import activations
+from calc import activations, losses
+from calc.conv import as_image, as_kernels, conv_steps, padding4, pair, paren
 from calc.errors import BadInput
+from calc.pool import pool_steps
 from calc.solution import Grid, Slip, Solution, Step, Table, conventions, t
 
 LAYER_TYPES = ("conv", "maxpool", "avgpool", "flatten", "fc", "relu", "sigmoid", "tanh", "softmax")
@@ -99,8 +101,6 @@ Result = tuple[list[Step], np.ndarray, int, str]
 
 
 def _conv(layer: Layer, x: np.ndarray, flip: bool, full: bool, name: str) -> Result:
-    from calc.conv import as_kernels, conv_steps
-
     _needs_maps(layer, x)
     k = as_kernels(layer.kernel, x.shape[0])
     f, c, kh, kw = k.shape
@@ -117,8 +117,6 @@ def _conv(layer: Layer, x: np.ndarray, flip: bool, full: bool, name: str) -> Res
 
 
 def _pool(layer: Layer, x: np.ndarray, flip: bool, full: bool, name: str) -> Result:
-    from calc.pool import pool_steps
-
     _needs_maps(layer, x)
     mode = "max" if layer.type == "maxpool" else "avg"
     steps, y = pool_steps(x, layer.size, layer.stride, layer.padding, mode, full)
@@ -192,13 +190,9 @@ def _dot_line(i: int, w: np.ndarray, x: np.ndarray, b: float | None, net: float)
     bias = " + {}" if b is not None else ""
     if w.size > MAX_TERMS:
         return t(f"net_{i + 1} = Σ_j w_{i + 1}j·x_j{bias} = {{}}", *([b] if b is not None else []), net)
-    terms = " + ".join(f"{_slot(a)}·{_slot(c)}" for a, c in zip(w, x))
+    terms = " + ".join(f"{paren(a)}·{paren(c)}" for a, c in zip(w, x))
     values = [v for pair in zip(w, x) for v in pair] + ([b] if b is not None else [])
     return t(f"net_{i + 1} = {terms}{bias} = {{}}", *values, net)
-
-
-def _slot(v: float) -> str:
-    return "({})" if v < 0 else "{}"
 
 
 def _activation_layer(layer: Layer, x: np.ndarray, flip: bool, full: bool, name: str) -> Result:
@@ -215,8 +209,8 @@ def _activate(name: str, z: np.ndarray, act: str) -> tuple[np.ndarray, Step]:
         a = activations.softmax(z)
         shift = z - z.max()
         total = float(np.exp(shift).sum())
-        lines = [t("Σ_k e^(z_k − max z) = " + " + ".join(f"e^{_slot(v)}" for v in shift) + " = {}", *shift, total)]
-        lines += [t(f"out_{i + 1} = e^{_slot(shift[i])} / {{}} = {{}}", shift[i], total, a[i]) for i in range(z.size)]
+        lines = [t("Σ_k e^(z_k − max z) = " + " + ".join(f"e^{paren(v)}" for v in shift) + " = {}", *shift, total)]
+        lines += [t(f"out_{i + 1} = e^{paren(shift[i])} / {{}} = {{}}", shift[i], total, a[i]) for i in range(z.size)]
         return a, Step(f"{name}: softmax", "out_i = e^(z_i) / Σ_k e^(z_k)  (max z subtracted first: same values, no overflow)",
                        lines=lines, grids=[Grid(name, a)])
     f = activations.activation(act)
@@ -235,8 +229,6 @@ _PREFIX = {"maxpool": "pool", "avgpool": "pool"}
 
 def forward(input: Any, layers: list[Layer], flip: bool = True, full: bool = False) -> list[Pass]:
     """Run (and work) every layer in turn; BadInput names the layer, field and YAML line."""
-    from calc.conv import as_image
-
     if not layers:
         raise BadInput("a CNN needs at least one layer", "layers")
     raw = np.asarray(input, dtype=float)
@@ -293,7 +285,7 @@ def solve(input: Any, layers: list[Layer], flip: bool = True, target: Any = None
     sol.add(_conventions(passes))
     sol.add(_summary(passes))
     if any(p.params for p in passes):
-        sol.add(Step("Parameter counts", "conv (kh·kw·C + 1)·F, fc (in + 1)·out; the +1 only with a bias",
+        sol.add(Step("Parameter counts", prose=["conv (kh·kw·C + 1)·F, fc (in + 1)·out; the +1 only with a bias"],
                      lines=[t(f"{p.name}: {p.params_text}") for p in passes if p.params]))
     x = np.asarray(input, dtype=float)
     sol.add(Step(f"Input x ({dims(x.shape)})", grids=[Grid("x", shown(x))]))
@@ -341,8 +333,6 @@ def _summary(passes: list[Pass]) -> Step:
 
 def _type_text(p: Pass) -> str:
     """`conv 3×3 ×2, stride 2, ReLU`: window, filters, settings that differ from the defaults, activation."""
-    from calc.conv import as_kernels, pair
-
     layer = p.layer
     extra = []
     if layer.type == "conv":
@@ -370,15 +360,11 @@ def _pair(v: tuple[int, int]) -> str:
 
 
 def _padded(padding: Any) -> bool:
-    from calc.conv import padding4
-
     p = padding4(padding)
     return p == "same" or any(p)
 
 
 def _pad_text(padding: Any) -> str:
-    from calc.conv import padding4
-
     p = padding4(padding)
     return p if isinstance(p, str) else str(p[0]) if len(set(p)) == 1 else "(" + ",".join(map(str, p)) + ")"
 
@@ -391,8 +377,6 @@ def _last_activation(layer: Layer) -> str:
 
 def _loss(sol: Solution, out: np.ndarray, target: np.ndarray, loss: str, last: str) -> None:
     """The loss of the network's output, worked by calc.losses (its steps, titled `Loss: …`)."""
-    from calc import losses
-
     if loss == "mse":
         if target.size == out.size == 1:
             target = target.reshape(out.shape)
