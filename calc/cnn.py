@@ -232,7 +232,7 @@ def forward(input: Any, layers: list[Layer], flip: bool = True, full: bool = Fal
     if not layers:
         raise BadInput("a CNN needs at least one layer", "layers")
     raw = np.asarray(input, dtype=float)
-    if raw.ndim not in (2, 3):
+    if raw.ndim not in (1, 2, 3):  # one row is a 1×W image
         raise BadInput(f"expected an input H×W or C×H×W, got shape {dims(raw.shape)}", "input")
     x = as_image(raw)
     passes: list[Pass] = []
@@ -287,7 +287,7 @@ def solve(input: Any, layers: list[Layer], flip: bool = True, target: Any = None
     if any(p.params for p in passes):
         sol.add(Step("Parameter counts", prose=["conv (kh·kw·C + 1)·F, fc (in + 1)·out; the +1 only with a bias"],
                      lines=[t(f"{p.name}: {p.params_text}") for p in passes if p.params]))
-    x = np.asarray(input, dtype=float)
+    x = as_image(input)
     sol.add(Step(f"Input x ({dims(x.shape)})", grids=[Grid("x", shown(x))]))
     for p in passes:
         sol.steps += p.steps

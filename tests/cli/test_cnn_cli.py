@@ -215,7 +215,7 @@ def test_bad_top_level_fields(dlcalc, write):
     assert_bad_input(dlcalc("cnn", write(HEAD + ok + "loss: mse\n")), ":5: loss", "needs a target")
     assert_bad_input(dlcalc("cnn", write(HEAD + ok + "loss: mse\ntarget: [1, 2]\n")), "target", "3×3")
     assert_bad_input(dlcalc("cnn", write(HEAD + ok + "flipp: false\n")), ":5: flipp", "did you mean 'flip'")
-    assert_bad_input(dlcalc("cnn", write("kind: cnn\ninput: [1, 2, 3]\nlayers: [flatten]\n")), ":2: input", "H×W")
+    assert_bad_input(dlcalc("cnn", write("kind: cnn\ninput: [[[[1]]]]\nlayers: [flatten]\n")), ":2: input", "H×W")
     assert_bad_input(dlcalc("cnn", write(HEAD.replace("layers:\n", "layers: []\n"))), "layers", "non-empty")
     assert_bad_input(dlcalc("cnn", write("kind: mse\ntarget: [1]\npred: [1]\n")), "not cnn")
 
@@ -231,3 +231,13 @@ def test_grading_names_the_unflipped_kernel(dlcalc, write, tmp_path):
     marks = {s["id"]: s["problems"][0] for s in r.json()["students"]}
     assert marks["ann"]["correct"] and not marks["bob"]["correct"]
     assert "flipped" in marks["bob"]["diagnosis"]
+
+
+def test_shorthand_layers_and_linear_activation(dlcalc, write):
+    # input 1 −2 (one row, a 1×2 image): `- tanh` → (tanh 1, tanh −2); `- relu` → (tanh 1, 0);
+    # fc [[2, 3]] with activation linear (= none): net = 2·tanh 1 = 1.523188...
+    text = 'kind: cnn\ninput: "1 -2"\nlayers:\n  - tanh\n  - relu\n  - {type: fc, weights: [[2, 3]], activation: linear}\n'
+    r = dlcalc("cnn", write(text), "--format", "json")
+    assert r.code == 0, r.err
+    assert r.json()["answer"]["output"] == pytest.approx([2 * math.tanh(1)])
+    assert [entry["name"] for entry in r.json()["answer"]["layers"]] == ["tanh", "relu", "fc1"]
