@@ -14,8 +14,8 @@ def register(app: typer.Typer) -> None:
         file: Annotated[str, typer.Argument(help="YAML problem file (kind: cnn): input, layers, optional target + loss.",
                                             show_default=False)],
         flip: Annotated[Optional[bool], typer.Option(
-            "--flip/--no-flip", help="Conv kernels flipped 180° (true convolution) or not (cross-correlation), "
-                                     "for layers without their own 'flip'; default: the file's 'flip' (true).",
+            "--flip/--no-flip", help="Default for conv layers: flip kernels 180° (true convolution) or not "
+                                     "(cross-correlation). Overrides the file's 'flip'; a layer's own 'flip' wins.",
             show_default=False)] = None,
         full: Annotated[bool, typer.Option("--full", help="Write out every window of every convolution and pooling.")] = False,
         fmt: FormatOpt = None, precision: PrecisionOpt = 4, answer_only: AnswerOnlyOpt = False,
