@@ -112,6 +112,8 @@ def build_key(problems: list[Problem], tol: Tolerance) -> dict[str, KeyItem]:
     key = {}
     for p in problems:
         sol = p.solve()
+        if p.ask not in sol.answer:
+            raise BadInput(f"this problem has no answer '{p.ask}' (its answers: {', '.join(sol.answer)})", p.where("ask"))
         rtol = float(p.meta.get("rtol", tol.rtol))
         atol = float(p.meta.get("atol", tol.atol))
         key[p.id] = KeyItem(p, sol.answer, Tolerance(rtol, atol))

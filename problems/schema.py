@@ -210,4 +210,4 @@ def check_keys(mapping: dict, valid: Sequence[str], what: str, where: Callable[[
     """Unknown keys are errors naming the closest valid key."""
     for key in mapping:
         if key not in valid:
-            raise BadInput(f"unknown key '{key}' for {what}{closest(str(key), valid)}", where(str(key), 0))
+            raise BadInput(f"unknown key {quote(key)} for {what}{closest(str(key), valid)}", where(quote(key)[1:-1], 0))

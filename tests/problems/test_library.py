@@ -5,7 +5,7 @@ fails `test_every_bundled_problem_is_asserted`, so the library stays checked.
 """
 from __future__ import annotations
 
-from math import log
+from math import exp, log, tanh
 
 import numpy as np
 import pytest
@@ -15,6 +15,12 @@ from problems import library
 X_OCTA = np.array([[0, 1, 0, 1], [0, 0, 0, 0], [1, 0, 1, 0], [1, 1, 0, 1]], dtype=float)
 Y_HW12_2 = np.array([[0.05, 0.83, 0.13, 0.85], [0.15, 0.03, 0.05, 0.19], [0.77, 0.21, 0.91, 0.10],
                      [0.94, 0.82, 0.07, 0.97]])
+
+
+
+def _s(z: float) -> float:
+    return 1 / (1 + exp(-z))
+
 
 EXPECTED: dict[str, object] = {
     # labels 1,0,1,0 with p = .6,.6,.3,.4: terms −ln.6, −ln(1−.6), −ln.3, −ln(1−.4); the slide's 0.6841 is wrong
@@ -27,6 +33,23 @@ EXPECTED: dict[str, object] = {
     # Σxy = .83+.85+.77+.91+.94+.82+.97 = 6.09; Σx² = 7 (binary mask)
     "hw12-2": 2 * 6.09 / (7 + float((Y_HW12_2 ** 2).sum())),
     "hw12-3": (0.5 ** 2 + 0.2 ** 2 + 1.1 ** 2 + 0.1 ** 2) / 4,               # 1.51 / 4 = 0.3775
+    # ── Big Data Analytics lecture 8: neurons and gates (ask: net, then logical outputs for x = 00, 01, 10, 11)
+    "bd8-neuron-exercise": 0.7 - 0.1 * 0.3 + 0.4 * (-0.4) + 0.6 * 0.5,      # 0.81
+    "bd8-and": [0, 0, 0, 1],
+    "bd8-or": [0, 1, 1, 1],
+    "bd8-nand": [1, 1, 1, 0],
+    "bd8-xor": [0, 1, 1, 0],
+    "bd8-xnor": [1, 0, 0, 1],
+    # perceptron on AND (±1 labels, η = 1): w after each epoch (2,2) (4,2) (4,2) (4,4) (4,2); epoch 6 error-free
+    "bd8-perceptron-and": [4, 2],
+    "bd8-perceptron-or-step": [0.5, 0.5],
+    "bd8-perceptron-xor": False,                                             # XOR is not linearly separable
+    # ── activations: σ'(z) = σ(1 − σ), tanh' = 1 − tanh², leaky ReLU with α = 0.1, softmax = e^z / Σ e^z
+    "dl-sigmoid": [_s(z) * (1 - _s(z)) for z in (-2, 0, 0.5, 2)],
+    "dl-tanh": [1 - tanh(z) ** 2 for z in (-1, 0, 0.5)],
+    "dl-relu": [-0.3, 0, 2],
+    "dl-softmax": [exp(v) / (exp(2) + exp(1) + exp(0.1)) for v in (2, 1, 0.1)],
+    "dl-softmax-large": [v / (exp(-2) + exp(-1) + 1) for v in (exp(-2), exp(-1), 1)],
 }
 
 
@@ -41,7 +64,7 @@ def test_bundled_problem_value(pid):
     assert problem.error is None, problem.error
     value = problem.solve().answer[problem.ask]
     expected = EXPECTED[pid]
-    if isinstance(expected, str):
+    if isinstance(expected, (str, bool)):
         assert value == expected
     else:
         np.testing.assert_allclose(np.asarray(value, dtype=float), np.asarray(expected, dtype=float), rtol=1e-9, atol=1e-12)
