@@ -12,6 +12,7 @@ from calc.errors import BadInput
 
 MAX_BYTES = 5_000_000
 MAX_NODES = 2_000_000
+MAX_DEPTH = 64
 _SCALAR_TAGS = {"str", "int", "float", "bool", "null"}
 
 
@@ -52,9 +53,11 @@ def load(data: bytes | str, name: str) -> Any:
         try:
             data = data.decode("utf-8")
         except UnicodeDecodeError as e:
-            raise BadInput(f"not UTF-8 text (bad byte at offset {e.start})", name) from None
+            line = data.count(b"\n", 0, e.start) + 1
+            raise BadInput(f"not UTF-8 text (bad byte 0x{data[e.start]:02x} at offset {e.start})", f"{name}:{line}") from None
     loader_cls = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
+        _check_depth(loader_cls, data, name)
         loader = loader_cls(data)
         try:
             node = loader.get_single_node()
@@ -76,6 +79,26 @@ def load(data: bytes | str, name: str) -> Any:
     return _Builder(name).build(node, 0)
 
 
+def _check_depth(loader_cls: Any, data: str, name: str) -> None:
+    """Refuse deep nesting from the event stream, before composing: libyaml's composer recurses in C,
+    so `[[[[…` a hundred thousand deep would crash the process instead of raising."""
+    import yaml
+
+    loader, depth = loader_cls(data), 0
+    try:
+        while loader.check_event():
+            event = loader.get_event()
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    mark = event.start_mark
+                    raise BadInput(f"YAML nested more than {MAX_DEPTH} levels deep", f"{name}:{mark.line + 1}")
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
+    finally:
+        loader.dispose()
+
+
 class _Builder:
     def __init__(self, name: str) -> None:
         import yaml
@@ -94,8 +117,8 @@ class _Builder:
         self.count += 1
         if self.count > MAX_NODES:
             raise self.fail(node, f"document has more than {MAX_NODES} values")
-        if depth > 64:
-            raise self.fail(node, "YAML nested more than 64 levels deep")
+        if depth > MAX_DEPTH:
+            raise self.fail(node, f"YAML nested more than {MAX_DEPTH} levels deep")
         if id(node) in self.seen:
             raise self.fail(node, "YAML aliases (*name) are not allowed in problem files")
         self.seen.add(id(node))
