@@ -16,7 +16,7 @@ OPTIONS = {  # the keys each layer type takes besides `type` and `name`
     "avgpool": ("size", "stride", "padding"),
     "fc": ("weights", "bias", "activation"),
 }
-REQUIRED = {"maxpool": ("size",), "avgpool": ("size",), "fc": ("weights",)}
+REQUIRED = {"conv": ("kernel",), "maxpool": ("size",), "avgpool": ("size",), "fc": ("weights",)}  # conv: or kernels
 NONE_NAMES = ("none", "linear", "identity")
 
 
@@ -45,9 +45,8 @@ def _layer(item: Any, i: int, line: int) -> cnn.Layer:
         if key not in valid:
             raise here.fail(str(key), f"unknown key '{key}' for a {kind} layer{closest(str(key), valid)}"
                                       + (f"; it takes {', '.join(valid[2:])}" if len(valid) > 2 else "; it takes no options"))
-    required = REQUIRED.get(kind, ("kernel",) if kind == "conv" and "kernels" not in item else ())
-    for key in required:
-        if item.get(key) is None:
+    for key in REQUIRED.get(kind, ()):
+        if item.get(key) is None and not (key == "kernel" and item.get("kernels") is not None):
             raise here.fail(key, f"required field '{key}' is missing for a {kind} layer")
     if kind == "conv" and "kernel" in item and "kernels" in item:
         raise here.fail("kernels", "give either 'kernel' or 'kernels', not both")
