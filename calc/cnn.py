@@ -307,21 +307,21 @@ def _conventions(passes: list[Pass]) -> Step:
     if convs:
         flipped = [p.name for p in convs if p.flip]
         if len(flipped) == len(convs):
-            items.append("convolution: kernels rotated 180° before they slide (true convolution, the course's convention)")
+            items.append("convolution: kernels rotated 180° before sliding (true convolution)")
         elif not flipped:
-            items.append("convolution: kernels slide as given, not flipped (cross-correlation, PyTorch's conv2d)")
+            items.append("convolution: kernels not flipped (cross-correlation, PyTorch's conv2d)")
         else:
             items.append(f"convolution: kernels rotated 180° in {', '.join(flipped)}; not flipped (cross-correlation) "
                          f"in {', '.join(p.name for p in convs if not p.flip)}")
         if any(p.shape_in[0] > 1 for p in convs):
-            items.append("a filter over several channels sums its per-channel products, then adds its bias")
+            items.append("several channels: a filter sums its per-channel products, plus its bias")
     if any(p.layer.type in ("maxpool", "avgpool") for p in passes):
-        items.append("pooling: stride = window size unless given; average pooling counts padded zeros")
+        items.append("pooling: stride = window unless given; avg pooling counts padded zeros")
     if any(p.layer.type in ("flatten", "fc") and len(p.shape_in) == 3 for p in passes):
-        items.append("flatten: row-major — channel by channel, each channel row by row, left to right")
+        items.append("flatten: row-major (channel by channel, row by row, left to right)")
     if any(p.layer.type == "fc" for p in passes):
-        items.append("fc: net = W·x + b with W out×in (row i holds the weights into unit i)")
-    items.append("rows and columns are counted from 1; parameters: weights, plus biases where a layer has them")
+        items.append("fc: net = W·x + b, W out×in (row i: the weights into unit i)")
+    items.append("rows and columns count from 1; parameters = weights + biases (if any)")
     return conventions(*items)
 
 
