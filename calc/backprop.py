@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from calc.activations import ACTIVATIONS, ALIASES, softmax
-from calc.errors import BadInput, closest
+from calc.errors import BadInput, closest, quote
 from calc.solution import Grid, Slip, Solution, Step, Table, Text, conventions, t
 
 LOSSES = ("half_sse", "sse", "mse", "cross_entropy", "bce")
@@ -65,10 +65,10 @@ def activation_name(name: Any, where: str = "activation") -> str:
     """Normalise an activation name (`none` = `linear`); unknown names suggest the closest."""
     key = ALIASES.get(str(name).strip().lower(), str(name).strip().lower())
     if key in ("step", "sign"):
-        raise BadInput(f"activation '{name}' has derivative 0 everywhere, so backprop cannot train it; "
+        raise BadInput(f"activation {quote(name)} has derivative 0 everywhere, so backprop cannot train it; "
                        f"expected one of {', '.join(ACTIVATION_NAMES)}", where)
     if key not in ACTIVATION_NAMES:
-        raise BadInput(f"unknown activation '{name}'{closest(str(name), ACTIVATION_NAMES)}; "
+        raise BadInput(f"unknown activation {quote(name)}{closest(str(name), ACTIVATION_NAMES)}; "
                        f"expected one of {', '.join(ACTIVATION_NAMES)}", where)
     return key
 
@@ -77,9 +77,9 @@ def build(input: Any, target: Any, layers: list, layout: str = "out_in",
           loss: str = "half_sse") -> tuple[np.ndarray, np.ndarray, list[Layer]]:
     """Validate a problem: samples X (n×d), targets T (n×K), layers out×in. BadInput names layer and field."""
     if layout not in LAYOUTS:
-        raise BadInput(f"expected out_in or in_out, got '{layout}'{closest(str(layout), LAYOUTS)}", "layout")
+        raise BadInput(f"expected out_in or in_out, got {quote(layout)}{closest(str(layout), LAYOUTS)}", "layout")
     if loss not in LOSSES:
-        raise BadInput(f"unknown loss '{loss}'{closest(str(loss), LOSSES)}; expected one of {', '.join(LOSSES)}", "loss")
+        raise BadInput(f"unknown loss {quote(loss)}{closest(str(loss), LOSSES)}; expected one of {', '.join(LOSSES)}", "loss")
     if not isinstance(layers, (list, tuple)) or not layers:
         raise BadInput("expected a non-empty list of layers {weights, bias, activation}", "layers")
     net = [_layer(spec, i, layout, i == len(layers) - 1) for i, spec in enumerate(layers)]
@@ -585,7 +585,7 @@ def backprop(input: Any, target: Any, layers: list, layout: str = "out_in", loss
     if not isinstance(steps, (int, np.integer)) or steps < 1:
         raise BadInput(f"must be a whole number ≥ 1, got {steps}", "steps")
     if weight_names not in NAMINGS:
-        raise BadInput(f"expected one of {', '.join(NAMINGS)}, got '{weight_names}'{closest(str(weight_names), NAMINGS)}",
+        raise BadInput(f"expected one of {', '.join(NAMINGS)}, got {quote(weight_names)}{closest(str(weight_names), NAMINGS)}",
                        "weight_names")
     n = X.shape[0]
     groups = [list(range(n))] if batch or n == 1 else [[s] for s in range(n)]

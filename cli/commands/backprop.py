@@ -32,11 +32,11 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Backpropagation: forward pass, loss, δ terms, gradients and updated weights of a small network."""
         from calc.backprop import NAMINGS
-        from calc.errors import closest
+        from calc.errors import closest, quote
 
         if lr is not None and not lr > 0:
             raise BadInput(f"the learning rate must be > 0, got {lr:g}", "--lr")
         if names is not None and names not in NAMINGS:
-            raise BadInput(f"expected one of {', '.join(NAMINGS)}, got '{names}'{closest(names, NAMINGS)}", "--names")
+            raise BadInput(f"expected one of {', '.join(NAMINGS)}, got {quote(names)}{closest(names, NAMINGS)}", "--names")
         run_file("backprop", file, fmt, precision, answer_only, learning_rate=lr, steps=steps, update_bias=update_bias,
                  batch=batch, weight_names=names, detail=detail, check=True if check else None)

@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from calc import backprop
-from calc.errors import BadInput, closest
+from calc.errors import BadInput, closest, quote
 from problems.schema import Field, Kind, as_matrix
 from problems.yamlfile import line_of
 
@@ -22,8 +22,8 @@ def layers(raw: Any) -> list[dict]:
             raise BadInput("expected a mapping {weights, bias, activation}", path, line)
         for key in item:
             if key not in LAYER_KEYS:
-                raise BadInput(f"unknown key '{key}' for a layer{closest(str(key), LAYER_KEYS)}; "
-                               f"a layer has {', '.join(LAYER_KEYS)}", f"{path}.{key}", line_of(item, key) or line)
+                raise BadInput(f"unknown key {quote(key)} for a layer{closest(str(key), LAYER_KEYS)}; "
+                               f"a layer has {', '.join(LAYER_KEYS)}", f"{path}.{quote(key)[1:-1]}", line_of(item, key) or line)
         if item.get("weights") is None:
             raise BadInput("required field 'weights' is missing", f"{path}.weights", line)
         layer = {"weights": _matrix(item, "weights", path, line)}
