@@ -248,3 +248,11 @@ def test_bundled_backprop_answers_match_the_reference():
     for pid, problem in ours.items():
         value = problem.solve().answer[problem.ask]
         np.testing.assert_allclose(np.asarray(value, float), np.asarray(expected[pid], float), rtol=1e-9, atol=1e-12)
+
+
+def test_odd_tokens_are_quoted_on_one_line():
+    from problems.loader import load_text
+
+    for layer in ('{weights: [1], "a\\nb": 1}', '{weights: [1], activation: "sig\\nmoid"}'):
+        p = load_text(f"kind: backprop\ninput: [1]\ntarget: [1]\nlayers:\n- {layer}\n", "f.yaml")[0]
+        assert p.error is not None and "\n" not in str(p.error) and "f.yaml:5: layers[0]." in str(p.error)
