@@ -17,7 +17,7 @@ import numpy as np
 
 from calc import activations, losses
 from calc.conv import as_image, as_kernels, conv_steps, padding4, pair, paren
-from calc.errors import BadInput
+from calc.errors import BadInput, quote
 from calc.pool import pool_steps
 from calc.solution import Grid, Slip, Solution, Step, Table, conventions, t
 
@@ -253,7 +253,7 @@ def _names(layers: list[Layer]) -> list[str]:
     """conv1, conv2, pool1, fc1 as the lectures name them; flatten and activations numbered only when repeated."""
     for layer in layers:
         if layer.type not in _RUN:
-            raise layer.fail("type", f"unknown layer type '{layer.type}'; expected one of {', '.join(LAYER_TYPES)}")
+            raise layer.fail("type", f"unknown layer type {quote(layer.type)}; expected one of {', '.join(LAYER_TYPES)}")
     prefixes = [_PREFIX.get(layer.type, layer.type) for layer in layers]
     names, seen = [], {}
     for layer, prefix in zip(layers, prefixes):

@@ -6,7 +6,7 @@ from typing import Any
 import numpy as np
 
 from calc import cnn
-from calc.errors import BadInput, closest
+from calc.errors import BadInput, closest, quote
 from problems.schema import Field, Kind, as_bool, as_matrix, as_str
 from problems.yamlfile import line_of
 
@@ -38,12 +38,12 @@ def _layer(item: Any, i: int, line: int) -> cnn.Layer:
         raise here.fail("type", f"required field 'type' is missing (one of {', '.join(cnn.LAYER_TYPES)})")
     kind = str(item["type"]).strip().lower()
     if kind not in cnn.LAYER_TYPES:
-        raise here.fail("type", f"unknown layer type '{item['type']}'{closest(kind, cnn.LAYER_TYPES)}; "
+        raise here.fail("type", f"unknown layer type {quote(item['type'])}{closest(kind, cnn.LAYER_TYPES)}; "
                                 f"expected one of {', '.join(cnn.LAYER_TYPES)}")
     valid = ("type", "name") + OPTIONS.get(kind, ())
     for key in item:
         if key not in valid:
-            raise here.fail(str(key), f"unknown key '{key}' for a {kind} layer{closest(str(key), valid)}"
+            raise here.fail(str(key), f"unknown key {quote(key)} for a {kind} layer{closest(str(key), valid)}"
                                       + (f"; it takes {', '.join(valid[2:])}" if len(valid) > 2 else "; it takes no options"))
     for key in REQUIRED.get(kind, ()):
         if item.get(key) is None and not (key == "kernel" and item.get("kernels") is not None):
@@ -88,7 +88,7 @@ def _activation(raw: Any, kind: str) -> str:
         return "none"
     if name not in allowed:
         hint = "; softmax belongs after a flatten or fc layer" if name == "softmax" else closest(name, allowed + ("linear",))
-        raise BadInput(f"unknown activation '{raw}' for a {kind} layer{hint}; "
+        raise BadInput(f"unknown activation {quote(raw)} for a {kind} layer{hint}; "
                        f"expected one of {', '.join(allowed)} (linear = none)")
     return name
 
@@ -142,6 +142,6 @@ KINDS = [
             Field("loss", "choice", "loss of the output against target", choices=cnn.LOSSES),
             Field("full", "bool", "write out every window of every convolution and pooling", default=False),
         ],
-        solver=cnn.solve, answer_keys=("output", "layers", "params"), slips=cnn.SLIPS, validate=cnn.validate,
+        solver=cnn.solve, answer_keys=("output", "layers", "params", "loss"), slips=cnn.SLIPS, validate=cnn.validate,
     ),
 ]

@@ -241,3 +241,14 @@ def test_shorthand_layers_and_linear_activation(dlcalc, write):
     assert r.code == 0, r.err
     assert r.json()["answer"]["output"] == pytest.approx([2 * math.tanh(1)])
     assert [entry["name"] for entry in r.json()["answer"]["layers"]] == ["tanh", "relu", "fc1"]
+
+
+def test_grading_the_loss(dlcalc, write, tmp_path):
+    # −ln σ(0.6) = ln(1 + e^−0.6) = 0.437488…
+    key = write("problems:\n  - id: q1\n    ask: loss\n" + "".join("    " + line + "\n" for line in CONTRACT.splitlines())
+                + "    target: 1\n    loss: cross_entropy\n", "key.yaml")
+    answers = tmp_path / "answers.csv"
+    answers.write_text("student,problem,answer\nann,q1,0.4375\nbob,q1,0.6457\n")
+    marks = {s["id"]: s["problems"][0] for s in dlcalc("grade", key, str(answers), "--format", "json").json()["students"]}
+    assert marks["ann"]["correct"] and not marks["bob"]["correct"]
+    assert marks["ann"]["expected"] == pytest.approx(math.log(1 + math.exp(-0.6)))
