@@ -25,6 +25,8 @@ def number(x: Any, precision: int = 4) -> str:
             return f"{x:.{max(precision, 1)}e}"
         s = f"{x:.{precision}f}"
         return s.rstrip("0").rstrip(".") if "." in s else s  # 0.6, not 0.6000; at most `precision` decimals
+    if isinstance(x, dict):
+        return "{" + ", ".join(f"{k}: {number(v, precision)}" for k, v in x.items()) + "}"
     if isinstance(x, (np.ndarray, list, tuple)):
         return "[" + ", ".join(number(v, precision) for v in x) + "]"
     return str(x)

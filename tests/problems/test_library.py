@@ -50,6 +50,13 @@ EXPECTED: dict[str, object] = {
     "dl-relu": [-0.3, 0, 2],
     "dl-softmax": [exp(v) / (exp(2) + exp(1) + exp(0.1)) for v in (2, 1, 0.1)],
     "dl-softmax-large": [v / (exp(-2) + exp(-1) + 1) for v in (exp(-2), exp(-1), 1)],
+    # ── CNN forward passes (worked by hand in tests/cli/test_cnn_cli.py)
+    "hw13": [6.3],                                                            # 0.1·7 + 0.2·9 + 0.3·6 + 0.4·5
+    "l13-cnn-rgb": [_s(1.5), 1 - _s(1.5)],                                    # softmax of two scores 1.5 apart
+    "l13-cnn-dilated": [[3, 6], [1, 3]],
+    "dl-cnn-whole": [_s(3.25), 1 - _s(3.25)],
+    "dl-cnn-params-conv": 30,                                                 # (3×3 + 1)×3
+    "dl-cnn-params-fc": 111,                                                  # (36 + 1)×3
 }
 
 
