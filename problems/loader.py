@@ -9,12 +9,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from calc.errors import BadInput
+from calc.errors import BadInput, closest
 from calc.solution import Solution
 from problems import registry, yamlfile
-from problems.schema import COMMON, Kind, as_number, check_keys
+from problems.schema import COMMON, Kind, as_number, as_str, check_keys
 
 SET_KEYS = ("title", "problems", "source", "note", "rtol", "atol")
+TEXT_KEYS = ("id", "title", "source", "note")
 
 
 @dataclass
@@ -86,6 +87,12 @@ def load_text(data: bytes | str, name: str, default_kind: str | None = None, ste
     if "problems" in doc:
         top_where = lambda p, line: f"{name}:{line or yamlfile.line_of(doc, p)}: {p}"  # noqa: E731
         check_keys(doc, SET_KEYS, "a problem set", top_where)
+        for key in ("title", "source", "note"):
+            if key in doc:
+                try:
+                    as_str(None, doc[key])
+                except BadInput as e:
+                    raise BadInput(e.message, top_where(key, 0)) from None
         items = doc["problems"]
         if not isinstance(items, list) or not items:
             raise BadInput("'problems' must be a non-empty list", top_where("problems", 0))
@@ -104,15 +111,26 @@ def load_text(data: bytes | str, name: str, default_kind: str | None = None, ste
 def _problem(raw: Any, name: str, line: int, default_id: str, default_kind: str | None, parent: dict) -> Problem:
     if not isinstance(raw, dict):
         return Problem(default_id, name, line, raw, error=BadInput("expected a mapping with 'kind'", f"{name}:{line}"))
-    pid = str(raw.get("id", default_id))
-    p = Problem(pid, name, line, raw)
+    pid = raw.get("id", default_id)
+    p = Problem(pid if isinstance(pid, str) else default_id, name, line, raw)
+    text: dict[str, str] = {}
     try:
+        for key in TEXT_KEYS:  # a list or mapping here would reach the renderers as a title
+            if key in raw:
+                try:
+                    text[key] = as_str(None, raw[key])
+                except BadInput as e:
+                    raise BadInput(e.message, p.where(key)) from None
+        p.id = text.get("id", p.id)
         kind_name = raw.get("kind", default_kind)
         if kind_name is None:
+            for k in raw:  # `problem:` for `problems:` makes a set look like one problem without a kind
+                if k not in COMMON and closest(str(k), ["problems"]):
+                    raise BadInput(f"unknown key '{k}'{closest(str(k), ['problems'])}", p.where(str(k)))
             raise BadInput("required field 'kind' is missing", p.where("kind"))
         p.kind = registry.kind(str(kind_name), p.where("kind"))
         check_keys(raw, [f.name for f in p.kind.fields] + list(COMMON), f"kind {p.kind.name}", p.where)
-        p.meta = {k: raw[k] for k in COMMON if k in raw and k != "kind"}
+        p.meta = {k: raw[k] for k in COMMON if k in raw and k != "kind"} | text
         for key in ("rtol", "atol"):
             if key in parent and key not in p.meta:
                 p.meta[key] = parent[key]
@@ -125,7 +143,6 @@ def _problem(raw: Any, name: str, line: int, default_id: str, default_kind: str 
                 if p.meta[key] < 0:
                     raise BadInput("must not be negative", p.where(key))
         if "ask" in p.meta and p.meta["ask"] not in p.kind.answer_keys:
-            from calc.errors import closest
             raise BadInput(f"'{p.meta['ask']}' is not an answer of {p.kind.name} "
                            f"(answers: {', '.join(p.kind.answer_keys)}){closest(str(p.meta['ask']), p.kind.answer_keys)}",
                            p.where("ask"))

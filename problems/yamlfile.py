@@ -49,7 +49,7 @@ def load(data: bytes | str, name: str) -> Any:
 
     if isinstance(data, bytes):
         if len(data) > MAX_BYTES:
-            raise BadInput(f"file is {len(data)} bytes; the limit is {MAX_BYTES}", name)
+            raise BadInput(f"file is larger than the limit of {MAX_BYTES} bytes", name)
         try:
             data = data.decode("utf-8")
         except UnicodeDecodeError as e:
