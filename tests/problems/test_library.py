@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 
 from problems import library
+from tests.cli.test_backprop_cli import _reference_answers as _backprop_reference
 
-X_OCTA = np.array([[0, 1, 0, 1], [0, 0, 0, 0], [1, 0, 1, 0], [1, 1, 0, 1]], dtype=float)
 Y_HW12_2 = np.array([[0.05, 0.83, 0.13, 0.85], [0.15, 0.03, 0.05, 0.19], [0.77, 0.21, 0.91, 0.10],
                      [0.94, 0.82, 0.07, 0.97]])
 
@@ -58,6 +58,9 @@ EXPECTED: dict[str, object] = {
     "dl-cnn-params-conv": 30,                                                 # (3×3 + 1)×3
     "dl-cnn-params-fc": 111,                                                  # (36 + 1)×3
 }
+# ── backprop: the reference chain rule written in tests/calc/test_backprop.py (the 2-2-2 example's published
+# w1′…w8′ = 0.149780716 … 0.561370121 and error 0.2984 are asserted against it there)
+EXPECTED.update(_backprop_reference())
 
 
 def test_every_bundled_problem_is_asserted():
