@@ -137,6 +137,13 @@ class Loss:
         with np.errstate(all="ignore"):
             return float(np.real_if_close(self._f(*theta)))
 
+    def values(self, *axes: np.ndarray) -> np.ndarray:
+        """L on a grid (for contour plots): NaN where it is undefined or not real."""
+        with np.errstate(all="ignore"):
+            v = np.broadcast_to(np.asarray(self._f(*axes)), np.broadcast(*axes).shape)
+            v = np.where(np.imag(v) == 0, np.real(v), np.nan).astype(float)
+        return np.where(np.isfinite(v), v, np.nan)
+
     def gradient(self, theta: np.ndarray) -> np.ndarray:
         with np.errstate(all="ignore"):
             return np.array(self._g(*theta), dtype=float).reshape(len(self.names))

@@ -32,15 +32,21 @@ def register(app: typer.Typer) -> None:
         eps: Annotated[Optional[str], _opt("--eps", "ε: Adam's (1e-8) or, with --adagrad-sum, Adagrad's (1e-10).")] = None,
         adagrad_sum: Annotated[bool, typer.Option(
             "--adagrad-sum", help="Adagrad with PyTorch's σ = √(Σg²) + ε instead of the course's root mean square.")] = False,
+        plot: Annotated[Optional[str], _opt("--plot", "Also draw the trajectory on the loss (contours for two variables) "
+                                                      "to FILE.png; needs matplotlib: pip install 'dlcalc[plot]'.")] = None,
         fmt: FormatOpt = None, precision: PrecisionOpt = 4, answer_only: AnswerOnlyOpt = False,
     ) -> None:
         """Optimiser trace: gradient descent, momentum, Adagrad, RMSProp or Adam, every iteration in a table."""
         text, source = expression(expr, expr_option)
+        if plot is not None:
+            _check_plot(plot)
         raw = dict(method=method, lr=lr, steps=steps, momentum=momentum, alpha=alpha, beta1=beta1, beta2=beta2,
                    eps=eps, adagrad_sum=adagrad_sum or None)
         if source == "EXPR" and is_file(text):
             overrides = {k: _converted(k, v) for k, v in raw.items() if v is not None}
             run_file("optimize", text, fmt, precision, answer_only, at=point_option(at), **overrides)
+            if plot is not None:
+                _plot_file(plot, text, point_option(at), overrides)
             return
         if at is None:
             raise BadInput("missing the start point, e.g. --at 'w1=1, w2=-1'", "--at")
@@ -48,6 +54,12 @@ def register(app: typer.Typer) -> None:
             run("optimize", dict(expr=text, at=at, **raw), fmt, precision, answer_only)
         except BadInput as e:
             raise rename_expr(e, source) from None
+        if plot is not None:
+            from problems import registry
+
+            kind = registry.kind("optimize")
+            params = kind.params(dict(expr=text, at=at, **raw), lambda path, line: path)  # valid: run() took them
+            _draw(plot, kind.solve(params), params["expr"])
 
 
 def _converted(name: str, raw):
@@ -59,3 +71,69 @@ def _converted(name: str, raw):
         return field.value(raw)
     except BadInput as e:
         raise BadInput(e.message, "--" + name.replace("_", "-")) from None
+
+
+# ── --plot (matplotlib is an optional extra) ────────────────────────────────
+
+def _check_plot(path: str) -> None:
+    """Fail before any work when the plot cannot be drawn."""
+    import importlib.util
+
+    if not path.lower().endswith(".png"):
+        raise BadInput(f"expected a .png file name, got '{path}'", "--plot")
+    if importlib.util.find_spec("matplotlib") is None:
+        raise BadInput("drawing needs matplotlib, an optional extra: pip install 'dlcalc[plot]'", "--plot")
+
+
+def _plot_file(path: str, file: str, at, overrides: dict) -> None:
+    from problems import loader
+
+    [problem] = loader.load_path(file, default_kind="optimize")
+    problem.params.update({k: v for k, v in {"at": at, **overrides}.items() if v is not None})
+    _draw(path, problem.solve(), problem.params["expr"])
+
+
+def _draw(path: str, sol, expr) -> None:
+    """The trajectory over the loss: a curve for one variable, contours for two."""
+    import numpy as np
+
+    from calc.optimize import Loss
+
+    names = sol.answer["variables"]
+    if len(names) > 2:
+        raise BadInput(f"can only draw one or two variables, not {len(names)}", "--plot")
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    path_points = np.asarray(sol.answer["trajectory"], dtype=float)
+    shown = path_points[np.all(np.isfinite(path_points), axis=1)]
+    lo, hi = shown.min(axis=0), shown.max(axis=0)
+    pad = np.maximum(0.25 * (hi - lo), 0.5)
+    axes = [np.linspace(a - p, b + p, 300 if len(names) == 1 else 200) for a, b, p in zip(lo, hi, pad)]
+    loss = Loss(expr, names)
+    fig, ax = plt.subplots(figsize=(6, 5))
+    if len(names) == 1:
+        ax.plot(axes[0], loss.values(axes[0]), color="0.4")
+        ax.plot(path_points[:, 0], sol.answer["losses"], "o-", color="tab:red", ms=4)
+        ax.set_xlabel(names[0])
+        ax.set_ylabel("L")
+    else:
+        X, Y = np.meshgrid(*axes)
+        Z = loss.values(X, Y)
+        finite = Z[np.isfinite(Z)]
+        if finite.size:
+            levels = np.unique(np.quantile(finite, np.linspace(0, 1, 25)))
+            ax.contour(X, Y, Z, levels=levels if levels.size > 1 else 10, cmap="viridis", linewidths=0.8)
+        ax.plot(path_points[:, 0], path_points[:, 1], "o-", color="tab:red", ms=4)
+        ax.set_xlabel(names[0])
+        ax.set_ylabel(names[1])
+    ax.annotate("θ₀", path_points[0, : len(names)] if len(names) == 2 else (path_points[0, 0], sol.answer["losses"][0]))
+    ax.set_title(sol.title, fontsize=9)
+    try:
+        fig.savefig(path, dpi=120, bbox_inches="tight")
+    except OSError as e:
+        raise BadInput(f"cannot write the plot: {e.strerror}", "--plot") from None
+    finally:
+        plt.close(fig)

@@ -82,7 +82,8 @@ KINDS = [
                   "points are solved for", convert=as_point, json=POINT_JSON),
         ],
         solver=hessian.hessian,
-        answer_keys=("classification", "eigenvalues", "hessian", "gradient", "variables"),
+        answer_keys=("classification", "eigenvalues", "hessian", "gradient", "variables", "minimum_ratio",
+                     "escape_direction", "loss"),
         validate=check_at,
     ),
 ]

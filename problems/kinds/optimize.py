@@ -25,7 +25,7 @@ KINDS = [
                   default=False),
         ],
         solver=optimize.optimize,
-        answer_keys=("final", "final_loss", "trajectory"),
+        answer_keys=("final", "final_loss", "trajectory", "losses"),
         slips=optimize.SLIPS,
         validate=check_at,
     ),

@@ -270,3 +270,17 @@ def test_problem_file_forms(at):
 def test_problem_file_errors_name_line_and_field(text, fragment):
     [p] = load_text(text, "h.yaml")
     assert p.error is not None and fragment in str(p.error), str(p.error)
+
+
+@pytest.mark.parametrize("pid, expected", [
+    ("dl-hessian-saddle", "saddle"),           # eigenvalues −2 and 2: both signs
+    ("dl-hessian-eigenvalues", [-2, 2]),       # λ² − 4 = 0
+    ("dl-hessian-escape", [1, 1]),             # null space of H + 2I = [[2, −2], [−2, 2]]
+    ("dl-hessian-minimum-ratio", 0.5),         # one positive eigenvalue of two
+])
+def test_library_problems(pid, expected):
+    from problems import library
+
+    problem = library.problems()[pid]
+    assert problem.error is None, problem.error
+    assert problem.solve().answer[problem.ask] == expected

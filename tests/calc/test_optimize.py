@@ -185,7 +185,7 @@ def test_bad_input(expr, at, kw, fragment, where):
 
 # ── agreement with independent implementations over random quadratics ───────
 
-def reference(method: str, A: np.ndarray, b: np.ndarray, theta: np.ndarray, lr: float, steps: int,
+def reference(method: str, grad, theta, lr: float, steps: int,
               lam: float = 0.9, alpha: float = 0.9, beta1: float = 0.9, beta2: float = 0.999, eps: float = 1e-8,
               adagrad_sum: bool = False) -> np.ndarray:
     """The update rules as printed in the course notes (and the Adam paper), one parameter at a time."""
@@ -197,7 +197,7 @@ def reference(method: str, A: np.ndarray, b: np.ndarray, theta: np.ndarray, lr: 
     past: list[list[float]] = [[] for _ in range(n)]
     sigma = [0.0] * n
     for t in range(steps):
-        g = [sum(A[i][j] * theta[j] for j in range(n)) + b[i] for i in range(n)]  # ∇(½θᵀAθ + bᵀθ)
+        g = grad(theta)
         for i in range(n):
             past[i].append(g[i])
             if method == "gd":
@@ -238,9 +238,32 @@ def test_agrees_with_reference_on_random_quadratics(method, n, seed, lr, adagrad
     A = (M @ M.T + np.eye(n, dtype=int)).tolist()      # symmetric positive definite, integer entries
     b = rng.integers(-3, 4, size=n).tolist()
     start = np.round(rng.uniform(-2, 2, size=n), 3)
-    expected = reference(method, A, b, start, lr, 6, adagrad_sum=adagrad_sum)
+    grad = lambda w: [sum(A[i][j] * w[j] for j in range(n)) + b[i] for i in range(n)]  # noqa: E731  ∇(½wᵀAw + bᵀw)
+    expected = reference(method, grad, start, lr, 6, adagrad_sum=adagrad_sum)
     got = optimize(quadratic_text(A, b), {f"w{i + 1}": float(start[i]) for i in range(n)}, method=method, lr=lr,
                    steps=6, adagrad_sum=adagrad_sum).answer
     np.testing.assert_allclose(got["trajectory"], expected, rtol=1e-9, atol=1e-12)
     L = lambda w: 0.5 * w @ np.array(A) @ w + np.array(b) @ w  # noqa: E731
     assert got["final_loss"] == pytest.approx(L(expected[-1]), rel=1e-9, abs=1e-12)
+
+
+def course_grad(w):
+    """∇(1 − w1·w2)² = (−2·w2·(1 − w1·w2), −2·w1·(1 − w1·w2)), by hand."""
+    r = 1 - w[0] * w[1]
+    return [-2 * w[1] * r, -2 * w[0] * r]
+
+
+@pytest.mark.parametrize("pid, method, kw", [
+    ("dl-opt-gd", "gd", {}),              # θ₁ = (1.05, 0.6), g₁ = (−0.444, −0.777), θ₂ = (1.0944, 0.6777)
+    ("dl-opt-momentum", "momentum", {}),  # m₂ = 0.9·(0.05, 0.1) + (0.0444, 0.0777) → θ₂ = (1.1394, 0.7677)
+    ("dl-opt-adagrad", "adagrad", {}),    # θ₁ = (1.1, 0.6); σ₁(w1) = √((0.25 + 0.166464)/2) → θ₂ ≈ (1.18941, 0.68471)
+    ("dl-opt-adagrad-sum", "adagrad", {"adagrad_sum": True}),
+    ("dl-opt-rmsprop", "rmsprop", {}),
+    ("dl-opt-adam", "adam", {}),
+])
+def test_library_optimizer_problems_match_the_reference(pid, method, kw):
+    from problems import library
+
+    problem = library.problems()[pid]
+    expected = reference(method, course_grad, [1.0, 0.5], 0.1, 2, **kw)
+    np.testing.assert_allclose(problem.solve().answer["final"], expected[-1], rtol=1e-12)

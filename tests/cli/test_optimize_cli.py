@@ -121,3 +121,18 @@ def test_diverging_run_exits_0_with_a_warning(dlcalc):
 ])
 def test_bad_input(dlcalc, argv, fragments):
     assert_bad_input(dlcalc("optimize", *argv), *fragments)
+
+
+def test_plot_without_matplotlib_is_a_clean_error(dlcalc, monkeypatch, tmp_path: Path):
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "matplotlib" else real(name, *a))
+    out = tmp_path / "trace.png"
+    r = dlcalc(*BOWL, "--plot", str(out))
+    assert_bad_input(r, "--plot", "pip install 'dlcalc[plot]'")
+    assert r.out == "" and not out.exists()   # refused before any work
+
+
+def test_plot_needs_a_png_name(dlcalc, tmp_path: Path):
+    assert_bad_input(dlcalc(*BOWL, "--plot", str(tmp_path / "trace.jpg")), "--plot", ".png")
