@@ -56,9 +56,13 @@ def rounding_slip(given: Any, expected: Any) -> str | None:
     g = np.asarray(given, dtype=float)
     if g.size != expected.size or not np.all(np.isfinite(expected)):
         return None
+    g, e = g.ravel(), expected.ravel()
     for decimals in (0, 1, 2):
-        if np.allclose(g.ravel(), np.round(expected.ravel(), decimals), rtol=0, atol=1e-9) and \
-                not np.allclose(g.ravel(), expected.ravel(), rtol=0, atol=1e-9):
+        # a multiple of 10^-d within half a unit of the value: either neighbour of a tie (0.125 → 0.12 or 0.13)
+        scaled = g * 10.0 ** decimals
+        on_grid = np.allclose(scaled, np.round(scaled), rtol=0, atol=1e-6)
+        near = np.all(np.abs(g - e) <= 0.5 * 10.0 ** -decimals + 1e-9)
+        if on_grid and near and not np.allclose(g, e, rtol=0, atol=1e-9):
             return f"rounded to {decimals} decimal{'s' if decimals != 1 else ''} (more precision needed)"
     return None
 

@@ -108,7 +108,7 @@ def _read_yaml(data: bytes, name: str) -> tuple[list[Row], list[BadRow]]:
             bad.append(BadRow(line, f"student '{student}': expected a mapping {{problem: answer}}"))
             continue
         for problem, value in answers.items():
-            text = value if isinstance(value, str) else _yaml_text(value)
+            text = value if isinstance(value, str) else "" if value is None else _yaml_text(value)
             rows.append(Row(str(student), str(problem), text, yamlfile.line_of(answers, problem)))
     return rows, bad
 

@@ -122,6 +122,8 @@ def build_key(problems: list[Problem], tol: Tolerance) -> dict[str, KeyItem]:
 
 def mark(item: KeyItem, text: Any) -> Mark:
     p = item.problem
+    if text is not None and not str(text).strip():
+        text = None  # an empty cell is no answer, not an unparsable one
     given = parse_answer(text) if text is not None else None
     if isinstance(given, str) and not isinstance(as_expected(item.expected), (str, bool)):
         given = None  # a word where a number was asked: unparsable

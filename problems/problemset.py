@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import glob
+from dataclasses import dataclass
 from functools import lru_cache
 
 from calc.errors import BadInput
@@ -24,14 +25,22 @@ def expand(paths: list[str]) -> list[str]:
     return out
 
 
-def collect(paths: list[str], examples: list[str]) -> list[Problem | BadInput]:
+@dataclass
+class FileError:
+    """A file that could not be read or parsed as a whole: one entry in the batch, naming the file."""
+
+    file: str
+    error: BadInput
+
+
+def collect(paths: list[str], examples: list[str]) -> list[Problem | FileError]:
     """Every problem of every file (a file that cannot be read becomes one error entry), then examples."""
-    items: list[Problem | BadInput] = []
+    items: list[Problem | FileError] = []
     for path in expand(paths):
         try:
             items += load_path(path)
         except BadInput as e:
-            items.append(e)
+            items.append(FileError(path, e))
     items += [library.example(pid) for pid in examples]
     return items
 

@@ -32,7 +32,7 @@ def register(app: typer.Typer) -> None:
 
     @app.command("check")
     def check(
-        file: Annotated[str, typer.Argument(help="A problem file or problem set (or an example id with --example).")],
+        file: Annotated[str, typer.Argument(help="A problem file or problem set, or a bundled example's id.")],
         answer: Annotated[list[str], typer.Option("--answer", "-a", help="ID=VALUE (VALUE alone for a one-problem file); "
                                                   "ID.key=VALUE checks another answer key.")],
         rtol: Annotated[float, typer.Option("--rtol", min=0, help="Relative tolerance.")] = 1e-3,
@@ -95,10 +95,11 @@ def _solve_all(items: list, jobs: int, fmt: str | None, precision: int, answer_o
 def _results(items: list, jobs: int):
     """(item, Solution or BadInput) in input order, in parallel with jobs > 1, with a progress bar on a terminal."""
     from problems.loader import Problem
+    from problems.problemset import FileError
 
     def one(item):
-        if isinstance(item, BadInput):
-            return item
+        if isinstance(item, FileError):
+            return item.error
         try:
             return item.solve()
         except BadInput as e:
@@ -175,6 +176,7 @@ def _print_rows(headers: list[str], rows: list[tuple], fmt: str | None) -> None:
 
 
 def _check(file: str, answers: list[str], rtol: float, atol: float, fmt: str | None, precision: int) -> int:
+    from calc.errors import closest
     from calc.grading import Tolerance
     from cli import render
     from cli.render.numbers import number
@@ -190,7 +192,8 @@ def _check(file: str, answers: list[str], rtol: float, atol: float, fmt: str | N
     for pid, ask, text in specs:
         ask = ask or key[pid].problem.ask
         if ask not in key[pid].answer:
-            raise BadInput(f"problem {pid} has no answer '{ask}' (answers: {', '.join(key[pid].answer)})", "--answer")
+            raise BadInput(f"problem {pid} has no answer '{ask}' (answers: {', '.join(key[pid].answer)})"
+                           f"{closest(ask, key[pid].answer)}", "--answer")
         item = key[pid]
         if ask != item.problem.ask:
             item = grading.KeyItem(_asking(item.problem, ask), item.answer, item.tol)

@@ -38,6 +38,8 @@ def register(app: typer.Typer) -> None:
 
         if output is not None and not output.parent.is_dir():
             raise BadInput("directory does not exist", f"--output {output}")
+        if output is not None and output.is_dir():
+            raise BadInput("is a directory; give a file name for the report", f"--output {output}")
         kind = (fmt.value if fmt else None) or ("rich" if sys.stdout.isatty() and output is None else "plain")
         problems = load_path(key)
         the_key = grading.build_key(problems, Tolerance(rtol, atol))
@@ -60,13 +62,21 @@ def _write_atomically(path: Path, text: str) -> None:
     import os
     import tempfile
 
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    except OSError as e:
+        raise BadInput(f"cannot write the report: {e.strerror}", f"--output {path}") from None
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
             f.write(text)
+        umask = os.umask(0o022)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes it private (0600); a report is an ordinary file
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as e:
         Path(tmp).unlink(missing_ok=True)
+        if isinstance(e, OSError):
+            raise BadInput(f"cannot write the report: {e.strerror or e}", f"--output {path}") from None
         raise
 
 
