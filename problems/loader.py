@@ -4,6 +4,7 @@ A problem that fails validation keeps its error, so a batch reports it and goes 
 """
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -124,9 +125,9 @@ def _problem(raw: Any, name: str, line: int, default_id: str, default_kind: str 
         p.id = text.get("id", p.id)
         kind_name = raw.get("kind", default_kind)
         if kind_name is None:
-            for k in raw:  # `problem:` for `problems:` makes a set look like one problem without a kind
-                if k not in COMMON and closest(str(k), ["problems"]):
-                    raise BadInput(f"unknown key '{k}'{closest(str(k), ['problems'])}", p.where(str(k)))
+            for k, v in raw.items():  # `problem:` for `problems:` makes a set look like one problem without a kind
+                if isinstance(v, list) and difflib.SequenceMatcher(None, str(k), "problems").ratio() >= 0.75:
+                    raise BadInput(f"unknown key '{k}' (did you mean 'problems'?)", p.where(str(k)))
             raise BadInput("required field 'kind' is missing", p.where("kind"))
         p.kind = registry.kind(str(kind_name), p.where("kind"))
         check_keys(raw, [f.name for f in p.kind.fields] + list(COMMON), f"kind {p.kind.name}", p.where)

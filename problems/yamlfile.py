@@ -145,6 +145,8 @@ class _Builder:
             seq = Sequence(self.build(v, depth + 1) for v in node.value)
             seq.line, seq.lines = node.start_mark.line + 1, [v.start_mark.line + 1 for v in node.value]
             return seq
+        if tag == "merge":
+            raise self.fail(node, "YAML merge keys (<<) are not allowed in problem files")
         if tag == "timestamp":
             return node.value  # dates stay text
         if tag not in _SCALAR_TAGS:
