@@ -2,7 +2,7 @@
 
 The course's derivation: around a critical point w', L(w) ≈ L(w') + ½ (w − w')ᵀ H (w − w'),
 so the signs of H's eigenvalues decide the shape; at a saddle, the eigenvector u of a
-negative eigenvalue is a direction in which L decreases (uᵀHu = λ‖u‖² < 0).
+negative eigenvalue is a direction in which L decreases (uᵀHu = λ·uᵀu < 0).
 Arithmetic is exact (sympy) while the inputs are; floats take over where exact roots
 are out of reach.
 """
@@ -250,11 +250,13 @@ def _classify(p: Point) -> None:
         p.reason = "all eigenvalues < 0: H is negative definite, vᵀHv < 0 for every v ≠ 0, so L(w) < L(w') near w'"
     elif 1 in signs and -1 in signs:
         p.classification = "saddle"
-        p.reason = "some eigenvalues are > 0 and some < 0: L rises in some directions and falls in others"
+        p.reason = "some eigenvalues are > 0 and some < 0: L rises in some directions and falls in others" + \
+            (" (a zero eigenvalue does not change that)" if 0 in signs else "")
     else:
         p.classification = "degenerate"
-        semi = "positive" if 1 in signs else "negative" if -1 in signs else "zero"
-        p.reason = (f"an eigenvalue is 0 and none has the opposite sign (H is {semi} semidefinite): "
+        semi = ("H is positive semidefinite" if 1 in signs else "H is negative semidefinite" if -1 in signs
+                else "H = 0")
+        p.reason = (f"an eigenvalue is 0 and none has the opposite sign ({semi}): "
                     "the second-order test decides nothing; higher-order terms decide")
 
 
@@ -309,16 +311,16 @@ def _at_point(sol: Solution, e: Expr, names: list[str], w: list, grad: list, H_s
     sol.add(Step("The point", lines=[line("w' = {}", wtext),
                                      line(f"L(w') = {_filled(show(e.sympy), values)}{{}}", num(p.loss))]))
     g_lines = [line(f"∂L/∂{n}(w') = {_filled(show(gi), values)}{{}}", num(v)) for n, gi, v in zip(names, grad, p.g)]
-    verdict = ": zero, so w' is a critical point" if p.classification != "not_critical" else \
-        " ≠ 0: w' is not a critical point"
-    sol.add(Step("Gradient at w'", lines=g_lines + [line(f"g = {{}}{verdict}", vec(p.g))]))
+    critical = p.classification != "not_critical"
+    sol.add(Step("Gradient at w'", lines=g_lines + [line("g = {}" + ("" if critical else " ≠ 0"), vec(p.g))],
+                 note="g = 0: w' is a critical point" if critical else "g ≠ 0: w' is not a critical point"))
     _hessian_step(sol, names, H_sym)
     n = len(names)
     h_lines = [line(f"H[{i + 1},{j + 1}] = {_filled(show(H_sym[i, j]), values)}{{}}", num(p.H[i, j]))
                for i in range(n) for j in range(i, n)]
     sol.add(Step("Hessian at w'", grids=[Grid("H", p.H_float)], lines=h_lines if n <= 3 else []))
     _eigen_steps(sol, p)
-    sol.add(Step("Classification", result=t(CLASS_TEXT[p.classification]), prose=[p.reason]))
+    sol.add(Step(f"Classification: {CLASS_TEXT[p.classification]}", prose=[p.reason]))
     _answer(sol.answer, names, p)
     if p.classification == "saddle":
         _escape_step(sol, e, p)
@@ -376,32 +378,26 @@ def _poly_line(coeffs: np.ndarray) -> Text:
 
 def _escape_step(sol: Solution, e: Expr, p: Point) -> None:
     """Move along u, the eigenvector of the most negative eigenvalue: L(w' + t·u) < L(w') for small t."""
-    import sympy
-
     lam, u = p.eigenvalues[0], p.vectors[0]
     u_exact = [x if hasattr(x, "is_Integer") else exact(x) for x in u]
-    norm2 = sum(x * x for x in u_exact)
-    lines = [line("u = {}  (eigenvector of λ = {})", vec(u), num(lam)),
-             line("uᵀHu = λ‖u‖² = {} · {} = {} < 0", num(lam), num(norm2), num(sympy.simplify(lam * norm2)))]
-    step_t, value = None, None
-    for step in ESCAPE_STEPS:
-        st = sympy.Rational(step.numerator, step.denominator)
-        moved = [wi + st * ui for wi, ui in zip(p.w, u_exact)]
+    uu = sum(x * x for x in u_exact)
+    for st in ESCAPE_STEPS:  # the first step size at which L really drops
+        moved = [wi + exact(st) * ui for wi, ui in zip(p.w, u_exact)]
         value = to_float(e.sympy.subs({e.symbols[n]: v for n, v in zip(p.names, moved)}))
-        step_t = (st, moved)
         if value < to_float(p.loss):
             break
-    st, moved = step_t
-    predicted = to_float(p.loss + st ** 2 * lam * norm2 / 2)
-    lines += [line("t = {}:  w = w' + t·u = {}", num(st), vec(moved)),
-              line("L(w) = {}  vs  L(w') = {}", value, num(p.loss)),
-              line("second-order estimate L(w') + ½t²λ‖u‖² = {}", predicted)]
-    decreased = value < to_float(p.loss)
-    note = ("L decreased: update w along u (−u works as well) to escape the saddle" if decreased else
-            "L did not decrease even at t = 0.001: higher-order terms dominate near this point")
-    sol.add(Step("Escape direction", "L(w' + t·u) ≈ L(w') + ½ t² uᵀHu", lines=lines, note=note))
+    predicted = to_float(p.loss + exact(st) ** 2 * lam * uu / 2)
+    lines = [line("u = {}", vec(u)),
+             line("uᵀHu = λ·uᵀu = {} · {} = {} < 0", num(lam), num(uu), num(lam * uu)),
+             line("t = {}:  w = w' + t·u = {}", float(st), vec(moved)),
+             line("L(w) = {} < L(w') = {}" if value < to_float(p.loss) else "L(w) = {} ≥ L(w') = {}", value, num(p.loss)),
+             line("L(w') + ½t²·uᵀHu = {}  (the second-order estimate)", predicted)]
+    note = ("L decreases: update w along u (or −u) to escape the saddle" if value < to_float(p.loss) else
+            "L does not decrease even at t = 0.001: higher-order terms dominate near this point")
+    sol.add(Step("Escape direction", "L(w' + t·u) ≈ L(w') + ½ t² uᵀHu", lines=lines, note=note,
+                 prose=[f"u is the eigenvector of the most negative eigenvalue, λ = {to_float(lam):g}"]))
     sol.answer["escape_direction"] = [to_float(x) for x in u]
-    sol.answer["escape_step"] = to_float(st)
+    sol.answer["escape_step"] = float(st)
     sol.answer["loss_after_escape"] = value
 
 
@@ -450,7 +446,7 @@ def _critical_points(sol: Solution, e: Expr, names: list[str], grad: list, H_sym
             continue
         lines = [line(f"λ{subscript(i + 1)} = {{}}", num(v)) for i, v in enumerate(p.eigenvalues)]
         if p.classification == "saddle":
-            lines.append(line("escape direction u = {}", vec(p.vectors[0])))
+            lines.append(line("u = {}  (escape direction)", vec(p.vectors[0])))
         sol.add(Step(f"Critical point {k}: {CLASS_TEXT[p.classification]}", "w'", line("{}", vec(w)), lines=lines,
                      grids=[Grid("H", p.H_float)], note=p.reason))
         ans: dict = {}

@@ -301,7 +301,7 @@ def _run(sol: Solution, s: Settings, loss: Loss, names: list[str], theta: np.nda
     final = trajectory[-1]
     k = subscript(steps)
     sol.add(Step("Result", lines=[t(f"θ{k} = ({', '.join('{}' for _ in names)})", *final),
-                                  t(f"L(θ{k}) = {{}}  (from L(θ₀) = {{}})", losses[-1], losses[0])]))
+                                  t(f"L(θ{k}) = {{}}", losses[-1]), t("L(θ₀) = {}", losses[0])]))
     sol.answer.update(trajectory=np.array(trajectory), final=final, final_loss=losses[-1], losses=losses,
                       gradients=np.array(grads), variables=list(names), method=s.method)
 

@@ -33,7 +33,7 @@ def register(app: typer.Typer) -> None:
         adagrad_sum: Annotated[bool, typer.Option(
             "--adagrad-sum", help="Adagrad with PyTorch's σ = √(Σg²) + ε instead of the course's root mean square.")] = False,
         plot: Annotated[Optional[str], _opt("--plot", "Also draw the trajectory on the loss (contours for two variables) "
-                                                      "to FILE.png; needs matplotlib: pip install 'dlcalc[plot]'.")] = None,
+                                                      "to FILE.png; needs matplotlib: pip install 'dlcalc\\[plot]'.")] = None,
         fmt: FormatOpt = None, precision: PrecisionOpt = 4, answer_only: AnswerOnlyOpt = False,
     ) -> None:
         """Optimiser trace: gradient descent, momentum, Adagrad, RMSProp or Adam, every iteration in a table."""
