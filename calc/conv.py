@@ -25,6 +25,8 @@ TERMS_SHOWN = 36   # longest product sum written term by term
 MAX_SLICES = 8     # channel/filter slices drawn per grid; the rest are named, not drawn
 MAX_SIDE = 24      # larger matrices are described, not drawn
 IM2COL_LIMIT = 8_000_000  # window values copied at most (64 MB); past it, accumulate tap by tap
+MAX_VALUES = 2_000_000    # largest padded input or output accepted (it is printed in full)
+MAX_WORK = 2_000_000_000  # most multiply-adds accepted (a few seconds)
 
 
 # ── arguments: strides, dilations, paddings ──────────────────────────────────
@@ -163,13 +165,23 @@ def dims(shape: tuple) -> str:
 # ── the numeric core ─────────────────────────────────────────────────────────
 
 def _plan(x: np.ndarray, khw: Pair, stride: Any, padding: Any, dilation: Any,
-          size_where: str = "kernel") -> tuple[Pair, Pair, Pad4, Pair]:
-    """Checked stride, dilation, padding and the output size H'×W'."""
+          size_where: str = "kernel", filters: int = 1) -> tuple[Pair, Pair, Pad4, Pair]:
+    """Checked stride, dilation, padding and the output size H'×W' (and that the work is of a sane size)."""
     s, d = pair(stride, "stride"), pair(dilation, "dilation")
     p = resolve_padding(padding, x.shape[1:], khw, s, d)
     out = (output_size(x.shape[1], khw[0], s[0], p[0] + p[1], d[0], size_where, "rows"),
            output_size(x.shape[2], khw[1], s[1], p[2] + p[3], d[1], size_where, "columns"))
+    check_size(x.shape[0] * (x.shape[1] + p[0] + p[1]) * (x.shape[2] + p[2] + p[3]), "the padded input", "padding")
+    check_size(filters * out[0] * out[1], "the output", size_where)
+    check_size(filters * x.shape[0] * khw[0] * khw[1] * out[0] * out[1], "the multiply-adds", size_where, MAX_WORK)
     return s, d, p, out
+
+
+def check_size(n: int, what: str, where: str, limit: int | None = None) -> None:
+    """Refuse problems no one works by hand and that would exhaust memory or time."""
+    limit = limit or MAX_VALUES
+    if n > limit:
+        raise BadInput(f"too large: {what} would need {n:,} values (limit {limit:,})", where)
 
 
 def pad(x: np.ndarray, p: Pad4, value: float = 0.0) -> np.ndarray:
@@ -192,7 +204,7 @@ def conv2d(x: Any, k: Any, stride: Any = 1, padding: Any = 0, dilation: Any = 1,
     x = as_image(x)
     k = as_kernels(k, x.shape[0])
     b = as_bias(bias, k.shape[0])
-    s, d, p, out = _plan(x, k.shape[2:], stride, padding, dilation)
+    s, d, p, out = _plan(x, k.shape[2:], stride, padding, dilation, filters=k.shape[0])
     kk = k[..., ::-1, ::-1] if flip else k
     xp = pad(x, p)
     F, C, kh, kw = kk.shape
@@ -292,7 +304,7 @@ def conv_steps(x: Any, k: Any, stride: Any = 1, padding: Any = 0, dilation: Any 
     if padded:
         step = Step("Zero padding", prose=[f"add zeros: {p[0]} row(s) on top, {p[1]} at the bottom, "
                                            f"{p[2]} column(s) on the left, {p[3]} on the right"])
-        steps.append(add_grids(step, "X_pad", xp, border_cells(xp.shape, p)))
+        steps.append(add_grids(step, "X_pad", xp, border_cells(xp.shape, p) if max(xp.shape[1:]) <= MAX_SIDE else ()))
     if d != (1, 1):
         foot = np.zeros((F, C, span(kh, d[0]), span(kw, d[1])))
         foot[:, :, ::d[0], ::d[1]] = kk

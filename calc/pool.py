@@ -10,8 +10,9 @@ from typing import Any
 
 import numpy as np
 
-from calc.conv import (GRID_SIDE, Pad4, Pair, as_image, border_cells, cells_shown, dims, output_size, pad, padding4,
-                       add_grids, pair, pair_text, resolve_padding, size_step, tap, window_prose)
+from calc.conv import (GRID_SIDE, MAX_SIDE, MAX_WORK, Pad4, Pair, add_grids, as_image, border_cells, cells_shown, check_size,
+                       dims, output_size, pad, padding4, pair, pair_text, resolve_padding, size_step, tap,
+                       window_prose)
 from calc.errors import BadInput, closest
 from calc.solution import Slip, Solution, Step, conventions, t
 
@@ -28,6 +29,8 @@ def _plan(x: np.ndarray, size: Any, stride: Any, padding: Any) -> tuple[Pair, Pa
                        "or some window would hold only padding", "padding")
     out = (output_size(x.shape[1], k[0], s[0], p[0] + p[1], 1, "size", "rows"),
            output_size(x.shape[2], k[1], s[1], p[2] + p[3], 1, "size", "columns"))
+    check_size(x.shape[0] * (x.shape[1] + p[0] + p[1]) * (x.shape[2] + p[2] + p[3]), "the padded input", "padding")
+    check_size(x.shape[0] * k[0] * k[1] * out[0] * out[1], "the window values", "size", MAX_WORK)
     return k, s, p, out
 
 
@@ -72,7 +75,7 @@ def pool_steps(x: Any, size: Any, stride: Any = None, padding: Any = 0, mode: st
                 "avg": "zeros (they count in the average)"}[m]
         step = Step("Padding", prose=[f"pad with {fill}: {p[0]} row(s) on top, {p[1]} at the bottom, "
                                       f"{p[2]} column(s) on the left, {p[3]} on the right"])
-        steps.append(add_grids(step, "X_pad", xp, border_cells(xp.shape, p)))
+        steps.append(add_grids(step, "X_pad", xp, border_cells(xp.shape, p) if max(xp.shape[1:]) <= MAX_SIDE else ()))
     shown, rest = cells_shown(y.shape, full)
     for ch, r, c in shown:
         steps.append(_window_step(xp, m, ch, r, c, k, s, y[ch, r, c], p))

@@ -327,3 +327,12 @@ def test_tap_by_tap_path_for_big_problems_matches_scipy(problem):
         assert np.allclose(conv2d(x, k, s, p, d, flip, b), reference(x, k, s, p, d, flip, b))
     finally:
         module.IM2COL_LIMIT = old
+
+
+def test_sizes_no_one_works_by_hand_are_refused():
+    # 2×2 input with 100000 zeros on every side: 200002² ≈ 4·10¹⁰ values would not fit in memory
+    with pytest.raises(BadInput, match="too large") as e:
+        conv2d([[1.0, 2.0], [3.0, 4.0]], [[1.0]], padding=100_000)
+    assert e.value.where == "padding"
+    with pytest.raises(BadInput, match="too large"):
+        conv2d(np.ones((3, 3)), np.ones((3, 3)), dilation=10**6, padding="same")  # 2·10⁶ zeros a side
