@@ -43,9 +43,10 @@ def matches(given: Any, expected: Any, tol: Tolerance) -> bool:
         else:
             return False
     with np.errstate(invalid="ignore"):
-        same_inf = np.isinf(expected) & (g == expected)
-        ok = np.abs(g - expected) <= tol.atol + tol.rtol * np.abs(expected)
-    return bool(np.all(ok | same_inf))
+        same = (np.isinf(expected) & (g == expected)) | (np.isnan(expected) & np.isnan(g))
+        # an infinite expected value has an infinite tolerance band: only ±inf itself matches it
+        ok = np.isfinite(expected) & (np.abs(g - expected) <= tol.atol + tol.rtol * np.abs(expected))
+    return bool(np.all(ok | same))
 
 
 def rounding_slip(given: Any, expected: Any) -> str | None:

@@ -1,0 +1,137 @@
+"""Students' answer sheets: CSV `student,problem,answer` or YAML `{student: {problem: answer}}` (CONTRACT §6)."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from calc.errors import BadInput
+from problems.answers import parse_answer, read
+
+
+# ── one answer ───────────────────────────────────────────────────────────────
+
+@pytest.mark.parametrize("text, expected", [
+    ("0.5", 0.5),
+    ("  2 ", 2.0),
+    ("−0.25", -0.25),            # Unicode minus, as copied from a PDF
+    ("1/4", 0.25),
+    (3, 3.0),
+    (1.5, 1.5),
+])
+def test_numbers(text, expected):
+    assert float(parse_answer(text)) == expected
+
+
+@pytest.mark.parametrize("text", ["1 2; 3 4", "[[1, 2], [3, 4]]", "1,2;3,4"])
+def test_matrices_in_section_3_syntax(text):
+    np.testing.assert_array_equal(parse_answer(text), [[1, 2], [3, 4]])
+
+
+def test_yaml_lists_are_matrices():
+    np.testing.assert_array_equal(parse_answer([1, 2]), [1, 2])
+
+
+def test_words_stay_words_and_bools_become_words():
+    assert parse_answer("saddle") == "saddle" and parse_answer(" local_min ") == "local_min"
+    assert parse_answer(True) == "true" and parse_answer(False) == "false"
+
+
+@pytest.mark.parametrize("text", ["", "   ", "abc1", "0.5.5", "1 2; 3"])
+def test_unparsable_is_none(text):
+    assert parse_answer(text) is None
+
+
+def test_infinity_is_an_answer():
+    assert np.isinf(parse_answer("inf"))
+
+
+# ── CSV sheets ───────────────────────────────────────────────────────────────
+
+def write(tmp_path, name: str, text: str | bytes):
+    path = tmp_path / name
+    path.write_bytes(text if isinstance(text, bytes) else text.encode())
+    return path
+
+
+def test_csv_rows_keep_text_and_line(tmp_path):
+    path = write(tmp_path, "a.csv", 'student,problem,answer\nann,q1,0.5\nann,q2,"1 2; 3 4"\n\nbob,q1, 0.7\n')
+    rows, bad = read(path)
+    assert bad == []
+    assert [(r.student, r.problem, r.text, r.line) for r in rows] == [
+        ("ann", "q1", "0.5", 2), ("ann", "q2", "1 2; 3 4", 3), ("bob", "q1", " 0.7", 5)]  # blank line 4 skipped
+
+
+def test_csv_header_in_any_order_case_and_with_bom_and_extra_columns(tmp_path):
+    path = write(tmp_path, "a.csv", "\ufeffAnswer, Problem ,STUDENT,comment\n0.5,q1,ann,late\n")
+    rows, bad = read(path)
+    assert bad == [] and [(r.student, r.problem, r.text) for r in rows] == [("ann", "q1", "0.5")]
+
+
+@pytest.mark.parametrize("header, missing", [
+    ("student,answer", "column problem"),
+    ("name,problem,value", "columns student, answer"),
+    ("", "columns student, problem, answer"),
+])
+def test_csv_missing_columns_are_bad_input(tmp_path, header, missing):
+    path = write(tmp_path, "a.csv", header + "\nann,1\n")
+    with pytest.raises(BadInput) as e:
+        read(path)
+    assert str(e.value) == f"{path}:1: header lacks {missing} (expected student,problem,answer)"
+
+
+def test_empty_csv_is_bad_input(tmp_path):
+    path = write(tmp_path, "a.csv", "")
+    with pytest.raises(BadInput, match="empty answers file"):
+        read(path)
+
+
+def test_bad_csv_rows_are_reported_and_skipped(tmp_path):
+    text = "student,problem,answer\nann,q1,0.5\nbob,q1\n,q1,0.5\ncid,,1\ndan,q1,0.25\n"
+    rows, bad = read(write(tmp_path, "a.csv", text))
+    assert [(r.student, r.line) for r in rows] == [("ann", 2), ("dan", 6)]
+    assert [(b.line, b.message) for b in bad] == [
+        (3, "has 2 columns, the header has 3"),
+        (4, "empty student or problem id"),
+        (5, "empty student or problem id"),
+    ]
+
+
+def test_csv_not_utf8(tmp_path):
+    path = write(tmp_path, "a.csv", "student,problem,answer\nJosé,q1,1\n".encode("latin-1"))
+    with pytest.raises(BadInput, match="not UTF-8"):
+        read(path)
+
+
+def test_missing_answers_file(tmp_path):
+    with pytest.raises(BadInput, match="no such file"):
+        read(tmp_path / "none.csv")
+
+
+# ── YAML sheets ──────────────────────────────────────────────────────────────
+
+def test_yaml_sheet(tmp_path):
+    text = "ann:\n  q1: 0.5\n  q2: [1, 2]\n  q3: saddle\n  q4:\n1234:\n  q1: '0.7'\n  q5: true\n"
+    rows, bad = read(write(tmp_path, "a.yaml", text))
+    assert bad == []
+    assert [(r.student, r.problem, r.text, r.line) for r in rows] == [
+        ("ann", "q1", "0.5", 2), ("ann", "q2", "[1, 2]", 3), ("ann", "q3", "saddle", 4),
+        ("ann", "q4", "", 5),                          # nothing written: no answer
+        ("1234", "q1", "0.7", 7), ("1234", "q5", "true", 8)]
+
+
+def test_yaml_student_without_a_mapping_is_a_bad_row(tmp_path):
+    rows, bad = read(write(tmp_path, "a.yml", "ann: 0.5\nbob:\n  q1: 1\n"))
+    assert [r.student for r in rows] == ["bob"]
+    assert [(b.line, b.message) for b in bad] == [(1, "student 'ann': expected a mapping {problem: answer}")]
+
+
+def test_yaml_sheet_must_be_a_mapping(tmp_path):
+    with pytest.raises(BadInput, match=r"a.yaml:1: expected a mapping \{student: \{problem: answer\}\}"):
+        read(write(tmp_path, "a.yaml", "- 1\n- 2\n"))
+
+
+def test_yaml_sheet_is_read_safely(tmp_path):
+    marker = tmp_path / "x"
+    with pytest.raises(BadInput, match="not allowed"):
+        read(write(tmp_path, "a.yaml", f"ann: !!python/object/apply:os.system ['touch {marker}']\n"))
+    assert not marker.exists()

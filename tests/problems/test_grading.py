@@ -1,0 +1,264 @@
+"""Grading against a key: tolerance rule, shapes, slip diagnosis, scores (calc/grading.py, problems/grading.py)."""
+from __future__ import annotations
+
+from math import log, log10
+
+import numpy as np
+import pytest
+
+from calc.errors import BadInput
+from calc.grading import Tolerance, matches, rounding_slip, sign_slip
+from problems import grading
+from problems.answers import BadRow, Row
+from problems.loader import load_text
+
+DEFAULT = Tolerance()  # rtol 1e-3, atol 1e-4 (CONTRACT §6)
+
+# ── the comparison rule |given − expected| ≤ atol + rtol·|expected| ─────────
+
+
+def test_defaults_are_the_contract_values():
+    assert (DEFAULT.rtol, DEFAULT.atol) == (1e-3, 1e-4)
+
+
+@pytest.mark.parametrize("given, ok", [
+    (2.0021, True),    # |Δ| = 0.0021 ≤ 1e-4 + 1e-3·2 = 0.0021
+    (2.00215, False),  # 0.00215 > 0.0021
+    (1.9979, True),
+    (1.99785, False),
+])
+def test_tolerance_boundary(given, ok):
+    assert matches(given, 2.0, DEFAULT) is ok
+
+
+def test_atol_governs_near_zero():
+    assert matches(0.0001, 0.0, DEFAULT) and not matches(0.00011, 0.0, DEFAULT)
+    assert matches(0.05, 0.0, Tolerance(rtol=0, atol=0.05))
+
+
+def test_matrices_need_every_entry_and_the_shape():
+    expected = np.array([[1.0, 2.0], [3.0, 4.0]])
+    assert matches(np.array([[1.0005, 2], [3, 4]]), expected, DEFAULT)
+    assert not matches(np.array([[1.01, 2], [3, 4]]), expected, DEFAULT)    # one entry off
+    assert not matches(np.array([1.0, 2, 3, 4]), expected, DEFAULT)          # 4 values, not 2×2
+    assert not matches(np.array([[1.0, 2, 3]]), expected, DEFAULT)
+    assert matches(np.array([[1.0], [2.0]]), np.array([1.0, 2.0]), DEFAULT)  # a column typed for a vector
+
+
+def test_scalars_in_any_wrapping():
+    assert matches(np.array([[0.5]]), 0.5, DEFAULT) and matches(0.5, np.array([0.5]), DEFAULT)
+
+
+def test_words_and_infinities():
+    assert matches("Local Min", "local_min", DEFAULT) and not matches("saddle", "local_min", DEFAULT)
+    assert matches("yes", True, DEFAULT) and matches("0", False, DEFAULT) and not matches("true", False, DEFAULT)
+    assert not matches(0.5, "saddle", DEFAULT) and not matches("0.5", 0.5, DEFAULT)
+    assert matches(float("inf"), float("inf"), DEFAULT) and not matches(1e308, float("inf"), DEFAULT)
+    assert not matches(-np.inf, np.inf, DEFAULT) and not matches(np.inf, 5.0, DEFAULT)
+    assert matches(np.nan, np.nan, DEFAULT) and not matches(0.0, np.nan, DEFAULT)  # Dice of two empty masks: 0/0
+    assert not matches(None, 0.0, DEFAULT)
+
+
+# ── kind-independent diagnoses ───────────────────────────────────────────────
+
+@pytest.mark.parametrize("given, expected, decimals", [
+    (0.46, 0.4581453659, 2),
+    (0.5, 0.4581453659, 1),
+    (0.12, 0.125, 2),   # a tie rounds either way
+    (0.13, 0.125, 2),
+    (3, 2.5, 0),
+])
+def test_rounding(given, expected, decimals):
+    s = "s" if decimals != 1 else ""
+    assert rounding_slip(given, expected) == f"rounded to {decimals} decimal{s} (more precision needed)"
+
+
+def test_truncation_and_exact_values_are_not_rounding():
+    assert rounding_slip(0.45, 0.4581453659) is None   # truncated, 0.0081 away: more than half of 0.01
+    assert rounding_slip(0.5, 0.5) is None
+    assert rounding_slip([0.69, 0.22], [0.6931, 0.2231]) == "rounded to 2 decimals (more precision needed)"
+    assert rounding_slip([0.69], [0.6931, 0.2231]) is None
+
+
+def test_sign():
+    assert sign_slip(-0.3775, 0.3775, DEFAULT) == "sign flipped"
+    assert sign_slip(0.3775, 0.3775, DEFAULT) is None
+    assert sign_slip(0.0, 0.0, DEFAULT) is None
+
+
+# ── a key and its slips ──────────────────────────────────────────────────────
+
+KEY = """\
+problems:
+  - id: ce
+    points: 2
+    kind: cross_entropy
+    target: [0, 1]
+    pred: [[0.5, 0.5], [0.2, 0.8]]
+  - id: ce10
+    kind: cross_entropy
+    base: "10"
+    target: [0, 1]
+    pred: [[0.5, 0.5], [0.2, 0.8]]
+  - id: dice
+    kind: dice
+    ask: coefficient
+    target: [1, 1, 0]
+    pred: [0.5, 1, 0]
+  - id: dsq
+    kind: dice
+    mode: squared
+    target: [1, 1, 0]
+    pred: [0.5, 1, 0]
+  - id: mse
+    kind: mse
+    rtol: 0.1
+    target: [1, 2, 3, 4]
+    pred: [2, 4, 3, 4]
+  - id: vec
+    kind: cross_entropy
+    ask: per_sample
+    target: [0, 1]
+    pred: [[0.5, 0.5], [0.2, 0.8]]
+"""
+# Independent values:
+CE = (-log(0.5) - log(0.8)) / 2              # 0.4581  (mean of 0.6931 and 0.2231)
+CE_10 = (-log10(0.5) - log10(0.8)) / 2       # 0.1990
+CE_2 = CE / log(2)                           # 0.6610  log₂ x = ln x / ln 2
+CE_SUM = -log(0.5) - log(0.8)                # 0.9163
+DICE = 2 * 1.5 / (2 + 1.5)                   # Σxy = 0.5 + 1 = 1.5; Σx = 2, Σy = 1.5 → 6/7
+DICE_SQ = 2 * 1.5 / (2 + 0.25 + 1)           # Σx² = 2, Σy² = 0.25 + 1 → 12/13
+MSE = (1 + 4 + 0 + 0) / 4                    # squared errors 1, 4, 0, 0 → 1.25
+MSE_HALF = MSE / 2                           # 0.625
+MSE_SUM = 1 + 4                              # 5
+MSE_HALF_SUM = MSE_SUM / 2                   # 2.5
+MSE_ABS = (1 + 2) / 4                        # |errors| 1, 2, 0, 0 → 0.75
+
+
+@pytest.fixture(scope="module")
+def key():
+    return grading.build_key(load_text(KEY, "key.yaml"), DEFAULT)
+
+
+def test_key_is_computed_with_per_problem_tolerances(key):
+    assert list(key) == ["ce", "ce10", "dice", "dsq", "mse", "vec"]
+    assert key["ce"].expected == pytest.approx(CE)
+    assert key["ce10"].expected == pytest.approx(CE_10)
+    assert key["dice"].expected == pytest.approx(DICE)
+    assert key["dsq"].expected == pytest.approx(DICE_SQ)       # dice's first answer key: coefficient
+    assert key["mse"].expected == pytest.approx(MSE)
+    np.testing.assert_allclose(key["vec"].expected, [-log(0.5), -log(0.8)])
+    assert key["mse"].tol == Tolerance(0.1, 1e-4) and key["ce"].tol == DEFAULT
+
+
+@pytest.mark.parametrize("pid, given, diagnosis", [
+    ("ce", CE_10, "log base 10 instead of natural log"),
+    ("ce", CE_2, "log base 2 instead of natural log"),
+    ("ce", CE_SUM, "sum over samples instead of the mean"),
+    ("ce10", CE, "natural log instead of the asked base"),
+    ("dice", DICE_SQ, "squared-sum denominator instead of plain sums"),
+    ("dice", 1 - DICE, "gave loss instead of coefficient"),
+    ("dsq", DICE, "plain-sum denominator instead of squared sums"),
+    ("mse", MSE_SUM, "sum of squared errors instead of the mean"),
+    ("mse", MSE_HALF, "extra ½ factor"),
+    ("mse", MSE_HALF_SUM, "½ factor and sum instead of mean (½·SSE)"),
+    ("mse", MSE_ABS, "absolute instead of squared errors"),
+    ("ce", 0.46, "rounded to 2 decimals (more precision needed)"),
+    ("ce", -CE, "sign flipped"),
+    ("vec", [-log10(0.5), -log10(0.8)], "log base 10 instead of natural log"),
+    ("ce", 7.0, None),
+])
+def test_slips_are_named(key, pid, given, diagnosis):
+    m = grading.mark(key[pid], repr(given) if not isinstance(given, list) else str(given))
+    assert not m.correct and m.points == 0
+    assert m.diagnosis == diagnosis
+
+
+def test_right_answers_score_the_problem_points(key):
+    m = grading.mark(key["ce"], "0.45815")
+    assert (m.correct, m.points, m.max_points, m.diagnosis) == (True, 2.0, 2.0, None)
+    assert m.given == pytest.approx(0.45815) and m.expected == pytest.approx(CE)
+    # rtol 0.1 on mse: 1.25 ± 0.1251
+    assert grading.mark(key["mse"], "1.37").correct and not grading.mark(key["mse"], "1.38").correct
+
+
+def test_matrix_answers(key):
+    assert grading.mark(key["vec"], "0.693147 0.223144").correct
+    assert grading.mark(key["vec"], "[0.693147, 0.223144]").correct
+    m = grading.mark(key["vec"], "0.693147 0.223144 0")        # three values for two
+    assert not m.correct and m.diagnosis is None
+
+
+def test_unparsable_and_missing_answers(key):
+    m = grading.mark(key["ce"], "zero point four")
+    assert (m.correct, m.given, m.diagnosis) == (False, "zero point four", "unparsable answer 'zero point four'")
+    m = grading.mark(key["ce"], "abc")   # a word where a number is asked
+    assert not m.correct and m.diagnosis == "unparsable answer 'abc'"
+    for text in (None, "", "   "):
+        m = grading.mark(key["ce"], text)
+        assert (m.correct, m.given, m.diagnosis, m.points) == (False, None, None, 0.0)
+
+
+def test_slips_are_solved_once_per_problem(key):
+    item = key["mse"]
+    first = item.slips()
+    assert item.slips() is first
+    # only slips that change the answer are kept: all four MSE slips do here
+    assert [name for name, _ in first] == ["sum of squared errors instead of the mean", "extra ½ factor",
+                                           "½ factor and sum instead of mean (½·SSE)", "absolute instead of squared errors"]
+    assert [v for _, v in first] == pytest.approx([MSE_SUM, MSE_HALF, MSE_HALF_SUM, MSE_ABS])
+
+
+def test_a_slip_equal_to_the_right_answer_is_not_a_diagnosis():
+    # errors 1, -1: |e| = e² so the "absolute errors" slip gives the right answer, and is dropped
+    key = grading.build_key(load_text("kind: mse\ntarget: [1, 2]\npred: [2, 1]\n", "k.yaml", stem="k"), DEFAULT)
+    assert "absolute instead of squared errors" not in [name for name, _ in key["k"].slips()]
+
+
+# ── a class ──────────────────────────────────────────────────────────────────
+
+def rows(*triples):
+    return [Row(s, p, a, i + 2) for i, (s, p, a) in enumerate(triples)]
+
+
+def test_grade_a_small_class(key):
+    report = grading.grade(key, rows(
+        ("ann", "ce", "0.4581"), ("ann", "dice", "0.857"), ("ann", "mse", "1.25"),
+        ("bob", "ce", f"{CE_10:.5f}"), ("bob", "mse", "0.625"),
+        ("bob", "zz", "1"),                       # unknown problem: reported, skipped
+        ("ann", "ce", "0.9"),                     # a second answer: the first counts
+    ), [BadRow(1, "from the reader")])
+    ann, bob = report.students
+    assert (ann.id, ann.score, ann.max) == ("ann", 4.0, 7.0)   # ce 2 + dice 1 + mse 1 of 2+1+1+1+1+1
+    assert (bob.id, bob.score, bob.max) == ("bob", 0.0, 7.0)
+    assert [m.problem for m in ann.marks] == list(key)          # every key problem, answered or not
+    assert [m.correct for m in ann.marks] == [True, False, True, False, True, False]
+    assert [m.diagnosis for m in bob.marks] == ["log base 10 instead of natural log", None, None, None,
+                                                 "extra ½ factor", None]
+    assert [(b.line, b.message) for b in report.bad_rows] == [
+        (1, "from the reader"),
+        (7, "unknown problem 'zz'; row skipped"),
+        (8, "second answer of ann to ce; the first one counts"),
+    ]
+    assert not report.all_correct
+    s = report.summary()
+    assert (s["students"], s["max"], s["mean"], s["all_correct"], s["bad_rows"]) == (2, 7.0, 2.0, 0, 3)
+    assert s["problems"]["ce"] == {"correct": 1, "answered": 2, "diagnoses": {"log base 10 instead of natural log": 1}}
+    assert s["problems"]["dsq"] == {"correct": 0, "answered": 0, "diagnoses": {}}
+
+
+def test_unknown_problem_suggests_the_closest(key):
+    report = grading.grade(key, rows(("ann", "dise", "0.8")), [])
+    assert report.bad_rows[0].message == "unknown problem 'dise' (did you mean 'dice'?); row skipped"
+
+
+def test_everyone_right_is_all_correct():
+    key = grading.build_key(load_text("kind: mse\ntarget: [1]\npred: [3]\n", "k.yaml", stem="k"), DEFAULT)
+    report = grading.grade(key, rows(("ann", "k", "4"), ("bob", "k", "4.001")), [])
+    assert report.all_correct and report.summary()["all_correct"] == 2
+
+
+def test_a_key_problem_that_cannot_be_solved_is_bad_input():
+    problems = load_text("problems:\n  - {id: a, kind: mse, target: [1, 2], pred: [1]}\n", "k.yaml")
+    with pytest.raises(BadInput, match="k.yaml:2: pred: target is 2 but pred is 1"):
+        grading.build_key(problems, DEFAULT)
