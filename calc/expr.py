@@ -402,6 +402,14 @@ class _Builder:
 
 # ── shared calculus helpers (hessian and optimize) ──────────────────────────
 
+def exact(x: Any) -> Any:
+    """A number from the user as the exact number they wrote: 0.1 → 1/10 (not the nearest binary float)."""
+    import sympy
+
+    q = Fraction(repr(float(x))) if isinstance(x, float) else Fraction(x)
+    return sympy.Rational(q.numerator, q.denominator)
+
+
 def show(e: Any, order: str | None = "none") -> str:
     """A sympy expression as a step writes it: w1·w2, w^2; terms in the order built ("none") or sympy's (None)."""
     import sympy

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from fractions import Fraction
 from typing import Any
 
 import numpy as np
 
 from calc.errors import BadInput
-from calc.expr import Expr, check_point, kinks, parse, show, subscript, substitute
+from calc.expr import Expr, check_point, exact, kinks, parse, show, subscript, substitute
 from calc.solution import Grid, Solution, Step, Text, conventions, t
 
 ZERO_TOL = 1e-10       # relative size below which a float eigenvalue or gradient counts as 0
@@ -31,14 +32,6 @@ CLASS_TEXT = {"local_min": "local minimum", "local_max": "local maximum", "saddl
 
 
 # ── numbers: exact where possible ───────────────────────────────────────────
-
-def exact(x: Any) -> Any:
-    """A float or int from the user as the exact number they wrote: 0.1 → 1/10."""
-    import sympy
-
-    q = Fraction(repr(float(x))) if isinstance(x, float) else Fraction(x)
-    return sympy.Rational(q.numerator, q.denominator)
-
 
 def to_float(v: Any) -> float:
     try:
@@ -68,7 +61,8 @@ def _terminates(q: int) -> bool:
     return q == 1
 
 
-def _irrational(v: Any) -> bool:
+def _has_exact_form(v: Any) -> bool:
+    """True when a step shows the value as `exact ≈ float` (1/3, sqrt(2)): its float alone loses information."""
     return hasattr(v, "is_Integer") and num(v)[0] != "{}"
 
 
@@ -113,7 +107,7 @@ class Point:
     def g_float(self) -> list[float]:
         return [to_float(v) for v in self.g]
 
-    @property
+    @cached_property
     def H_float(self) -> np.ndarray:
         return np.array([[to_float(v) for v in row] for row in self.H.tolist()], dtype=float)
 
@@ -125,7 +119,7 @@ class Point:
     def positives(self) -> int:
         return sum(_sign(v, self.scale) > 0 for v in self.eigenvalues)
 
-    @property
+    @cached_property
     def scale(self) -> float:
         return max([1.0] + [abs(x) for x in self.H_float.ravel()])
 
@@ -206,8 +200,8 @@ def _eigen(p: Point) -> None:
     if not roots or p.vectors is None:
         values, vectors = np.linalg.eigh(p.H_float)
         p.exact_eigen = bool(roots)
-        if not roots:
-            p.eigenvalues = [float(v) for v in values]
+        if not roots:  # rounding leaves 1e-17 where the eigenvalue is 0: call it 0
+            p.eigenvalues = [0.0 if abs(v) <= ZERO_TOL * p.scale else float(v) for v in values]
         p.vectors = [_scaled([float(x) for x in vectors[:, i]]) for i in range(n)]
 
 
@@ -271,7 +265,7 @@ def hessian(expr: str | Expr, at: dict[str, Any] | None = None) -> Solution:
     if at is not None:
         names = check_point(e, at)
         for n, v in at.items():
-            if isinstance(v, bool) or not isinstance(v, (int, float)) or not np.isfinite(v):
+            if isinstance(v, bool) or not isinstance(v, (int, float, Fraction)) or not np.isfinite(float(v)):
                 raise BadInput(f"the value of {n} must be a finite number, got {v!r}", "at")
     else:
         names = e.sorted_names()
@@ -412,11 +406,11 @@ def _answer(answer: dict, names: list[str], p: Point) -> None:
         loss=to_float(p.loss),
         eigenvectors=[[to_float(x) for x in u] for u in p.vectors],
     )
-    if any(_irrational(v) for v in p.g):
+    if any(_has_exact_form(v) for v in p.g):
         answer["gradient_exact"] = [str(v) for v in p.g]
-    if any(_irrational(v) for v in p.H):
+    if any(_has_exact_form(v) for v in p.H):
         answer["hessian_exact"] = [[str(v) for v in row] for row in p.H.tolist()]
-    if p.exact_eigen and any(_irrational(v) for v in p.eigenvalues):
+    if p.exact_eigen and any(_has_exact_form(v) for v in p.eigenvalues):
         answer["eigenvalues_exact"] = [str(v) for v in p.eigenvalues]
 
 

@@ -17,8 +17,8 @@ from typing import Any, Callable
 
 import numpy as np
 
-from calc.errors import BadInput
-from calc.expr import Expr, check_point, parse, show, subscript
+from calc.errors import BadInput, closest
+from calc.expr import Expr, check_point, exact, kinks, parse, show, subscript
 from calc.solution import Slip, Solution, Step, Table, conventions, t
 
 METHODS = ("gd", "momentum", "adagrad", "rmsprop", "adam")
@@ -129,13 +129,13 @@ class Loss:
         self.grad = [sympy.diff(e.sympy, s) for s in syms]
         self._f = sympy.lambdify(syms, e.sympy, modules="numpy", dummify=True)
         self._g = sympy.lambdify(syms, self.grad, modules="numpy", dummify=True)
-        self._kinks = [(node, sympy.lambdify(syms, list(node.args), modules="numpy", dummify=True))
-                       for node in sympy.preorder_traversal(e.sympy)
-                       if isinstance(node, (sympy.Abs, sympy.Max, sympy.Min, sympy.sign))]
+        self._has_kinks = any(isinstance(node, (sympy.Abs, sympy.Max, sympy.Min, sympy.sign))
+                              for node in sympy.preorder_traversal(e.sympy))
 
     def value(self, theta: np.ndarray) -> float:
         with np.errstate(all="ignore"):
-            return float(np.real_if_close(self._f(*theta)))
+            v = complex(self._f(*theta))
+        return v.real if v.imag == 0 else float("nan")
 
     def values(self, *axes: np.ndarray) -> np.ndarray:
         """L on a grid (for contour plots): NaN where it is undefined or not real."""
@@ -149,19 +149,11 @@ class Loss:
             return np.array(self._g(*theta), dtype=float).reshape(len(self.names))
 
     def trouble(self, theta: np.ndarray) -> str:
-        """Why L is not differentiable at θ ('' when it is)."""
-        import sympy
-
-        for node, args in self._kinks:
-            with np.errstate(all="ignore"):
-                values = np.array(args(*theta), dtype=float).ravel()
-            scale = 1e-12 * (1 + float(np.max(np.abs(theta))))
-            if isinstance(node, (sympy.Abs, sympy.sign)) and abs(values[0]) <= scale:
-                return f"{show(node)} has a kink where {show(node.args[0])} = 0"
-            if isinstance(node, (sympy.Max, sympy.Min)):
-                best = values.max() if isinstance(node, sympy.Max) else values.min()
-                if np.sum(np.abs(values - best) <= scale) > 1:
-                    return f"{show(node)} has a kink where its arguments tie"
+        """Why L has no gradient at θ ('' when it has one)."""
+        if self._has_kinks:
+            found = kinks(self.e.sympy, {self.e.symbols[n]: float(x) for n, x in zip(self.names, theta)})
+            if found:
+                return found[0]
         if np.isfinite(self.value(theta)) and np.all(np.isfinite(self.gradient(theta))):
             return ""
         return self._exact_trouble(theta)
@@ -169,8 +161,6 @@ class Loss:
     def _exact_trouble(self, theta: np.ndarray) -> str:
         """Non-finite floats: a true singularity (log 0, √ at 0, 1/0), or only float overflow ('')?"""
         import sympy
-
-        from calc.hessian import exact
 
         subs = {self.e.symbols[n]: exact(float(x)) for n, x in zip(self.names, theta)}
         for label, expr in [("L", self.e.sympy)] + [(f"∂L/∂{n}", gi) for n, gi in zip(self.names, self.grad)]:
@@ -196,8 +186,6 @@ def optimize(expr: str | Expr, at: dict[str, float], method: str = "gd", lr: flo
     e = parse(expr)
     names = check_point(e, at)
     if method not in METHODS:
-        from calc.errors import closest
-
         raise BadInput(f"unknown method '{method}'{closest(method, METHODS)}; methods: {', '.join(METHODS)}", "method")
     if not (isinstance(steps, int) and 1 <= steps <= MAX_STEPS):
         raise BadInput(f"must be a whole number from 1 to {MAX_STEPS}, got {steps!r}", "steps")

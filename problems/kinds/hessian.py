@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from fractions import Fraction
 from typing import Any
 
 from calc import hessian
@@ -35,15 +36,26 @@ def as_point(raw: Any) -> dict[str, float]:
         raise BadInput(f"expected name=value pairs like 'w1=0, w2=0' or a mapping, got {_show(raw)}")
     if not pairs:
         raise BadInput("the point is empty: expected name=value pairs like 'w1=0, w2=0'")
-    point: dict[str, float] = {}
+    point: dict[str, float | Fraction] = {}
     for name, value in pairs:
         if name in point:
             raise BadInput(f"{name} is given twice")
         try:
-            point[name] = parse_number(value) if isinstance(value, str) else as_number(None, value)
+            point[name] = _number(value) if isinstance(value, str) else as_number(None, value)
         except BadInput as e:
             raise BadInput(f"value of {name}: {e.message}") from None
     return point
+
+
+def _number(text: str) -> float | Fraction:
+    """`1/3` stays the exact fraction (the Hessian is worked exactly); anything else is a float."""
+    x = parse_number(text)
+    if "/" in text:
+        try:
+            return Fraction(text.strip().replace("−", "-"))
+        except ValueError:
+            pass
+    return x
 
 
 def _split(text: str) -> list[tuple[str, str]]:

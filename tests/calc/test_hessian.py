@@ -284,3 +284,13 @@ def test_library_problems(pid, expected):
     problem = library.problems()[pid]
     assert problem.error is None, problem.error
     assert problem.solve().answer[problem.ask] == expected
+
+
+def test_fraction_point_values_stay_exact():
+    # (1/3, 3) lies on the valley w1·w2 = 1: g = 0 exactly; H = [[2·9, −2 + 4], [·, 2/9]] = [[18, 2], [2, 2/9]],
+    # det = 4 − 4 = 0 → λ = 0 and 18 + 2/9 = 164/9
+    [p] = load_text("kind: hessian\nexpr: '(1 - w1*w2)^2'\nat: 'w1=1/3, w2=3'\n", "h.yaml")
+    a = p.solve().answer
+    assert a["gradient"] == [0, 0] and a["classification"] == "degenerate"
+    assert a["eigenvalues"] == [0, pytest.approx(164 / 9)]
+    assert a["hessian_exact"] == [["18", "2"], ["2", "2/9"]]
