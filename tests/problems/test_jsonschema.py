@@ -1,0 +1,104 @@
+"""The published JSON Schema (`dlcalc schema`) accepts every bundled file and rejects broken ones."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import jsonschema
+import pytest
+import yaml
+
+from problems import jsonschema as problem_schema
+from problems import registry
+from problems.loader import load_text
+from tests.conftest import assert_bad_input
+
+LIBRARY = sorted((Path(__file__).parents[2] / "problems" / "library").glob("*.yaml"))
+
+
+@pytest.fixture(scope="module")
+def validator():
+    schema = problem_schema.schema()
+    jsonschema.Draft202012Validator.check_schema(schema)  # the schema itself is valid draft 2020-12
+    return jsonschema.Draft202012Validator(schema)
+
+
+def test_the_library_is_not_empty():
+    assert any(p.name == "lecture12-losses.yaml" for p in LIBRARY)
+
+
+@pytest.mark.parametrize("path", LIBRARY, ids=lambda p: p.name)
+def test_every_bundled_file_validates(validator, path):
+    doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    errors = [f"{list(e.absolute_path)}: {e.message}" for e in validator.iter_errors(doc)]
+    assert errors == []
+
+
+GOOD = {"kind": "mse", "target": [1, 2], "pred": "1 3"}
+
+
+def test_a_good_problem_and_a_good_set(validator):
+    assert validator.is_valid(GOOD)
+    assert validator.is_valid({"title": "Quiz", "rtol": 0.01, "problems": [
+        {**GOOD, "id": "q1", "points": 2, "ask": "loss", "source": "Lecture 12", "note": "x", "atol": 0}]})
+
+
+@pytest.mark.parametrize("broken", [
+    {**GOOD, "prd": [1, 2]},                                       # unknown key
+    {**GOOD, "kind": "msee"},                                      # unknown kind
+    {"kind": "mse", "target": [1, 2]},                             # missing required field
+    {**GOOD, "ask": "coefficient"},                                # not an answer of mse
+    {**GOOD, "points": -1},                                        # negative points
+    {**GOOD, "target": True},                                      # not a matrix
+    {"kind": "dice", "target": [1], "pred": [1], "mode": "sqared"},   # not a choice
+    {"kind": "cross_entropy", "target": [1], "pred": [0.5], "logits": "maybe"},
+    {"problems": []},                                              # an empty set
+    {"problems": [GOOD], "titel": "x"},                            # unknown set key
+    {"problems": [{**GOOD, "prd": 1}]},                            # a broken problem inside a set
+    {"target": [1], "pred": [1]},                                  # no kind, no problems
+    [GOOD],                                                        # a list at the top
+])
+def test_broken_files_are_rejected(validator, broken):
+    assert not validator.is_valid(broken)
+
+
+@pytest.mark.parametrize("broken", [
+    "kind: mse\ntarget: [1, 2]\nprd: [1, 2]\n",
+    "kind: msee\ntarget: [1]\npred: [1]\n",
+    "kind: mse\ntarget: [1, 2]\n",
+])
+def test_schema_and_loader_agree_on_broken_files(validator, broken):
+    assert not validator.is_valid(yaml.safe_load(broken))
+    [p] = load_text(broken, "b.yaml")
+    assert p.error is not None
+
+
+def test_every_kind_has_a_branch_with_its_fields():
+    schema = problem_schema.schema()
+    branches = {b["title"]: b for b in schema["$defs"]["problem"]["oneOf"]}
+    assert set(branches) == set(registry.kinds())
+    mse = branches["mse"]
+    assert mse["properties"]["kind"] == {"const": "mse"}
+    assert mse["required"] == ["kind", "target", "pred"]
+    assert mse["additionalProperties"] is False
+    assert branches["dice"]["properties"]["mode"]["enum"] == ["sum", "squared"]
+    assert branches["dice"]["properties"]["ask"]["enum"] == ["coefficient", "loss"]
+
+
+def test_schema_command_prints_the_same_schema(dlcalc):
+    r = dlcalc("schema")
+    assert r.code == 0 and r.err == ""
+    assert json.loads(r.out) == json.loads(json.dumps(problem_schema.schema()))
+
+
+def test_schema_of_one_kind(dlcalc):
+    r = dlcalc("schema", "--kind", "dice")
+    assert r.code == 0
+    doc = r.json()
+    assert [b["title"] for b in doc["$defs"]["problem"]["oneOf"]] == ["dice"]
+    v = jsonschema.Draft202012Validator(doc)
+    assert v.is_valid({"kind": "dice", "target": [1], "pred": [1]}) and not v.is_valid(GOOD)
+
+
+def test_schema_of_an_unknown_kind(dlcalc):
+    assert_bad_input(dlcalc("schema", "--kind", "dise"), "--kind", "unknown kind 'dise'", "did you mean 'dice'?")
