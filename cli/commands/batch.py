@@ -48,8 +48,10 @@ def register(app: typer.Typer) -> None:
         fmt: FormatOpt = None,
     ) -> None:
         """List the bundled course examples and homework (solve one with 'dlcalc solve --example ID')."""
-        from problems import library
+        from problems import library, registry
 
+        if kind is not None:
+            registry.kind(kind, "--kind")  # an unknown kind is a typo, not an empty list
         rows = [(p.id, p.kind.name if p.kind else "?", str(p.meta.get("source", "")), str(p.meta.get("title", "")))
                 for p in library.problems().values() if kind is None or (p.kind and p.kind.name == kind)]
         _print_rows(["id", "kind", "source", "title"], rows, fmt.value if fmt else None)
@@ -232,12 +234,20 @@ def _answer_spec(spec: str, problems: dict) -> tuple[str, str, str]:
             raise BadInput(f"'{spec}': write ID=VALUE (the file has {len(problems)} problems: {', '.join(problems)})",
                            "--answer")
         return only, "", spec
-    pid, _, ask = head.strip().partition(".")
-    if pid not in problems and only is not None and problems[only].kind and pid in problems[only].kind.answer_keys:
+    head = head.strip()
+    pid, _, ask = (head, "", "") if head in problems else head.rpartition(".") if "." in head else (head, "", "")
+    if pid not in problems and not ask and only is not None and _is_answer_name(problems[only], pid):
         pid, ask = only, pid  # `--answer loss=0.5` on a one-problem file
     if pid not in problems:
         raise BadInput(f"no problem '{pid}' in the file{closest(pid, problems)}", "--answer")
     return pid, ask, value
+
+
+def _is_answer_name(problem, name: str) -> bool:
+    """A declared answer key, or (solving to find out) an extra one the solution reports."""
+    if problem.kind is None:
+        return False
+    return name in problem.kind.answer_keys or (problem.error is None and name in problem.solve().answer)
 
 
 def _say(fmt: str, message: str, colour: str) -> None:
