@@ -6,6 +6,7 @@ The course's definitions (deep-learning notes, 'Adaptive Learning Rate'), per pa
   adagrad   σ_t = √( (g_0² + … + g_t²) / (t+1) ),  θ_{t+1} = θ_t − η g_t / σ_t
             (PyTorch: σ_t = √(g_0² + … + g_t²) + ε, with --adagrad-sum)
   rmsprop   σ_0 = |g_0|,  σ_t = √(α σ_{t−1}² + (1−α) g_t²),  θ_{t+1} = θ_t − η g_t / σ_t
+            (PyTorch: v_t = α v_{t−1} + (1−α) g_t² from v = 0, σ_t = √v_t + ε, with --rmsprop-torch)
   adam      m_t = β1 m_{t−1} + (1−β1) g_t,  v_t = β2 v_{t−1} + (1−β2) g_t²,
             m̂_t = m_t / (1−β1^t),  v̂_t = v_t / (1−β2^t),  θ_t = θ_{t−1} − η m̂_t / (√v̂_t + ε)   (t from 1)
 Gradients come from the symbolic expression (sympy), evaluated in float64.
@@ -25,9 +26,8 @@ METHODS = ("gd", "momentum", "adagrad", "rmsprop", "adam")
 TITLES = {"gd": "Gradient descent", "momentum": "Gradient descent with momentum", "adagrad": "Adagrad",
           "rmsprop": "RMSProp", "adam": "Adam"}
 DEFAULTS = {"momentum": 0.9, "alpha": 0.9, "beta1": 0.9, "beta2": 0.999}
-USED_BY = {"momentum": ("momentum",), "alpha": ("rmsprop",), "beta1": ("adam",), "beta2": ("adam",),
-           "eps": ("adam", "adagrad")}
-ADAM_EPS, ADAGRAD_SUM_EPS = 1e-8, 1e-10   # PyTorch's defaults
+USED_BY = {"momentum": ("momentum",), "alpha": ("rmsprop",), "beta1": ("adam",), "beta2": ("adam",)}
+TORCH_EPS = {"adam": 1e-8, "adagrad": 1e-10, "rmsprop": 1e-8}   # PyTorch's defaults
 MAX_STEPS = 10_000
 WORKED = 2            # iterations written out in full before the table
 TABLE_HEAD, TABLE_TAIL = 20, 5   # iterations shown when the table is long
@@ -47,7 +47,7 @@ class Settings:
     bias_correction: bool   # slip when False: Adam without m̂, v̂
     eps_inside: bool        # slip: Adam's √(v̂ + ε), as the slide prints it
     momentum_average: bool  # slip: m ← λm + (1−λ)g, θ ← θ − ηm
-    rmsprop_zero_init: bool  # slip: σ² starts at 0 (PyTorch) instead of σ_0 = |g_0|
+    rmsprop_torch: bool     # PyTorch's RMSprop: v from 0, σ = √v + ε
 
 
 def tw(template: str, *values: Any):
@@ -84,7 +84,12 @@ def _adagrad(s: Settings, t: int, g: np.ndarray, state: dict) -> tuple[np.ndarra
 
 
 def _rmsprop(s: Settings, t: int, g: np.ndarray, state: dict) -> tuple[np.ndarray, dict]:
-    if t == 0 and not s.rmsprop_zero_init:
+    if s.rmsprop_torch:
+        v = s.alpha * state.get("v", np.zeros_like(g)) + (1 - s.alpha) * g * g
+        state["v"] = v
+        sigma = np.sqrt(v) + s.eps
+        return _scaled(-s.lr * g, sigma), {"vₜ": v, "σₜ": sigma}
+    if t == 0:
         sigma = np.abs(g)
     else:
         sigma = np.sqrt(s.alpha * state.get("sigma", np.zeros_like(g)) ** 2 + (1 - s.alpha) * g * g)
@@ -178,10 +183,11 @@ def optimize(expr: str | Expr, at: dict[str, float], method: str = "gd", lr: flo
              momentum: float | None = None, alpha: float | None = None, beta1: float | None = None,
              beta2: float | None = None, eps: float | None = None, adagrad_sum: bool = False,
              ascent: bool = False, bias_correction: bool = True, eps_inside: bool = False,
-             momentum_average: bool = False, rmsprop_zero_init: bool = False) -> Solution:
+             momentum_average: bool = False, rmsprop_torch: bool = False) -> Solution:
     """Run `steps` updates of `method` from the point `at` (variables in its order) and show every one.
 
-    The last five parameters exist for grading slips (wrong conventions students use).
+    `adagrad_sum` and `rmsprop_torch` switch to PyTorch's forms; `ascent`, `bias_correction`, `eps_inside` and
+    `momentum_average` exist for grading slips (wrong conventions students use).
     """
     e = parse(expr)
     names = check_point(e, at)
@@ -191,16 +197,14 @@ def optimize(expr: str | Expr, at: dict[str, float], method: str = "gd", lr: flo
         raise BadInput(f"must be a whole number from 1 to {MAX_STEPS}, got {steps!r}", "steps")
     if not lr > 0:
         raise BadInput(f"must be > 0, got {lr!r}", "lr")
-    given = {"momentum": momentum, "alpha": alpha, "beta1": beta1, "beta2": beta2, "eps": eps}
-    warnings = [f"--{k} is not used by {method}; ignored" for k, v in given.items()
-                if v is not None and method not in USED_BY[k] and not (k == "eps" and method == "adagrad")]
-    if eps is not None and method == "adagrad" and not adagrad_sum:
-        warnings.append("--eps is only used with --adagrad-sum (the course's Adagrad has no ε); ignored")
+    torch = method == "adam" or (method == "adagrad" and adagrad_sum) or (method == "rmsprop" and rmsprop_torch)
+    warnings = _unused(method, torch, momentum=momentum, alpha=alpha, beta1=beta1, beta2=beta2, eps=eps,
+                       adagrad_sum=adagrad_sum or None, rmsprop_torch=rmsprop_torch or None)
     s = Settings(method, float(lr), momentum=_param("momentum", momentum), alpha=_param("alpha", alpha),
                  beta1=_param("beta1", beta1), beta2=_param("beta2", beta2),
-                 eps=_eps(method, eps, adagrad_sum), adagrad_sum=adagrad_sum, ascent=ascent,
+                 eps=_eps(eps, TORCH_EPS[method] if torch else 0.0), adagrad_sum=adagrad_sum, ascent=ascent,
                  bias_correction=bias_correction, eps_inside=eps_inside, momentum_average=momentum_average,
-                 rmsprop_zero_init=rmsprop_zero_init)
+                 rmsprop_torch=rmsprop_torch)
     theta0 = np.array([float(at[n]) for n in names])
     if not np.all(np.isfinite(theta0)):
         raise BadInput("the start point must be finite numbers", "at")
@@ -220,12 +224,25 @@ def _param(name: str, value: float | None) -> float:
     return v
 
 
-def _eps(method: str, eps: float | None, adagrad_sum: bool) -> float:
-    if eps is not None:
-        if not eps >= 0:
-            raise BadInput(f"must be ≥ 0, got {eps!r}", "eps")
-        return float(eps)
-    return ADAGRAD_SUM_EPS if method == "adagrad" and adagrad_sum else ADAM_EPS if method == "adam" else 0.0
+def _eps(eps: float | None, default: float) -> float:
+    if eps is None:
+        return default
+    if not eps >= 0:
+        raise BadInput(f"must be ≥ 0, got {eps!r}", "eps")
+    return float(eps)
+
+
+def _unused(method: str, torch: bool, **given: Any) -> list[str]:
+    """Warnings for options the chosen method ignores."""
+    out = [f"--{k} is not used by {method}; ignored" for k, v in given.items()
+           if v is not None and k in USED_BY and method not in USED_BY[k]]
+    if given["eps"] is not None and not torch:
+        out.append(f"--eps is not used by {method} (only by adam, adagrad with --adagrad-sum and rmsprop with "
+                   "--rmsprop-torch: the course's forms have no ε); ignored")
+    for flag, owner in (("adagrad_sum", "adagrad"), ("rmsprop_torch", "rmsprop")):
+        if given[flag] and method != owner:
+            out.append(f"--{flag.replace('_', '-')} is only for {owner}; ignored")
+    return out
 
 
 def _conventions(s: Settings, e: Expr, names: list[str]) -> list[str]:
@@ -240,8 +257,9 @@ def _conventions(s: Settings, e: Expr, names: list[str]) -> list[str]:
                     f"{s.eps:g}" if s.adagrad_sum else "σ_t = √((g_0² + … + g_t²)/(t+1)), the root mean square "
                     "of past gradients (the course's Adagrad; --adagrad-sum for PyTorch's)")
                    + f"; θ_(t+1) = θ_t {sign} η g_t / σ_t",
-        "rmsprop": ("σ_t = √(α σ_(t−1)² + (1 − α) g_t²) from σ_(−1) = 0" if s.rmsprop_zero_init else
-                    "σ_0 = |g_0|, σ_t = √(α σ_(t−1)² + (1 − α) g_t²) (the course's RMSProp)")
+        "rmsprop": (f"v_t = α v_(t−1) + (1 − α) g_t², v_(−1) = 0, σ_t = √v_t + ε (PyTorch's RMSprop, --rmsprop-torch), "
+                    f"ε = {s.eps:g}" if s.rmsprop_torch else
+                    "σ_0 = |g_0|, σ_t = √(α σ_(t−1)² + (1 − α) g_t²) (the course's RMSProp; --rmsprop-torch for PyTorch's)")
                    + f", α = {s.alpha:g}; θ_(t+1) = θ_t {sign} η g_t / σ_t",
         "adam": "m_t = β1 m_(t−1) + (1 − β1) g_t, v_t = β2 v_(t−1) + (1 − β2) g_t², m_0 = v_0 = 0, t from 1; "
                 + ("m̂_t = m_t/(1 − β1^t), v̂_t = v_t/(1 − β2^t) (bias correction); " if s.bias_correction else
@@ -251,7 +269,7 @@ def _conventions(s: Settings, e: Expr, names: list[str]) -> list[str]:
                 + f"; β1 = {s.beta1:g}, β2 = {s.beta2:g}, ε = {s.eps:g}",
     }[s.method]
     lines.append(rule)
-    if s.method in ("adagrad", "rmsprop") and not s.adagrad_sum:
+    if (s.method == "adagrad" and not s.adagrad_sum) or (s.method == "rmsprop" and not s.rmsprop_torch):
         lines.append("a parameter whose gradients so far are all 0 has σ = 0 and does not move (0/0 taken as 0)")
     return lines
 
@@ -347,6 +365,7 @@ def _adaptive_lines(s: Settings, k: int, theta, past, was, now, new, sign):
     g = past[-1]
     a, b = subscript(k), subscript(k + 1)
     sigma = now["σₜ"]
+    step = tw(f"θ{b} = θ{a} {sign} η·g{a}/σ{a} = {{}} {sign} {{}}·{{}}/{{}} = {{}}", theta, s.lr, g, sigma, new)
     if s.method == "adagrad":
         squares = " + ".join(f"g{subscript(j)}²" for j in range(k + 1))
         numbers = " + ".join("{}²" for _ in past)
@@ -356,13 +375,17 @@ def _adaptive_lines(s: Settings, k: int, theta, past, was, now, new, sign):
             first = tw("σ₀ = √(g₀²) = |g₀| = {}", sigma)
         else:
             first = tw(f"σ{a} = √(({squares})/{k + 1}) = √(({numbers})/{k + 1}) = {{}}", *past, sigma)
-    elif k == 0 and not s.rmsprop_zero_init:
+    elif s.rmsprop_torch:
+        prev = f"v{subscript(k - 1) if k else '₋₁'}"
+        return [tw(f"v{a} = α·{prev} + (1 − α)·g{a}² = {{}}·{{}} + {{}}·{{}}² = {{}}",
+                   s.alpha, was.get("vₜ", 0.0), 1 - s.alpha, g, now["vₜ"]),
+                tw(f"σ{a} = √v{a} + ε = √{{}} + {{}} = {{}}", now["vₜ"], s.eps, sigma), step]
+    elif k == 0:
         first = tw("σ₀ = |g₀| = {}", sigma)
     else:
-        before = 0.0 if k == 0 else was["σₜ"]
-        first = tw(f"σ{a} = √(α·σ{subscript(k - 1) if k else '₋₁'}² + (1 − α)·g{a}²) = √({{}}·{{}}² + {{}}·{{}}²) = {{}}",
-                  s.alpha, before, 1 - s.alpha, g, sigma)
-    return [first, tw(f"θ{b} = θ{a} {sign} η·g{a}/σ{a} = {{}} {sign} {{}}·{{}}/{{}} = {{}}", theta, s.lr, g, sigma, new)]
+        first = tw(f"σ{a} = √(α·σ{subscript(k - 1)}² + (1 − α)·g{a}²) = √({{}}·{{}}² + {{}}·{{}}²) = {{}}",
+                   s.alpha, was["σₜ"], 1 - s.alpha, g, sigma)
+    return [first, step]
 
 
 def _adam_lines(s: Settings, k: int, theta, past, was, now, new, sign):
@@ -398,7 +421,7 @@ def _rows(s: Settings, k: int, names: list[str], theta, g, cols: dict, delta, ne
 
 
 def _table_step(s: Settings, rows: list[list], names: list[str], steps: int) -> Step:
-    state = {"gd": [], "momentum": ["mₜ₊₁"], "adagrad": ["σₜ"], "rmsprop": ["σₜ"],
+    state = {"gd": [], "momentum": ["mₜ₊₁"], "adagrad": ["σₜ"], "rmsprop": ["vₜ", "σₜ"] if s.rmsprop_torch else ["σₜ"],
              "adam": ["mₜ", "vₜ"] + (["m̂ₜ", "v̂ₜ"] if s.bias_correction else [])}[s.method]
     n = len(names)
     before, after = ("θₜ₋₁", "θₜ") if s.method == "adam" else ("θₜ", "θₜ₊₁")
@@ -453,5 +476,8 @@ SLIPS = [
     Slip("Adam without bias correction (m, v instead of m̂, v̂)", _only("adam", {"bias_correction": False})),
     Slip("Adam with ε inside the square root, √(v̂ + ε)", _only("adam", {"eps_inside": True})),
     Slip("momentum as a running average m ← λm + (1 − λ)g, θ ← θ − ηm", _only("momentum", {"momentum_average": True})),
-    Slip("RMSProp started from σ² = 0 (PyTorch) instead of σ₀ = |g₀|", _only("rmsprop", {"rmsprop_zero_init": True})),
+    Slip("RMSProp as PyTorch's (σ² from 0, plus ε) instead of the course's σ₀ = |g₀|",
+         _only("rmsprop", {"rmsprop_torch": True}, lambda p: p.get("rmsprop_torch"))),
+    Slip("RMSProp as the course's (σ₀ = |g₀|) instead of PyTorch's",
+         _only("rmsprop", {"rmsprop_torch": False}, lambda p: not p.get("rmsprop_torch"))),
 ]

@@ -29,9 +29,13 @@ def register(app: typer.Typer) -> None:
         alpha: Annotated[Optional[str], _opt("--alpha", "RMSProp's α: σₜ = √(ασₜ₋₁² + (1−α)gₜ²). [default: 0.9]")] = None,
         beta1: Annotated[Optional[str], _opt("--beta1", "Adam's β1. [default: 0.9]")] = None,
         beta2: Annotated[Optional[str], _opt("--beta2", "Adam's β2. [default: 0.999]")] = None,
-        eps: Annotated[Optional[str], _opt("--eps", "ε: Adam's (1e-8) or, with --adagrad-sum, Adagrad's (1e-10).")] = None,
+        eps: Annotated[Optional[str], _opt("--eps", "ε of PyTorch's forms: Adam (1e-8), --adagrad-sum (1e-10), "
+                                                    "--rmsprop-torch (1e-8).")] = None,
         adagrad_sum: Annotated[bool, typer.Option(
             "--adagrad-sum", help="Adagrad with PyTorch's σ = √(Σg²) + ε instead of the course's root mean square.")] = False,
+        rmsprop_torch: Annotated[bool, typer.Option(
+            "--rmsprop-torch", help="RMSProp as PyTorch's: v = αv + (1−α)g² from v = 0, σ = √v + ε "
+                                    "(the course starts from σ₀ = |g₀|, no ε).")] = False,
         plot: Annotated[Optional[str], _opt("--plot", "Also draw the trajectory on the loss (contours for two variables) "
                                                       "to FILE.png; needs matplotlib: pip install 'dlcalc\\[plot]'.")] = None,
         fmt: FormatOpt = None, precision: PrecisionOpt = 4, answer_only: AnswerOnlyOpt = False,
@@ -41,7 +45,7 @@ def register(app: typer.Typer) -> None:
         if plot is not None:
             _check_plot(plot)
         raw = dict(method=method, lr=lr, steps=steps, momentum=momentum, alpha=alpha, beta1=beta1, beta2=beta2,
-                   eps=eps, adagrad_sum=adagrad_sum or None)
+                   eps=eps, adagrad_sum=adagrad_sum or None, rmsprop_torch=rmsprop_torch or None)
         if source == "EXPR" and is_file(text):
             overrides = {k: _converted(k, v) for k, v in raw.items() if v is not None}
             run_file("optimize", text, fmt, precision, answer_only, at=point_option(at), **overrides)

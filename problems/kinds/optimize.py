@@ -20,9 +20,12 @@ KINDS = [
             Field("alpha", "number", "RMSProp's α (default 0.9)", minimum=0),
             Field("beta1", "number", "Adam's β1 (default 0.9)", minimum=0),
             Field("beta2", "number", "Adam's β2 (default 0.999)", minimum=0),
-            Field("eps", "number", "ε (Adam: 1e-8; Adagrad with adagrad_sum: 1e-10)", minimum=0),
+            Field("eps", "number", "ε, only in PyTorch's forms (Adam 1e-8; adagrad_sum 1e-10; rmsprop_torch 1e-8)",
+                  minimum=0),
             Field("adagrad_sum", "bool", "Adagrad with PyTorch's √(Σg²) + ε instead of the course's root mean square",
                   default=False),
+            Field("rmsprop_torch", "bool", "RMSProp as PyTorch's (v from 0, σ = √v + ε) instead of the course's "
+                  "σ₀ = |g₀|", default=False),
         ],
         solver=optimize.optimize,
         answer_keys=("final", "final_loss", "trajectory", "losses"),

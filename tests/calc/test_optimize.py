@@ -90,8 +90,8 @@ def test_momentum_and_rmsprop_slips_by_hand():
     p = dict(expr=BOWL, at=START, lr=0.1, steps=1)
     # running-average momentum: m₁ = 0.9·0 + 0.1·2 = 0.2, θ₁ = 1 − 0.1·0.2 = 0.98
     assert optimize(**p, method="momentum", momentum_average=True).answer["final"][0] == pytest.approx(0.98)
-    # RMSProp from σ² = 0: σ₀ = √(0.1·4) = 0.6324555, θ₁ = 1 − 0.2/0.6324555 = 0.6837723
-    assert optimize(**p, method="rmsprop", rmsprop_zero_init=True).answer["final"][0] == pytest.approx(0.6837723, rel=1e-7)
+    # PyTorch's RMSprop: v₀ = 0.1·4 = 0.4, σ₀ = √0.4 + 1e-8 = 0.6324555, θ₁ = 1 − 0.2/0.6324555 = 0.6837723
+    assert optimize(**p, method="rmsprop", rmsprop_torch=True).answer["final"][0] == pytest.approx(0.6837723, rel=1e-7)
 
 
 def test_slips_apply_only_to_their_method():
@@ -102,7 +102,7 @@ def test_slips_apply_only_to_their_method():
     assert any("Adagrad with PyTorch" in n for n in which["adagrad"])
     assert not any("course's root mean square instead" in n for n in which["adagrad"])
     assert sum("Adam" in n for n in which["adam"]) == 2
-    assert any("running average" in n for n in which["momentum"]) and any("σ² = 0" in n for n in which["rmsprop"])
+    assert any("running average" in n for n in which["momentum"]) and any("PyTorch's (σ² from 0" in n for n in which["rmsprop"])
     # the reverse Adagrad slip applies to a problem that asks for PyTorch's form
     summed = {**base, "method": "adagrad", "adagrad_sum": True}
     reverse = [s for s in SLIPS if s.params(summed) is not None and "course's root mean square instead" in s.name]
@@ -132,6 +132,9 @@ def test_unused_parameters_are_warned_about():
     sol = optimize("w^2", {"w": 1}, method="gd", lr=0.1, momentum=0.5, beta1=0.8)
     assert any("--momentum is not used by gd" in w for w in sol.warnings)
     assert any("--beta1" in w for w in sol.warnings)
+    sol = optimize("w^2", {"w": 1}, method="adagrad", lr=0.1, eps=0.5, rmsprop_torch=True)
+    assert any("--eps is not used by adagrad" in w for w in sol.warnings)
+    assert any("--rmsprop-torch is only for rmsprop" in w for w in sol.warnings)
 
 
 def test_divergence_is_a_warning_and_the_trace_keeps_its_length():
@@ -187,7 +190,7 @@ def test_bad_input(expr, at, kw, fragment, where):
 
 def reference(method: str, grad, theta, lr: float, steps: int,
               lam: float = 0.9, alpha: float = 0.9, beta1: float = 0.9, beta2: float = 0.999, eps: float = 1e-8,
-              adagrad_sum: bool = False) -> np.ndarray:
+              adagrad_sum: bool = False, rmsprop_torch: bool = False) -> np.ndarray:
     """The update rules as printed in the course notes (and the Adam paper), one parameter at a time."""
     n = len(theta)
     theta = [float(x) for x in theta]
@@ -209,6 +212,9 @@ def reference(method: str, grad, theta, lr: float, steps: int,
                 s = (sum(x * x for x in past[i]) ** 0.5 + 1e-10) if adagrad_sum else \
                     (sum(x * x for x in past[i]) / len(past[i])) ** 0.5
                 theta[i] -= lr * g[i] / s if s else 0.0
+            elif method == "rmsprop" and rmsprop_torch:   # torch.optim.RMSprop: square_avg from 0, eps outside
+                v[i] = alpha * v[i] + (1 - alpha) * g[i] ** 2
+                theta[i] -= lr * g[i] / (v[i] ** 0.5 + 1e-8)
             elif method == "rmsprop":
                 sigma[i] = abs(g[i]) if t == 0 else (alpha * sigma[i] ** 2 + (1 - alpha) * g[i] ** 2) ** 0.5
                 theta[i] -= lr * g[i] / sigma[i] if sigma[i] else 0.0
@@ -231,17 +237,18 @@ def quadratic_text(A: np.ndarray, b: np.ndarray) -> str:
 @settings(max_examples=25, deadline=None)
 @given(method=st.sampled_from(["gd", "momentum", "adagrad", "rmsprop", "adam"]),
        n=st.integers(1, 3), seed=st.integers(0, 10_000), lr=st.sampled_from([0.01, 0.05, 0.1, 0.2]),
-       adagrad_sum=st.booleans())
-def test_agrees_with_reference_on_random_quadratics(method, n, seed, lr, adagrad_sum):
+       torch_form=st.booleans())
+def test_agrees_with_reference_on_random_quadratics(method, n, seed, lr, torch_form):
     rng = np.random.default_rng(seed)
     M = rng.integers(-3, 4, size=(n, n))
     A = (M @ M.T + np.eye(n, dtype=int)).tolist()      # symmetric positive definite, integer entries
     b = rng.integers(-3, 4, size=n).tolist()
     start = np.round(rng.uniform(-2, 2, size=n), 3)
     grad = lambda w: [sum(A[i][j] * w[j] for j in range(n)) + b[i] for i in range(n)]  # noqa: E731  ∇(½wᵀAw + bᵀw)
-    expected = reference(method, grad, start, lr, 6, adagrad_sum=adagrad_sum)
+    forms = {"adagrad_sum": torch_form and method == "adagrad", "rmsprop_torch": torch_form and method == "rmsprop"}
+    expected = reference(method, grad, start, lr, 6, **forms)
     got = optimize(quadratic_text(A, b), {f"w{i + 1}": float(start[i]) for i in range(n)}, method=method, lr=lr,
-                   steps=6, adagrad_sum=adagrad_sum).answer
+                   steps=6, **forms).answer
     np.testing.assert_allclose(got["trajectory"], expected, rtol=1e-9, atol=1e-12)
     L = lambda w: 0.5 * w @ np.array(A) @ w + np.array(b) @ w  # noqa: E731
     assert got["final_loss"] == pytest.approx(L(expected[-1]), rel=1e-9, abs=1e-12)

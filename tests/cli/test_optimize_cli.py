@@ -74,6 +74,9 @@ def test_method_parameters(dlcalc):
     # Adam ε = 1, one step: θ₁ = 1 − 0.1·2/(2 + 1) = 0.9333333
     a = dlcalc(*BOWL, "--method", "adam", "--eps", "1", "--steps", "1", "--format", "json").json()["answer"]
     assert a["final"][0] == pytest.approx(1 - 0.2 / 3)
+    # PyTorch's RMSprop, one step: v₀ = 0.1·2² = 0.4, σ₀ = √0.4 + 1e-8, θ₁ = 1 − 0.2/0.6324555 = 0.6837723
+    a = dlcalc(*BOWL, "--method", "rmsprop", "--rmsprop-torch", "--steps", "1", "--format", "json").json()["answer"]
+    assert a["final"][0] == pytest.approx(0.6837723, rel=1e-7)
 
 
 def test_unused_parameter_warns(dlcalc):
