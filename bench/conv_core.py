@@ -7,7 +7,7 @@ Issue 3's case: a 3×56×56 input with 64 filters of 3×3 (stride 1, 'same' padd
 - scipy.signal.correlate2d looped over filters × channels (the reference),
 - a plain Python loop per output pixel (the thing the issue forbids), on one filter, scaled ×64,
 plus pooling that output (calc.pool.pool2d) and the whole `conv` solver with its worked steps.
-Every result is checked against scipy before it is timed. Best of N runs.
+Every result is checked against scipy before it is timed. Best and median of N runs.
 """
 from __future__ import annotations
 
@@ -24,13 +24,14 @@ from calc.conv import conv, conv2d  # noqa: E402
 from calc.pool import pool2d  # noqa: E402
 
 
-def best(fn, runs: int) -> float:
+def best(fn, runs: int) -> tuple[float, float]:
+    """(best, median) seconds: on a VM where fresh memory is expensive they can differ tenfold."""
     times = []
     for _ in range(runs):
         t0 = time.perf_counter()
         fn()
         times.append(time.perf_counter() - t0)
-    return min(times)
+    return min(times), float(np.median(times))
 
 
 def im2col(x: np.ndarray, k: np.ndarray) -> np.ndarray:
@@ -91,18 +92,19 @@ def main() -> None:
             ("im2col via sliding_window_view", best(lambda: im2col(x, k), runs))]
     if has_scipy:
         rows.append(("scipy correlate2d, loop over 64×3", best(lambda: scipy_reference(x, k), runs)))
-    rows.append(("Python loop per pixel (1 filter × 64)", 64 * best(lambda: pixel_loop(x, k[0]), max(1, runs // 2))))
+    loop = best(lambda: pixel_loop(x, k[0]), max(1, runs // 5))
+    rows.append(("Python loop per pixel (1 filter × 64)", (64 * loop[0], 64 * loop[1])))
     rows.append(("calc.pool.pool2d 2×2 max of the 64×56×56 output", best(lambda: pool2d(ours, 2), runs)))
     rows.append(("conv solver with worked steps (16 cells shown)",
                  best(lambda: conv(x, k, padding=1), max(1, runs // 2))))
 
-    ref_time = dict(rows).get("scipy correlate2d, loop over 64×3")
-    print(f"3×56×56 input, 64 filters 3×3, padding 1 (best of {runs}; numpy {np.__version__})")
+    ref = dict(rows).get("scipy correlate2d, loop over 64×3")
+    print(f"3×56×56 input, 64 filters 3×3, padding 1 ({runs} runs; numpy {np.__version__})")
     width = max(len(name) for name, _ in rows)
-    print(f"{'':{width}}  {'time':>10}  {'vs scipy':>9}")
-    for name, sec in rows:
-        ratio = f"{ref_time / sec:8.1f}×" if ref_time else ""
-        print(f"{name:{width}}  {sec * 1e3:8.2f} ms  {ratio:>9}")
+    print(f"{'':{width}}  {'best':>9}  {'median':>9}  {'scipy/best':>10}")
+    for name, (low, mid) in rows:
+        ratio = f"{ref[0] / low:9.1f}×" if ref else ""
+        print(f"{name:{width}}  {low * 1e3:6.2f} ms  {mid * 1e3:6.2f} ms  {ratio:>10}")
 
 
 if __name__ == "__main__":

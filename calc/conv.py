@@ -212,12 +212,14 @@ def conv2d(x: Any, k: Any, stride: Any = 1, padding: Any = 0, dilation: Any = 1,
         # im2col: every receptive field as one row (C·kh·kw values), then one matrix product
         cols = np.stack([tap(xp, i, j, s, d, out) for i in range(kh) for j in range(kw)], axis=1)
         y = kk.reshape(F, C * kh * kw) @ cols.reshape(C * kh * kw, out[0] * out[1])
-        return y.reshape(F, *out) + b[:, None, None]
+        y += b[:, None]  # in place: one output-sized allocation, not two
+        return y.reshape(F, *out)
     y = np.zeros((F,) + out)
     for i in range(kh):  # too big to copy every window: one multiply-add per kernel tap, never per pixel
         for j in range(kw):
             y += np.tensordot(kk[:, :, i, j], tap(xp, i, j, s, d, out), axes=(1, 0))
-    return y + b[:, None, None]
+    y += b[:, None, None]
+    return y
 
 
 # ── worked steps ─────────────────────────────────────────────────────────────
