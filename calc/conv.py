@@ -1,8 +1,9 @@
 """2-D convolution the way lecture 13 writes it: rotate the kernel 180°, pad, slide, multiply, sum.
 
-`conv2d` is the vectorised numeric core (one shifted, strided slice of the padded input per
-kernel tap, every filter, channel and output pixel at once). `conv_steps` writes the
-worked solution; it loops over output cells only to write out the ones it shows.
+`conv2d` is the vectorised numeric core: the kh·kw shifted, strided slices of the padded input
+(one per kernel tap, covering every output pixel) stacked into an im2col matrix, then one
+matrix product for all filters. `conv_steps` writes the worked solution; it loops over output
+cells only to write out the ones it shows.
 """
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ Pad4 = tuple[int, int, int, int]  # top, bottom, left, right
 FC = ("index", "channel")  # how F×C×kh×kw kernels are labelled: K2 channel 1
 
 SHOWN_CELLS = 16   # output cells written out in full unless full=True
+FULL_CELLS = 10_000  # …and with full=True (a bigger answer is not read cell by cell)
 GRID_SIDE = 10     # largest padded input drawn (highlighted) in every cell step; else the window alone
 TERMS_SHOWN = 36   # longest product sum written term by term
 MAX_SLICES = 8     # channel/filter slices drawn per grid; the rest are named, not drawn
@@ -38,9 +40,10 @@ def pair(value: Any, where: str, minimum: int = 1) -> Pair:
         raise BadInput(f"expected one integer or two (rows, columns), got {len(items)} values", where)
     out = []
     for v in items:
-        if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, np.integer, float, np.floating)) \
-                or not float(v).is_integer():
+        if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, np.integer, float, np.floating)):
             raise BadInput(f"expected an integer, got {v!r}", where)
+        if not float(v).is_integer():
+            raise BadInput(f"expected an integer, got {float(v):g}", where)
         if v < minimum:
             raise BadInput(f"must not be negative, got {int(v)}" if minimum == 0 else
                            f"must be ≥ {minimum}, got {int(v)}", where)
@@ -171,9 +174,9 @@ def _plan(x: np.ndarray, khw: Pair, stride: Any, padding: Any, dilation: Any,
     p = resolve_padding(padding, x.shape[1:], khw, s, d)
     out = (output_size(x.shape[1], khw[0], s[0], p[0] + p[1], d[0], size_where, "rows"),
            output_size(x.shape[2], khw[1], s[1], p[2] + p[3], d[1], size_where, "columns"))
-    check_size(x.shape[0] * (x.shape[1] + p[0] + p[1]) * (x.shape[2] + p[2] + p[3]), "the padded input", "padding")
-    check_size(filters * out[0] * out[1], "the output", size_where)
-    check_size(filters * x.shape[0] * khw[0] * khw[1] * out[0] * out[1], "the multiply-adds", size_where, MAX_WORK)
+    check_size(x.shape[0] * (x.shape[1] + p[0] + p[1]) * (x.shape[2] + p[2] + p[3]), "padded input values", "padding")
+    check_size(filters * out[0] * out[1], "output values", size_where)
+    check_size(filters * x.shape[0] * khw[0] * khw[1] * out[0] * out[1], "multiply-adds", size_where, MAX_WORK)
     return s, d, p, out
 
 
@@ -181,7 +184,7 @@ def check_size(n: int, what: str, where: str, limit: int | None = None) -> None:
     """Refuse problems no one works by hand and that would exhaust memory or time."""
     limit = limit or MAX_VALUES
     if n > limit:
-        raise BadInput(f"too large: {what} would need {n:,} values (limit {limit:,})", where)
+        raise BadInput(f"too large for a worked solution: {n:,} {what} (limit {limit:,})", where)
 
 
 def pad(x: np.ndarray, p: Pad4, value: float = 0.0) -> np.ndarray:
@@ -259,14 +262,14 @@ def size_step(title: str, hw: Pair, khw: Pair, s: Pair, p: Pad4, d: Pair, out: P
 def cells_shown(shape: tuple[int, ...], full: bool) -> tuple[list[tuple[int, ...]], int]:
     """Indices of the cells written out, and how many are summarised."""
     total = int(np.prod(shape))
-    shown = total if full else min(total, SHOWN_CELLS)
+    shown = min(total, FULL_CELLS if full else SHOWN_CELLS)
     return [tuple(int(v) for v in ix) for ix in islice(np.ndindex(*shape), shown)], total - shown
 
 
 def window_prose(r0: int, c0: int, kh: int, kw: int, d: Pair, padded: bool) -> str:
     rows = f"{r0 + 1}–{r0 + d[0] * (kh - 1) + 1}" if kh > 1 else f"{r0 + 1}"
     cols = f"{c0 + 1}–{c0 + d[1] * (kw - 1) + 1}" if kw > 1 else f"{c0 + 1}"
-    every = f" (every {d[0]}th row, {d[1]}th column)" if d != (1, 1) else ""
+    every = f" (taps {d[0]} rows and {d[1]} columns apart)" if d != (1, 1) else ""
     return f"window: rows {rows}, columns {cols} of the {'padded ' if padded else ''}input{every}"
 
 
@@ -320,7 +323,7 @@ def conv_steps(x: Any, k: Any, stride: Any = 1, padding: Any = 0, dilation: Any 
         steps.append(_cell_step(xp, kk, b, f, r, c, s, d, y[f, r, c], padded))
     if rest:
         steps.append(Step("The other cells", prose=[f"the other {rest} of the {y.size} output cells are "
-                                                    "computed the same way (--full writes them all out)"]))
+                                                    "computed the same way" + ("" if full else " (--full writes them all out)")]))
     step = Step("Output feature map" + ("s" if F > 1 else ""), prose=[f"shape {dims(_out_shape(y, C))}"])
     steps.append(add_grids(step, "O", y, lead=("index",)))
     return steps, y
@@ -436,7 +439,7 @@ def _conventions(flip: bool, xs: tuple, ks: tuple, s: Pair, d: Pair, p: Pad4, ra
     F, C, kh, kw = ks
     items = [
         "true convolution: the kernel is rotated 180° before it slides (the course convention; "
-        "--no-flip gives cross-correlation)" if flip else
+        "--no-flip or flip: false gives cross-correlation)" if flip else
         "cross-correlation: the kernel slides as given, not flipped (what PyTorch calls conv2d)",
         f"input {dims(xs)} (C×H×W), {F} filter{'s' * (F > 1)} of {C}×{kh}×{kw}"
         + ("; each output cell sums over all channels" if C > 1 else "")

@@ -29,8 +29,8 @@ def _plan(x: np.ndarray, size: Any, stride: Any, padding: Any) -> tuple[Pair, Pa
                        "or some window would hold only padding", "padding")
     out = (output_size(x.shape[1], k[0], s[0], p[0] + p[1], 1, "size", "rows"),
            output_size(x.shape[2], k[1], s[1], p[2] + p[3], 1, "size", "columns"))
-    check_size(x.shape[0] * (x.shape[1] + p[0] + p[1]) * (x.shape[2] + p[2] + p[3]), "the padded input", "padding")
-    check_size(x.shape[0] * k[0] * k[1] * out[0] * out[1], "the window values", "size", MAX_WORK)
+    check_size(x.shape[0] * (x.shape[1] + p[0] + p[1]) * (x.shape[2] + p[2] + p[3]), "padded input values", "padding")
+    check_size(x.shape[0] * k[0] * k[1] * out[0] * out[1], "window values", "size", MAX_WORK)
     return k, s, p, out
 
 
@@ -81,7 +81,7 @@ def pool_steps(x: Any, size: Any, stride: Any = None, padding: Any = 0, mode: st
         steps.append(_window_step(xp, m, ch, r, c, k, s, y[ch, r, c], p))
     if rest:
         steps.append(Step("The other windows", prose=[f"the other {rest} of the {y.size} windows are "
-                                                      "pooled the same way (--full writes them all out)"]))
+                                                      "pooled the same way" + ("" if full else " (--full writes them all out)")]))
     step = Step("Pooled output", prose=[f"shape {dims(y.shape if x.shape[0] > 1 else y.shape[1:])}"])
     steps.append(add_grids(step, "P", y, lead=("index",)))
     return steps, y
