@@ -12,10 +12,13 @@ _SYMBOLS = {
     "←": r" \leftarrow ", "Σ": r"\sum ", "∂": r"\partial ", "∘": r" \circ ", "∩": r" \cap ", "σ": r"\sigma ",
     "δ": r"\delta ", "η": r"\eta ", "λ": r"\lambda ", "θ": r"\theta ", "Θ": r"\Theta ", "α": r"\alpha ",
     "β": r"\beta ", "ε": r"\varepsilon ", "μ": r"\mu ", "∇": r"\nabla ", "ŷ": r"\hat{y}", "Ŷ": r"\hat{Y}",
-    "√": r"\sqrt ", "½": r"\tfrac{1}{2}", "²": "^{2}", "³": "^{3}", "₂": "_{2}", "₁₀": "_{10}", "∞": r"\infty ",
+    "√": r"\sqrt ", "½": r"\tfrac{1}{2}", "∞": r"\infty ",
     "…": r"\dots ", "ᵀ": "^{T}", "⊙": r" \odot ", "≈": r" \approx ", "∈": r" \in ", "Δ": r"\Delta ",
-    "%": r"\%", "#": r"\#", "&": r"\&", "•": "", "ᵢ": "_i", "⎡": "", "⁻¹": "^{-1}", "′": "'",
+    "%": r"\%", "#": r"\#", "&": r"\&", "•": "", "⎡": "", "′": "'",
 }
+_SUB = dict(zip("₀₁₂₃₄₅₆₇₈₉ₜ₊₋ᵢⱼₖ", "0123456789t+-ijk"))
+_SUP = dict(zip("⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻ⁿ", "0123456789+-n"))
+_SCRIPTS = re.compile(f"[{''.join(_SUB)}]+|[{''.join(_SUP)}]+")
 _SYMBOL_RE = re.compile("|".join(re.escape(k) for k in sorted(_SYMBOLS, key=len, reverse=True)))
 
 
@@ -23,7 +26,13 @@ def tex(s: str) -> str:
     """Unicode maths as written in steps → LaTeX maths."""
     s = re.sub(r"_(\w+)", r"_{\1}", s)
     s = re.sub(r"(?<![\\{\w])([A-Za-z]{2,})(?![A-Za-z0-9])", _word, s)
+    s = _SCRIPTS.sub(_script, s)  # runs: ₁₀ → _{10}, ⁻¹ → ^{-1}
     return _SYMBOL_RE.sub(lambda m: _SYMBOLS[m.group(0)], s)
+
+
+def _script(m: re.Match) -> str:
+    run = m.group(0)
+    return "_{" + "".join(_SUB[c] for c in run) + "}" if run[0] in _SUB else "^{" + "".join(_SUP[c] for c in run) + "}"
 
 
 def _word(m: re.Match) -> str:
@@ -36,8 +45,9 @@ def _word(m: re.Match) -> str:
 def text(s: str) -> str:
     """Prose: escape LaTeX specials; mathematical Unicode becomes inline maths, so pdflatex copes too."""
     s = re.sub(r"([%#&_$^{}])", r"\\\1", s)
-    return "".join(f"${_SYMBOLS[c].strip()}$" if ord(c) > 127 and c in _SYMBOLS and _SYMBOLS[c].strip() else c
-                   for c in s)
+    s = "".join(f"${_SYMBOLS[c].strip()}$" if ord(c) > 127 and c in _SYMBOLS and _SYMBOLS[c].strip() else c
+                for c in s)
+    return _SCRIPTS.sub(lambda m: f"${_script(m)}$", s)
 
 
 def _align(lines: list[str]) -> list[str]:

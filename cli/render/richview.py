@@ -53,12 +53,12 @@ def _body(step: Step, fmt: Fmt) -> Group:
 
 
 def render(sol: Solution, fmt: Fmt, answer_only: bool, console: Console) -> None:
-    answers = "\n".join(answer_lines(sol, fmt))
+    answers = RichText("\n".join(answer_lines(sol, fmt)))  # text, not markup: [w1, w2] must survive
     if answer_only:
         console.print(answers, highlight=False)
         return
     if sol.title:
-        console.rule(f"[bold]{sol.title}", align="left")
+        console.rule(RichText(sol.title, style="bold"), align="left")
     layout = RichTable.grid(padding=(0, 2, 1, 0))
     layout.add_column(style="bold cyan", no_wrap=True)
     layout.add_column(overflow="fold")
@@ -68,4 +68,4 @@ def render(sol: Solution, fmt: Fmt, answer_only: bool, console: Console) -> None
     console.print(Panel(answers, title="Answer", title_align="left", border_style="green", expand=False),
                   highlight=False)
     for w in sol.warnings:
-        console.print(f"[yellow]Warning:[/] {w}", highlight=False)
+        console.print(RichText("Warning: ", style="yellow") + RichText(w), highlight=False)

@@ -58,6 +58,39 @@ EXPECTED: dict[str, object] = {
     "dl-cnn-params-conv": 30,                                                 # (3×3 + 1)×3
     "dl-cnn-params-fc": 111,                                                  # (36 + 1)×3
 }
+# ── Hessian of L = (1 − w1·w2)² at 0: H = [[0, −2], [−2, 0]], λ = −2, 2, escape along u = (1, 1), 1 of 2 positive
+EXPECTED.update({"dl-hessian-saddle": "saddle", "dl-hessian-eigenvalues": [-2, 2], "dl-hessian-escape": [1, 1],
+                 "dl-hessian-minimum-ratio": 0.5})
+
+
+def _optimisers() -> dict:
+    """L = (1 − w1·w2)² from (1, 0.5), η = 0.1, two steps: g = (−2·w2·r, −2·w1·r) with r = 1 − w1·w2."""
+    g0, th1_gd = np.array([-0.5, -1.0]), np.array([1.05, 0.6])                 # r = 0.5
+    g1_gd = np.array([-2 * 0.6 * 0.37, -2 * 1.05 * 0.37])                      # r = 1 − 0.63 = 0.37
+    m2 = 0.9 * np.array([0.05, 0.1]) - 0.1 * g1_gd                              # momentum: m1 = −η·g0
+    th1_ada = np.array([1.1, 0.6])                                              # σ0 = |g0|: a step of η each
+    g1_ada = np.array([-2 * 0.6 * 0.34, -2 * 1.1 * 0.34])                       # r = 1 − 0.66 = 0.34
+    sigma_mean = np.sqrt((g0 ** 2 + g1_ada ** 2) / 2)
+    sigma_sum = np.sqrt(g0 ** 2 + g1_ada ** 2) + 1e-10
+    sigma_rms = np.sqrt(0.9 * g0 ** 2 + 0.1 * g1_ada ** 2)
+    # Adam: step 1 has m̂ = g, v̂ = g², so each θ moves by η·|g|/(|g| + ε), a hair under η
+    th1_adam = np.array([1.0, 0.5]) - 0.1 * g0 / (np.abs(g0) + 1e-8)
+    r = 1 - th1_adam[0] * th1_adam[1]
+    g1_adam = np.array([-2 * th1_adam[1] * r, -2 * th1_adam[0] * r])
+    m = 0.9 * 0.1 * g0 + 0.1 * g1_adam
+    v = 0.999 * 0.001 * g0 ** 2 + 0.001 * g1_adam ** 2
+    m_hat, v_hat = m / (1 - 0.9 ** 2), v / (1 - 0.999 ** 2)
+    return {
+        "dl-opt-gd": th1_gd - 0.1 * g1_gd,                                      # (1.0944, 0.6777)
+        "dl-opt-momentum": th1_gd + m2,                                         # (1.1394, 0.7677)
+        "dl-opt-adagrad": th1_ada - 0.1 * g1_ada / sigma_mean,
+        "dl-opt-adagrad-sum": np.array([1.0, 0.5]) - 0.1 * g0 / (np.abs(g0) + 1e-10) - 0.1 * g1_ada / sigma_sum,
+        "dl-opt-rmsprop": th1_ada - 0.1 * g1_ada / sigma_rms,
+        "dl-opt-adam": th1_adam - 0.1 * m_hat / (np.sqrt(v_hat) + 1e-8),
+    }
+
+
+EXPECTED.update(_optimisers())
 # ── backprop: the reference chain rule written in tests/calc/test_backprop.py (the 2-2-2 example's published
 # w1′…w8′ = 0.149780716 … 0.561370121 and error 0.2984 are asserted against it there)
 EXPECTED.update(_backprop_reference())
