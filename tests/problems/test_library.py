@@ -50,6 +50,19 @@ EXPECTED: dict[str, object] = {
     "dl-relu": [-0.3, 0, 2],
     "dl-softmax": [exp(v) / (exp(2) + exp(1) + exp(0.1)) for v in (2, 1, 0.1)],
     "dl-softmax-large": [v / (exp(-2) + exp(-1) + 1) for v in (exp(-2), exp(-1), 1)],
+    # ── convolution: the slides' 5×5 image and X-shaped kernel (symmetric under 180°), worked by hand in
+    # tests/calc/test_conv.py, test_pool.py and test_convsize.py
+    "dl-conv-stride1": [[4, 3, 4], [2, 4, 3], [2, 3, 4]],
+    "dl-conv-stride2": [[4, 4], [2, 4]],
+    # padded: row 1, column 3 is 0·1+0·0+0·1+1·0+1·1+0·0+1·1+1·0+1·1 = 3 (the slide prints 2)
+    "dl-conv-padding": [[2, 2, 3, 1, 1], [1, 4, 3, 4, 1], [1, 2, 4, 3, 3], [0, 2, 3, 4, 2], [0, 1, 2, 2, 1]],
+    "dl-maxpool": [[20, 30], [112, 37]],                                      # max of each 2×2 block
+    "dl-convsize-params": 30,                                                 # (3×3 + 1)×3
+    "dl-convsize-fc": 111,                                                    # (36 + 1)×3
+    "l13-conv-flip": [[0, 3], [5, 1]],
+    "l13-conv-dilated": [[2, 1, 1], [0, 2, 3], [1, 1, 2]],
+    "l13-conv-two-filters": [[[4, 0], [4, 2]], [[0, 0], [1, 1]]],
+    "l13-avgpool": [[13, 8], [79, 19.5]],
     # ── CNN forward passes (worked by hand in tests/cli/test_cnn_cli.py)
     "hw13": [6.3],                                                            # 0.1·7 + 0.2·9 + 0.3·6 + 0.4·5
     "l13-cnn-rgb": [_s(1.5), 1 - _s(1.5)],                                    # softmax of two scores 1.5 apart
