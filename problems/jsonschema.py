@@ -6,10 +6,12 @@ from problems import registry
 from problems.loader import SET_KEYS
 from problems.schema import COMMON
 
+# YAML reads `1e-3` as text (it wants `1.0e-3`); the loader accepts both, so the schema does too.
+_NUMBER = {"oneOf": [{"type": "number", "minimum": 0}, {"type": "string", "pattern": r"^\s*[0-9.eE+-]+\s*$"}]}
 _COMMON_SCHEMA = {
-    "id": {"type": "string"}, "title": {"type": "string"}, "points": {"type": "number", "minimum": 0},
+    "id": {"type": "string"}, "title": {"type": "string"}, "points": _NUMBER,
     "ask": {"type": "string"}, "source": {"type": "string"}, "note": {"type": "string"},
-    "rtol": {"type": "number", "minimum": 0}, "atol": {"type": "number", "minimum": 0},
+    "rtol": _NUMBER, "atol": _NUMBER,
 }
 
 
@@ -30,7 +32,7 @@ def schema(only: str | None = None) -> dict:
     problem_set = {
         "type": "object",
         "properties": {"title": {"type": "string"}, "source": {"type": "string"}, "note": {"type": "string"},
-                       "rtol": {"type": "number", "minimum": 0}, "atol": {"type": "number", "minimum": 0},
+                       "rtol": _NUMBER, "atol": _NUMBER,
                        "problems": {"type": "array", "minItems": 1, "items": {"$ref": "#/$defs/problem"}}},
         "required": ["problems"],
         "additionalProperties": False,

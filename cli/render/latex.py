@@ -12,8 +12,8 @@ _SYMBOLS = {
     "←": r" \leftarrow ", "Σ": r"\sum ", "∂": r"\partial ", "∘": r" \circ ", "∩": r" \cap ", "σ": r"\sigma ",
     "δ": r"\delta ", "η": r"\eta ", "λ": r"\lambda ", "θ": r"\theta ", "Θ": r"\Theta ", "α": r"\alpha ",
     "β": r"\beta ", "ε": r"\varepsilon ", "μ": r"\mu ", "∇": r"\nabla ", "ŷ": r"\hat{y}", "Ŷ": r"\hat{Y}",
-    "√": r"\sqrt ", "½": r"\tfrac{1}{2}", "∞": r"\infty ",
-    "⌊": r"\lfloor ", "⌋": r"\rfloor ", "⌈": r"\lceil ", "⌉": r"\rceil ", "…": r"\dots ", "ᵀ": "^{T}", "⊙": r" \odot ", "≈": r" \approx ", "∈": r" \in ", "Δ": r"\Delta ",
+    "√": r"\sqrt ", "½": r"\tfrac{1}{2}", "∞": r"\infty ", "⌊": r"\lfloor ", "⌋": r"\rfloor ", "⌈": r"\lceil ",
+    "⌉": r"\rceil ", "…": r"\dots ", "ᵀ": "^{T}", "⊙": r" \odot ", "≈": r" \approx ", "∈": r" \in ", "Δ": r"\Delta ",
     "%": r"\%", "#": r"\#", "&": r"\&", "•": "", "⎡": "", "′": "'",
 }
 _SUB = dict(zip("₀₁₂₃₄₅₆₇₈₉ₜ₊₋ᵢⱼₖ", "0123456789t+-ijk"))
