@@ -10,16 +10,6 @@ import typer
 
 from calc.errors import BadInput
 
-app = typer.Typer(
-    name="dlcalc",
-    help="Worked, step-by-step solutions to deep-learning homework and exam problems.",
-    no_args_is_help=True,
-    add_completion=True,
-    pretty_exceptions_enable=False,
-    rich_markup_mode="rich",
-    context_settings={"help_option_names": ["-h", "--help"]},
-)
-
 
 def _version(value: bool) -> None:
     if value:
@@ -29,20 +19,48 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
-@app.callback()
 def _root(version: Optional[bool] = typer.Option(None, "--version", "-V", callback=_version, is_eager=True,
                                                   help="Show the version and exit.")) -> None:
     """Worked, step-by-step solutions to deep-learning homework and exam problems."""
 
 
-def _register_commands() -> None:
+def new_app() -> typer.Typer:
+    app = typer.Typer(
+        name="dlcalc",
+        help="Worked, step-by-step solutions to deep-learning homework and exam problems.",
+        no_args_is_help=True,
+        add_completion=True,
+        pretty_exceptions_enable=False,
+        rich_markup_mode="rich",
+        context_settings={"help_option_names": ["-h", "--help"]},
+    )
+    app.callback()(_root)
+    return app
+
+
+# How `dlcalc --help` groups the commands, in syllabus order (presentation only; unlisted ones go last).
+HELP_PANELS = {
+    "Losses": ("ce", "dice", "mse"),
+    "Convolutional networks": ("conv", "pool", "convsize", "cnn"),
+    "Neurons and training": ("neuron", "activation", "perceptron", "backprop"),
+    "Optimisation": ("hessian", "optimize"),
+    "Problem files and grading": ("solve", "check", "grade", "examples", "schema"),
+}
+
+
+def _register_commands(app: typer.Typer) -> None:
     """Every module in cli/commands/ (a directory listing: pkgutil costs start-up time)."""
     folder = os.path.join(os.path.dirname(__file__), "commands")
     for name in sorted(f[:-3] for f in os.listdir(folder) if f.endswith(".py") and not f.startswith("_")):
         importlib.import_module(f"cli.commands.{name}").register(app)
+    order = [c for names in HELP_PANELS.values() for c in names]
+    for command in app.registered_commands:
+        command.rich_help_panel = next((p for p, names in HELP_PANELS.items() if command.name in names), "Commands")
+    app.registered_commands.sort(key=lambda c: order.index(c.name) if c.name in order else len(order))
 
 
-_register_commands()
+app = new_app()
+_register_commands(app)
 
 
 def _fail(message: str, code: int = 2) -> int:
@@ -50,10 +68,23 @@ def _fail(message: str, code: int = 2) -> int:
     return code
 
 
+def _only_the_command_run(args: list[str]) -> typer.Typer:
+    """The app with just the subcommand being run: Typer converts every registered command's
+    signature on each start, which costs a quick command more time than its own work."""
+    name = next((a for a in args if not a.startswith("-")), None)
+    chosen = [c for c in app.registered_commands if c.name == name]
+    if not chosen or any(a in ("--install-completion", "--show-completion") for a in args):
+        return app  # help, completion, or a typo that needs every name for its suggestion
+    quick = new_app()
+    quick.registered_commands = chosen
+    return quick
+
+
 def main(argv: list[str] | None = None) -> None:
     """Run the app; bad input becomes one line on stderr and exit code 2, never a traceback."""
+    args = list(sys.argv[1:] if argv is None else argv)
     try:
-        result = app(args=argv, prog_name="dlcalc", standalone_mode=False)
+        result = _only_the_command_run(args)(args=args, prog_name="dlcalc", standalone_mode=False)
         code = result if isinstance(result, int) else 0
     except BadInput as e:
         code = _fail(str(e))

@@ -1,4 +1,4 @@
-"""The one registry of kinds. Each module in `problems/kinds/` declares `KINDS`; nothing else lists them."""
+"""The one registry of kinds: `problems/kinds/<kind>.py` declares `KINDS`; nothing else lists them."""
 from __future__ import annotations
 
 import importlib
@@ -8,12 +8,13 @@ from functools import lru_cache
 from calc.errors import BadInput, closest
 from problems.schema import Kind
 
+_FOLDER = os.path.join(os.path.dirname(__file__), "kinds")
+
 
 @lru_cache(maxsize=1)
 def kinds() -> dict[str, Kind]:
-    folder = os.path.join(os.path.dirname(__file__), "kinds")
     found: dict[str, Kind] = {}
-    for name in sorted(f[:-3] for f in os.listdir(folder) if f.endswith(".py") and not f.startswith("_")):
+    for name in sorted(f[:-3] for f in os.listdir(_FOLDER) if f.endswith(".py") and not f.startswith("_")):
         module = importlib.import_module(f"problems.kinds.{name}")
         for kind in getattr(module, "KINDS", ()):
             found[kind.name] = kind
@@ -21,6 +22,12 @@ def kinds() -> dict[str, Kind]:
 
 
 def kind(name: str, where: str = "kind") -> Kind:
+    """A kind by name. Its module is named after it, so one command imports one kind, not all of them."""
+    if isinstance(name, str) and name.isidentifier() and os.path.exists(os.path.join(_FOLDER, f"{name}.py")):
+        module = importlib.import_module(f"problems.kinds.{name}")
+        found = next((k for k in getattr(module, "KINDS", ()) if k.name == name), None)
+        if found is not None:
+            return found
     table = kinds()
     if name not in table:
         raise BadInput(f"unknown kind '{name}'{closest(name, table)}; known kinds: {', '.join(sorted(table))}", where)

@@ -70,25 +70,25 @@ def as_shape(raw: Any) -> tuple[int, ...]:
     return tuple(conv.pair([v], "input_shape")[0] for v in values)
 
 
-_PAIR_JSON = {"oneOf": [{"type": "integer", "minimum": 1}, {"type": "string"},
+PAIR_JSON = {"oneOf": [{"type": "integer", "minimum": 1}, {"type": "string"},
                         {"type": "array", "items": {"type": "integer", "minimum": 1}, "minItems": 1, "maxItems": 2}]}
-_PAD_JSON = {"oneOf": [{"type": "integer", "minimum": 0}, {"enum": ["same", "valid"]}, {"type": "string"},
+PAD_JSON = {"oneOf": [{"type": "integer", "minimum": 0}, {"enum": ["same", "valid"]}, {"type": "string"},
                        {"type": "array", "items": {"type": "integer", "minimum": 0}, "minItems": 1, "maxItems": 4}]}
-_SHAPE_JSON = {"oneOf": [{"type": "integer", "minimum": 1}, {"type": "string"},
+SHAPE_JSON = {"oneOf": [{"type": "integer", "minimum": 1}, {"type": "string"},
                          {"type": "array", "items": {"type": "integer", "minimum": 1}, "minItems": 2, "maxItems": 3}]}
 
 
-def _stride(default: Any, help_: str) -> Field:
-    return Field("stride", "any", help_, default=default, convert=as_pair("stride"), json=_PAIR_JSON)
+def stride_field(default: Any, help_: str) -> Field:
+    return Field("stride", "any", help_, default=default, convert=as_pair("stride"), json=PAIR_JSON)
 
 
-def _padding(help_: str) -> Field:
-    return Field("padding", "any", help_, default=0, convert=as_padding, json=_PAD_JSON)
+def padding_field(help_: str) -> Field:
+    return Field("padding", "any", help_, default=0, convert=as_padding, json=PAD_JSON)
 
 
-def _dilation() -> Field:
+def dilation_field() -> Field:
     return Field("dilation", "any", "gap between kernel taps: 1 = none (int or rows,columns)", default=1,
-                 convert=as_pair("dilation"), json=_PAIR_JSON)
+                 convert=as_pair("dilation"), json=PAIR_JSON)
 
 
 FULL = Field("full", "bool", "write out every output cell (default: the first 16, the rest summarised)", default=False)
@@ -101,9 +101,9 @@ KINDS = [
         fields=[
             Field("input", "matrix", "input image: H×W or C×H×W", required=True),
             Field("kernel", "matrix", "kernel: kh×kw, C×kh×kw (one filter) or F×C×kh×kw (F filters)", required=True),
-            _stride(1, "step between windows (int or rows,columns)"),
-            _padding("zero padding: int, same, valid, rows,columns or top,bottom,left,right"),
-            _dilation(),
+            stride_field(1, "step between windows (int or rows,columns)"),
+            padding_field("zero padding: int, same, valid, rows,columns or top,bottom,left,right"),
+            dilation_field(),
             Field("flip", "bool", "rotate the kernel 180° (true convolution); false = cross-correlation",
                   default=True),
             Field("bias", "matrix", "bias: one number, or one per filter"),
@@ -112,37 +112,5 @@ KINDS = [
             FULL,
         ],
         solver=conv.conv, answer_keys=("output", "output_shape"), slips=conv.CONV_SLIPS,
-    ),
-    Kind(
-        name="pool", command="pool",
-        summary="Max, average or min pooling with every window shown",
-        fields=[
-            Field("input", "matrix", "input: H×W or C×H×W (channels pooled separately)", required=True),
-            Field("size", "any", "window size (int or rows,columns)", required=True, convert=as_pair("size"),
-                  json=_PAIR_JSON),
-            _stride(None, "step between windows (default: the window size)"),
-            _padding("padding: int, same, valid, rows,columns or top,bottom,left,right "
-                     "(−∞ for max, zeros counted in avg)"),
-            Field("mode", "choice", "max, avg or min", default="max", choices=pool.MODES, convert=as_mode),
-            FULL,
-        ],
-        solver=pool.pool, answer_keys=("output", "output_shape"), slips=pool.POOL_SLIPS,
-    ),
-    Kind(
-        name="convsize", command="convsize",
-        summary="Conv layer output shape and parameter count (and a fully connected layer's), without data",
-        fields=[
-            Field("input_shape", "any", "input shape H×W or C×H×W, e.g. 6x6 or 3x32x32", required=True,
-                  convert=as_shape, json=_SHAPE_JSON),
-            Field("kernel", "any", "kernel size (int or kh,kw / kh×kw)", default=(3, 3), convert=as_pair("kernel"),
-                  json=_PAIR_JSON),
-            Field("filters", "int", "number of filters F (output channels)", default=1, positive=True),
-            _stride(1, "step between windows (int or rows,columns)"),
-            _padding("zero padding: int, same, valid, rows,columns or top,bottom,left,right"),
-            _dilation(),
-            Field("channels", "int", "input channels C (when input_shape is H×W)", positive=True),
-            Field("bias", "bool", "count one bias per filter / neuron", default=True),
-        ],
-        solver=conv.convsize, answer_keys=("output_shape", "params", "fc_params"), slips=conv.CONVSIZE_SLIPS,
     ),
 ]

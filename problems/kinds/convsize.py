@@ -1,0 +1,26 @@
+"""Conv-layer output shapes and parameter counts as a problem kind (`convsize`)."""
+from __future__ import annotations
+
+from calc import conv
+from problems.kinds.conv import PAIR_JSON, SHAPE_JSON, dilation_field, padding_field, stride_field, as_pair, as_shape
+from problems.schema import Field, Kind
+
+KINDS = [
+    Kind(
+        name="convsize", command="convsize",
+        summary="Conv layer output shape and parameter count (and a fully connected layer's), without data",
+        fields=[
+            Field("input_shape", "any", "input shape H×W or C×H×W, e.g. 6x6 or 3x32x32", required=True,
+                  convert=as_shape, json=SHAPE_JSON),
+            Field("kernel", "any", "kernel size (int or kh,kw / kh×kw)", default=(3, 3), convert=as_pair("kernel"),
+                  json=PAIR_JSON),
+            Field("filters", "int", "number of filters F (output channels)", default=1, positive=True),
+            stride_field(1, "step between windows (int or rows,columns)"),
+            padding_field("zero padding: int, same, valid, rows,columns or top,bottom,left,right"),
+            dilation_field(),
+            Field("channels", "int", "input channels C (when input_shape is H×W)", positive=True),
+            Field("bias", "bool", "count one bias per filter / neuron", default=True),
+        ],
+        solver=conv.convsize, answer_keys=("output_shape", "params", "fc_params"), slips=conv.CONVSIZE_SLIPS,
+    ),
+]

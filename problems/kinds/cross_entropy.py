@@ -1,0 +1,19 @@
+"""Cross-entropy (binary or categorical) as a problem kind."""
+from __future__ import annotations
+
+from calc import losses
+from problems.schema import Field, Kind
+
+KINDS = [
+    Kind(
+        name="cross_entropy", command="ce",
+        summary="Cross-entropy: binary (labels + positive-class probabilities) or categorical",
+        fields=[
+            Field("target", "matrix", "class indices, one-hot rows, or binary labels", required=True),
+            Field("pred", "matrix", "probabilities (n×c rows, or a vector of positive-class p), or logits", required=True),
+            Field("logits", "bool", "pred holds logits: apply softmax (sigmoid for binary) first", default=False),
+            Field("base", "choice", "logarithm base", default="e", choices=("e", "2", "10")),
+        ],
+        solver=losses.cross_entropy, answer_keys=("loss", "per_sample"), slips=losses.CROSS_ENTROPY_SLIPS,
+    ),
+]

@@ -1,0 +1,20 @@
+"""The Dice coefficient and loss as a problem kind."""
+from __future__ import annotations
+
+from calc import losses
+from problems.schema import Field, Kind
+
+KINDS = [
+    Kind(
+        name="dice", command="dice",
+        summary="Dice coefficient and loss, sum or squared-sum denominator",
+        fields=[
+            Field("target", "matrix", "ground-truth mask X", required=True),
+            Field("pred", "matrix", "predicted probabilities Y", required=True),
+            Field("mode", "choice", "denominator: sum (Σx + Σy) or squared (Σx² + Σy²)", default="sum",
+                  choices=("sum", "squared")),
+            Field("smooth", "number", "smoothing S added to numerator and denominator", default=0.0, minimum=0),
+        ],
+        solver=losses.dice, answer_keys=("coefficient", "loss"), slips=losses.DICE_SLIPS,
+    ),
+]

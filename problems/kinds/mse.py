@@ -1,0 +1,17 @@
+"""Mean squared error as a problem kind."""
+from __future__ import annotations
+
+from calc import losses
+from problems.schema import Field, Kind
+
+KINDS = [
+    Kind(
+        name="mse", command="mse",
+        summary="Mean squared error",
+        fields=[
+            Field("target", "matrix", "true values y", required=True),
+            Field("pred", "matrix", "predicted values ŷ", required=True),
+        ],
+        solver=losses.mse, answer_keys=("loss",), slips=losses.MSE_SLIPS,
+    ),
+]

@@ -1,0 +1,24 @@
+"""Max, average and min pooling as a problem kind (`pool`); field converters shared with `conv`."""
+from __future__ import annotations
+
+from calc import pool
+from problems.kinds.conv import FULL, PAIR_JSON, padding_field, stride_field, as_mode, as_pair
+from problems.schema import Field, Kind
+
+KINDS = [
+    Kind(
+        name="pool", command="pool",
+        summary="Max, average or min pooling with every window shown",
+        fields=[
+            Field("input", "matrix", "input: H×W or C×H×W (channels pooled separately)", required=True),
+            Field("size", "any", "window size (int or rows,columns)", required=True, convert=as_pair("size"),
+                  json=PAIR_JSON),
+            stride_field(None, "step between windows (default: the window size)"),
+            padding_field("padding: int, same, valid, rows,columns or top,bottom,left,right "
+                     "(−∞ for max, zeros counted in avg)"),
+            Field("mode", "choice", "max, avg or min", default="max", choices=pool.MODES, convert=as_mode),
+            FULL,
+        ],
+        solver=pool.pool, answer_keys=("output", "output_shape"), slips=pool.POOL_SLIPS,
+    ),
+]
