@@ -47,15 +47,32 @@ def dlcalc_cmd() -> list[str]:
     return [found] if found else [sys.executable, "-m", "cli"]
 
 
+def _once(cmd: list[str]) -> tuple[float, int]:
+    t0 = time.perf_counter()
+    r = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return time.perf_counter() - t0, r.returncode
+
+
 def best(cmd: list[str], runs: int) -> float | None:
     times = []
     for _ in range(runs):
-        t0 = time.perf_counter()
-        r = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        times.append(time.perf_counter() - t0)
-        if r.returncode not in (0, 1):
+        t, code = _once(cmd)
+        if code not in (0, 1):
             return None
+        times.append(t)
     return min(times)
+
+
+def against(cmd: list[str], floor: list[str], runs: int) -> tuple[float, float] | None:
+    """Best of `runs` for a command and for its floor, run alternately so machine drift hits both."""
+    ours, base = [], []
+    for _ in range(runs):
+        t, code = _once(cmd)
+        if code not in (0, 1):
+            return None
+        ours.append(t)
+        base.append(_once(floor)[0])
+    return min(ours), min(base)
 
 
 def startup_cases(tmp: Path) -> list[tuple[str, list[str], bool]]:
@@ -112,17 +129,16 @@ def main() -> int:
     py = [sys.executable, "-c"]
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
           f"{platform.platform(terse=True)}")
-    floor = best(py + ["import numpy, typer, rich"], args.runs)
-    floor_sympy = best(py + ["import numpy, typer, rich, sympy"], args.runs)
-    print(f"\n{'start-up':<12} {'seconds':>8} {'floor':>8} {'ratio':>6}")
-    print(f"{'(floor)':<12} {floor:8.3f}")
-    print(f"{'(+sympy)':<12} {floor_sympy:8.3f}")
+    floor = py + ["import numpy, typer, rich"]
+    floor_sympy = py + ["import numpy, typer, rich, sympy"]
+    print(f"\n{'start-up':<12} {'seconds':>8} {'floor':>8} {'ratio':>6}   (floor: python -c 'import numpy, typer, rich'"
+          f"{'; +sympy for hessian/optimize'})")
     with tempfile.TemporaryDirectory() as d:
         tmp = Path(d)
         for name, argv, sympy in startup_cases(tmp):
-            t = best(dl + argv + ["--format", "plain"] if name != "--help" else dl + argv, args.runs)
-            base = floor_sympy if sympy else floor
-            print(f"{name:<12} {t:8.3f} {base:8.3f} {t / base:6.2f}" if t is not None else f"{name:<12} {'n/a':>8}")
+            cmd = dl + argv + ["--format", "plain"] if name != "--help" else dl + argv
+            r = against(cmd, floor_sympy if sympy else floor, args.runs)
+            print(f"{name:<12} {r[0]:8.3f} {r[1]:8.3f} {r[0] / r[1]:6.2f}" if r else f"{name:<12} {'n/a':>8}")
 
         library = sorted(str(p) for p in (HERE.parent / "problems" / "library").glob("*.yaml"))
         print(f"\n{'batch':<40} {'seconds':>8}")
