@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from calc.activations import ACTIVATIONS, ALIASES, softmax
-from calc.errors import BadInput, closest, quote
+from calc.errors import BadInput, closest, dims, quote
 from calc.solution import Grid, Slip, Solution, Step, Table, Text, conventions, t
 
 LOSSES = ("half_sse", "sse", "mse", "cross_entropy", "bce")
@@ -136,10 +136,6 @@ def _finite_array(raw: Any, where: str) -> np.ndarray:
     return a
 
 
-def _dims(shape: tuple) -> str:
-    return "×".join(map(str, shape))
-
-
 def _check_chain(prev: Layer, layer: Layer, i: int, layout: str) -> None:
     units, fan_in = prev.W.shape[0], layer.W.shape[1]
     if fan_in == units:
@@ -149,7 +145,7 @@ def _check_chain(prev: Layer, layer: Layer, i: int, layout: str) -> None:
     hint = ""
     if layer.given_ndim == 2 and layer.W.shape[0] == units:
         hint = f"; transposed it would fit (is the layout {'in_out' if layout == 'out_in' else 'out_in'}?)"
-    raise BadInput(f"is {_dims(given)} ({how}), so it takes {fan_in} input{'s' * (fan_in != 1)}, "
+    raise BadInput(f"is {dims(given)} ({how}), so it takes {fan_in} input{'s' * (fan_in != 1)}, "
                    f"but layers[{i - 1}] has {units} unit{'s' * (units != 1)}{hint}", f"layers[{i}].weights")
 
 
@@ -176,7 +172,7 @@ def _targets(raw: Any, n: int, K: int, L: int) -> np.ndarray:
         T = T.reshape(-1, 1)  # one output: one target per sample
     if T.ndim != 2 or T.shape[0] != n or T.shape[1] != K:
         got = T.shape[-1] if T.ndim == 2 and T.shape[0] == n else None
-        what = f"{got} value{'s' * (got != 1)} per sample" if got is not None else f"shape {_dims(T.shape)}"
+        what = f"{got} value{'s' * (got != 1)} per sample" if got is not None else f"shape {dims(T.shape)}"
         raise BadInput(f"has {what} but the last layer (layers[{L - 1}]) has {K} unit{'s' * (K != 1)}"
                        f"{'' if n == 1 else f' and there are {n} samples'}", "target")
     return T

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from calc.activations import activation as lookup_activation
-from calc.errors import BadInput
+from calc.errors import BadInput, dims
 from calc.solution import Grid, Slip, Solution, Step, conventions, t
 
 Pair = tuple[int, int]
@@ -159,10 +159,6 @@ def as_bias(bias: Any, filters: int, where: str = "bias") -> np.ndarray:
     if not np.all(np.isfinite(b)):
         raise BadInput("values must be finite numbers", where)
     return b
-
-
-def dims(shape: tuple) -> str:
-    return "×".join(map(str, shape)) if shape else "scalar"
 
 
 # ── the numeric core ─────────────────────────────────────────────────────────

@@ -32,3 +32,8 @@ def quote(text: object, limit: int = 30) -> str:
     s = str(text)
     s = s if len(s) <= limit else s[: limit - 1] + "…"
     return "'" + "".join(c if c.isprintable() else repr(c)[1:-1] for c in s) + "'"
+
+
+def dims(shape: tuple) -> str:
+    """A shape as written on paper: 3×4 (a scalar has none)."""
+    return "×".join(map(str, shape)) if len(shape) else "scalar"

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from calc.errors import BadInput
+from calc.activations import sigmoid, softmax
+from calc.errors import BadInput, dims
 from calc.solution import Grid, Slip, Solution, Step, conventions, t
 
 LOG_NAME = {"e": "ln", "2": "log₂", "10": "log₁₀"}
@@ -18,15 +19,6 @@ PROB_TOL = 1e-6
 def log_base(x: np.ndarray, base: str) -> np.ndarray:
     with np.errstate(divide="ignore"):
         return np.log(x) / LN_BASE[base]
-
-
-def sigmoid(z: np.ndarray) -> np.ndarray:
-    return 0.5 * (1.0 + np.tanh(0.5 * np.asarray(z, dtype=float)))  # stable for large |z|
-
-
-def softmax(z: np.ndarray) -> np.ndarray:
-    e = np.exp(z - z.max(axis=-1, keepdims=True))
-    return e / e.sum(axis=-1, keepdims=True)
 
 
 def _check_probabilities(p: np.ndarray, name: str) -> None:
@@ -57,7 +49,7 @@ def cross_entropy(target: np.ndarray, pred: np.ndarray, logits: bool = False, ba
     if pred.ndim == 1:
         return _binary_ce(target, pred, logits, base, reduction)
     if pred.ndim != 2:
-        raise BadInput(f"expected a vector or an n×c matrix, got shape {_dims(pred.shape)}", "pred")
+        raise BadInput(f"expected a vector or an n×c matrix, got shape {dims(pred.shape)}", "pred")
     return _categorical_ce(target, pred, logits, base, reduction)
 
 
@@ -148,7 +140,7 @@ def _one_hot(target: np.ndarray, n: int, c: int) -> np.ndarray:
         y[np.arange(n), target.astype(int)] = 1.0
         return y
     if target.shape != (n, c):
-        raise BadInput(f"one-hot target has shape {_dims(target.shape)}, pred has {_dims((n, c))}", "target")
+        raise BadInput(f"one-hot target has shape {dims(target.shape)}, pred has {dims((n, c))}", "target")
     for i, row in enumerate(target):
         if not (np.all((row == 0) | (row == 1)) and row.sum() == 1):
             raise BadInput(f"row {i + 1} is not one-hot (exactly one 1, the rest 0)", "target")
@@ -196,10 +188,6 @@ def _ones(m: np.ndarray) -> list[tuple[int, int]]:
     return [tuple(int(i) for i in ix) for ix in np.argwhere(m == 1)]
 
 
-def _dims(shape: tuple) -> str:
-    return "×".join(map(str, shape)) if shape else "scalar"
-
-
 CROSS_ENTROPY_SLIPS = [
     Slip("log base 10 instead of natural log", lambda p: {**p, "base": "10"} if p["base"] == "e" else None),
     Slip("log base 2 instead of natural log", lambda p: {**p, "base": "2"} if p["base"] == "e" else None),
@@ -214,7 +202,7 @@ def dice(target: np.ndarray, pred: np.ndarray, mode: str = "sum", smooth: float 
     """Dice coefficient 2Σxy / (Σx + Σy) (mode 'sum') or 2Σxy / (Σx² + Σy²) (mode 'squared')."""
     x, y = _as_vectors(np.asarray(target, dtype=float), np.asarray(pred, dtype=float))
     if x.shape != y.shape:
-        raise BadInput(f"target is {_dims(x.shape)} but pred is {_dims(y.shape)}; they must match", "pred")
+        raise BadInput(f"target is {dims(x.shape)} but pred is {dims(y.shape)}; they must match", "pred")
     _check_probabilities(x, "target")
     _check_probabilities(y, "pred")
     if mode not in ("sum", "squared"):
@@ -275,7 +263,7 @@ def mse(target: np.ndarray, pred: np.ndarray, reduction: str = "mean", half: boo
     """Mean squared error (1/n) Σ (y − ŷ)². `reduction`, `half` and `power` exist for slips."""
     y, yhat = _as_vectors(np.atleast_1d(np.asarray(target, dtype=float)), np.atleast_1d(np.asarray(pred, dtype=float)))
     if y.shape != yhat.shape:
-        raise BadInput(f"target is {_dims(y.shape)} but pred is {_dims(yhat.shape)}; they must match", "pred")
+        raise BadInput(f"target is {dims(y.shape)} but pred is {dims(yhat.shape)}; they must match", "pred")
     n = y.size
     sol = Solution("mse", [], {}, title="Mean squared error")
     sol.add(conventions(f"MSE = mean over all {n} values of (y − ŷ)²; no ½ factor"))

@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from calc.errors import BadInput, quote
+from calc.errors import BadInput, dims, quote
 
 MAX_CHARS = 2_000_000     # longest matrix text accepted
 MAX_ELEMENTS = 1_000_000  # most numbers in one matrix
@@ -156,8 +156,8 @@ def _shape(data: Any, depth: int, where: tuple) -> tuple:
     for i, sh in enumerate(shapes):
         if sh != shapes[0]:
             what = "row" if len(where) == 0 else "entry"
-            raise BadInput(f"ragged {what}: item{_index(where + (i,))} has shape {_dims(sh)}, "
-                           f"item{_index(where + (0,))} has {_dims(shapes[0])}")
+            raise BadInput(f"ragged {what}: item{_index(where + (i,))} has shape {dims(sh)}, "
+                           f"item{_index(where + (0,))} has {dims(shapes[0])}")
     return (len(data),) + shapes[0]
 
 
@@ -185,5 +185,3 @@ def _index(where: tuple) -> str:
     return "".join(f"[{i}]" for i in where) if where else ""
 
 
-def _dims(shape: tuple) -> str:
-    return "×".join(map(str, shape)) if shape else "scalar"
