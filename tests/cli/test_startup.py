@@ -1,0 +1,46 @@
+"""Quick commands import only what they use: no sympy, matplotlib or yaml for a loss or a convolution,
+and every run builds only its own subcommand. (Speed itself is measured in bench/, not here.)"""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+PROBE = """
+import json, sys
+from cli.main import main
+try:
+    main({argv!r})
+except SystemExit:
+    pass
+sys.stdout = sys.__stdout__
+print(json.dumps(sorted(m for m in ("sympy", "matplotlib", "yaml", "scipy", "pydantic") if m in sys.modules)))
+"""
+
+
+def heavy_modules(*argv: str) -> list[str]:
+    out = subprocess.run([sys.executable, "-c", PROBE.format(argv=list(argv))], capture_output=True, text=True,
+                         check=True).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+@pytest.mark.parametrize("argv", [
+    ["--help"],
+    ["ce", "--target", "0 1 2", "--pred", "0.6 0.2 0.2; 0.1 0.7 0.2; 0.3 0.3 0.4"],
+    ["dice", "--target", "0 1; 1 1", "--pred", "0.1 0.8; 0.7 0.9"],
+    ["mse", "--target", "9 6 8", "--pred", "8.5 6.7 7.8"],
+    ["conv", "--input", "1 0; 0 1", "--kernel", "1"],
+    ["pool", "--input", "1 2; 3 4", "--size", "2"],
+    ["neuron", "--weights", "20 20", "--bias", "-30", "--inputs", "1 0"],
+    ["activation", "sigmoid", "0"],
+], ids=lambda a: a[0])
+def test_quick_commands_do_not_import_heavy_libraries(argv):
+    args = argv if argv == ["--help"] else argv + ["--format", "plain"]
+    assert heavy_modules(*args) == []
+
+
+def test_the_symbolic_commands_do_import_sympy():
+    # the probe itself can see sympy: the check above is not vacuous
+    assert "sympy" in heavy_modules("hessian", "w1^2 + w2^2", "--at", "w1=0, w2=0", "--format", "plain")
