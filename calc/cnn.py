@@ -16,8 +16,9 @@ from typing import Any
 import numpy as np
 
 from calc import activations, losses
-from calc.conv import as_image, as_kernels, conv_steps, padding4, pair, paren
+from calc.conv import add_grids, as_image, as_kernels, conv_steps, padding4, pair, pair_text, paren
 from calc.errors import BadInput, quote
+from calc.errors import dims as dims_text
 from calc.pool import pool_steps
 from calc.solution import Grid, Slip, Solution, Step, Table, conventions, t
 
@@ -78,7 +79,7 @@ class Pass:
 
 def dims(shape: tuple[int, ...]) -> str:
     """A shape as written on paper: a one-channel map 1×4×4 is just 4×4."""
-    return "×".join(map(str, _shown(shape))) or "scalar"
+    return dims_text(_shown(shape))
 
 
 def describe(shape: tuple[int, ...]) -> str:
@@ -96,31 +97,32 @@ def shown(a: np.ndarray) -> np.ndarray:
 
 
 # ── the layers: each returns (steps, output, parameter count, how it is counted) ─
+# Each runs layer `name` on `x`, the output of layer `source` ("x" for the network's input).
 
 Result = tuple[list[Step], np.ndarray, int, str]
 
 
-def _conv(layer: Layer, x: np.ndarray, flip: bool, full: bool, name: str) -> Result:
+def _conv(layer: Layer, x: np.ndarray, flip: bool, full: bool, name: str, source: str) -> Result:
     _needs_maps(layer, x)
     k = as_kernels(layer.kernel, x.shape[0])
     f, c, kh, kw = k.shape
     steps, z = conv_steps(x, k, 1 if layer.stride is None else layer.stride, layer.padding, layer.dilation,
-                          flip, layer.bias, full)
+                          flip, layer.bias, full, source)
     steps = _titled(name, steps)
     with_bias = layer.bias is not None
     count = f"({kh}·{kw}·{c} + 1)·{f} = {k.size + f}" if with_bias else f"{kh}·{kw}·{c}·{f} = {k.size}"
     params = k.size + (f if with_bias else 0)
     if layer.activation == "none":
-        return _named(steps, name), z, params, count
+        return _named(steps, name, z), z, params, count
     a, step = _activate(name, z, layer.activation)
     return steps + [step], a, params, count
 
 
-def _pool(layer: Layer, x: np.ndarray, flip: bool, full: bool, name: str) -> Result:
+def _pool(layer: Layer, x: np.ndarray, flip: bool, full: bool, name: str, source: str) -> Result:
     _needs_maps(layer, x)
     mode = "max" if layer.type == "maxpool" else "avg"
-    steps, y = pool_steps(x, layer.size, layer.stride, layer.padding, mode, full)
-    return _named(_titled(name, steps), name), y, 0, ""
+    steps, y = pool_steps(x, layer.size, layer.stride, layer.padding, mode, full, source)
+    return _named(_titled(name, steps), name, y), y, 0, ""
 
 
 def _needs_maps(layer: Layer, x: np.ndarray) -> None:
@@ -134,26 +136,32 @@ def _titled(name: str, steps: list[Step]) -> list[Step]:
     return [dataclasses.replace(s, title=f"{name}: {s.title}") for s in steps if s.title != "Conventions"]
 
 
-def _named(steps: list[Step], name: str) -> list[Step]:
-    """The last step draws the layer's output: label its grid with the layer's name."""
+def _maps(step: Step, name: str, a: np.ndarray) -> Step:
+    """Draw feature maps under the layer's name, as the next layer's steps refer to them: `conv1 channel 2`."""
+    return add_grids(step, name, shown(a))
+
+
+def _named(steps: list[Step], name: str, output: np.ndarray) -> list[Step]:
+    """The last step draws the layer's output (as O or P, its shape in the first line): draw it under the layer's name."""
     last = steps[-1]
-    return steps[:-1] + [dataclasses.replace(last, grids=[Grid(name, g.values, g.highlight) for g in last.grids])]
+    return steps[:-1] + [_maps(dataclasses.replace(last, grids=[], prose=last.prose[:1]), name, output)]
 
 
-def _flatten(layer: Layer, x: np.ndarray, flip: bool, full: bool, name: str) -> Result:
+def _flatten(layer: Layer, x: np.ndarray, flip: bool, full: bool, name: str, source: str) -> Result:
     v = x.reshape(-1)
     return [_flatten_step(name, x, v)], v, 0, ""
 
 
 def _flatten_step(name: str, x: np.ndarray, v: np.ndarray) -> Step:
+    title = name if name.lower().startswith("flatten") else f"{name}: flatten"  # not `flatten: flatten`
     if x.ndim == 1:
-        return Step(f"{name}: flatten", prose=["the input is a vector already; it passes unchanged"], grids=[Grid(name, v)])
+        return Step(title, prose=["the input is a vector already; it passes unchanged"], grids=[Grid(name, v)])
     order = "channel by channel, each channel row by row" if x.shape[0] > 1 else "row by row"
-    return Step(f"{name}: flatten {dims(x.shape)} → {v.size}", prose=[f"row-major: {order}, left to right"],
+    return Step(f"{title} {dims(x.shape)} → {v.size}", prose=[f"row-major: {order}, left to right"],
                 grids=[Grid(name, v)])
 
 
-def _fc(layer: Layer, x: np.ndarray, flip: bool, full: bool, name: str) -> Result:
+def _fc(layer: Layer, x: np.ndarray, flip: bool, full: bool, name: str, source: str) -> Result:
     v = x.reshape(-1)
     w = layer.weights
     if w is None or w.ndim not in (1, 2):
@@ -195,7 +203,7 @@ def _dot_line(i: int, w: np.ndarray, x: np.ndarray, b: float | None, net: float)
     return t(f"net_{i + 1} = {terms}{bias} = {{}}", *values, net)
 
 
-def _activation_layer(layer: Layer, x: np.ndarray, flip: bool, full: bool, name: str) -> Result:
+def _activation_layer(layer: Layer, x: np.ndarray, flip: bool, full: bool, name: str, source: str) -> Result:
     if layer.type == "softmax" and x.ndim != 1:
         raise layer.fail("type", f"softmax needs a vector, but its input is {dims(x.shape)} feature maps; "
                                  "put a flatten or fc layer before it")
@@ -215,9 +223,12 @@ def _activate(name: str, z: np.ndarray, act: str) -> tuple[np.ndarray, Step]:
                        lines=lines, grids=[Grid(name, a)])
     f = activations.activation(act)
     a = f.f(z)
-    lines = [t(f"out_{i + 1} = {f.symbol}({{}}) = {{}}", z[i], a[i]) for i in range(z.size)] if z.ndim == 1 else []
-    return a, Step(f"{name}: {f.symbol}, element-wise", f"out = {f.symbol}(z) = {f.formula}", lines=lines,
-                   grids=[Grid(name, shown(a))])
+    step = Step(f"{name}: {f.symbol}, element-wise", f"out = {f.symbol}(z) = {f.formula}")
+    if z.ndim == 1:
+        step.lines = [t(f"out_{i + 1} = {f.symbol}({{}}) = {{}}", z[i], a[i]) for i in range(z.size)]
+        step.grids = [Grid(name, a)]
+        return a, step
+    return a, _maps(step, name, a)
 
 
 _RUN = {"conv": _conv, "maxpool": _pool, "avgpool": _pool, "flatten": _flatten, "fc": _fc,
@@ -239,7 +250,7 @@ def forward(input: Any, layers: list[Layer], flip: bool = True, full: bool = Fal
     for layer, name in zip(layers, _names(layers)):
         turned = flip if layer.flip is None else layer.flip
         try:
-            steps, y, params, count = _RUN[layer.type](layer, x, turned, full, name)
+            steps, y, params, count = _RUN[layer.type](layer, x, turned, full, name, passes[-1].name if passes else "x")
         except BadInput as e:  # from here or from calc.conv/pool: name this layer and what came into it
             came = f" (this layer's input is {describe(x.shape)}{', from ' + passes[-1].name if passes else ''})"
             key = e.where.rsplit(".", 1)[-1] if e.where.startswith("layers[") else e.where
@@ -288,7 +299,7 @@ def solve(input: Any, layers: list[Layer], flip: bool = True, target: Any = None
         sol.add(Step("Parameter counts", prose=["conv (kh·kw·C + 1)·F, fc (in + 1)·out; the +1 only with a bias"],
                      lines=[t(f"{p.name}: {p.params_text}") for p in passes if p.params]))
     x = as_image(input)
-    sol.add(Step(f"Input x ({dims(x.shape)})", grids=[Grid("x", shown(x))]))
+    sol.add(_maps(Step(f"Input x ({dims(x.shape)})"), "x", x))
     for p in passes:
         sol.steps += p.steps
     out = shown(passes[-1].output)
@@ -340,12 +351,12 @@ def _type_text(p: Pass) -> str:
         text = f"conv {kh}×{kw}" + (f" ×{f}" if f > 1 else "")
         for word, value in (("stride", layer.stride), ("dilation", layer.dilation)):
             if value is not None and pair(value, word) != (1, 1):
-                extra.append(f"{word} {_pair(pair(value, word))}")
+                extra.append(f"{word} {pair_text(pair(value, word))}")
     elif layer.type in ("maxpool", "avgpool"):
         k = pair(layer.size, "size")
         text = f"{layer.type} {k[0]}×{k[1]}"
         if layer.stride is not None and pair(layer.stride, "stride") != k:
-            extra.append(f"stride {_pair(pair(layer.stride, 'stride'))}")
+            extra.append(f"stride {pair_text(pair(layer.stride, 'stride'))}")
     else:
         text = layer.type
     if layer.type in ("conv", "maxpool", "avgpool") and _padded(layer.padding):
@@ -353,10 +364,6 @@ def _type_text(p: Pass) -> str:
     if layer.type in ("conv", "fc") and layer.activation != "none":
         extra.append("softmax" if layer.activation == "softmax" else activations.activation(layer.activation).symbol)
     return ", ".join([text] + extra)
-
-
-def _pair(v: tuple[int, int]) -> str:
-    return str(v[0]) if v[0] == v[1] else f"{v[0]}×{v[1]}"
 
 
 def _padded(padding: Any) -> bool:
@@ -384,6 +391,9 @@ def _loss(sol: Solution, out: np.ndarray, target: np.ndarray, loss: str, last: s
             raise BadInput(f"target is {describe(target.shape)} but the network's output is {describe(out.shape)}", "target")
         worked = losses.mse(target, out)
     elif loss == "cross_entropy":
+        if last == "softmax" and out.size == 1:  # read as binary, its p = 1 would make label 0 cost ∞
+            raise BadInput("a softmax over one unit is always 1; for a binary output use one sigmoid unit "
+                           "(or two softmax units)", "loss")
         logits = last not in ("softmax", "sigmoid")
         if logits:
             sol.add(Step("Loss input", prose=[f"the last layer has no {'sigmoid' if out.size == 1 else 'softmax'}: "

@@ -29,12 +29,13 @@ MAX_SIDE = 24      # larger matrices are described, not drawn
 IM2COL_LIMIT = 8_000_000  # window values copied at most (64 MB); past it, accumulate tap by tap
 MAX_VALUES = 2_000_000    # largest padded input or output accepted (it is printed in full)
 MAX_WORK = 2_000_000_000  # most multiply-adds accepted (a few seconds)
+MAX_INT = 1_000_000       # largest size, stride, padding or dilation read (no image is wider)
 
 
 # ── arguments: strides, dilations, paddings ──────────────────────────────────
 
 def pair(value: Any, where: str, minimum: int = 1) -> Pair:
-    """An int or an (a, b) pair of ints ≥ minimum: stride 2 means (2, 2)."""
+    """An int or an (a, b) pair of ints in minimum…MAX_INT: stride 2 means (2, 2)."""
     items = list(value) if isinstance(value, (tuple, list, np.ndarray)) else [value]
     if len(items) not in (1, 2):
         raise BadInput(f"expected one integer or two (rows, columns), got {len(items)} values", where)
@@ -47,6 +48,8 @@ def pair(value: Any, where: str, minimum: int = 1) -> Pair:
         if v < minimum:
             raise BadInput(f"must not be negative, got {int(v)}" if minimum == 0 else
                            f"must be ≥ {minimum}, got {int(v)}", where)
+        if v > MAX_INT:  # refused before any arithmetic: 1e300 would otherwise be printed in full
+            raise BadInput(f"must be at most {MAX_INT:,}, got {float(v):g}", where)
         out.append(int(v))
     return (out[0], out[-1])
 
@@ -251,7 +254,7 @@ def size_step(title: str, hw: Pair, khw: Pair, s: Pair, p: Pad4, d: Pair, out: P
     formula = "H' = ⌊(H + 2P − D(K − 1) − 1) / S⌋ + 1" if dilated else "H' = ⌊(H + 2P − K) / S⌋ + 1"
     note = ""
     if d == (1, 1) and p == (0, 0, 0, 0):
-        note = "with no padding and no dilation this is the slide's ⌈(H − K + 1) / S⌉"
+        note = f"with no padding{' and no dilation' if dilated else ''} this is the slide's ⌈(H − K + 1) / S⌉"
     return Step(title, formula, lines=lines, note=note)
 
 
@@ -284,8 +287,11 @@ def _products(win: np.ndarray, ker: np.ndarray) -> tuple[str, list[float]]:
 
 
 def conv_steps(x: Any, k: Any, stride: Any = 1, padding: Any = 0, dilation: Any = 1, flip: bool = True,
-               bias: Any = None, full: bool = False) -> tuple[list[Step], np.ndarray]:
-    """The worked steps of a convolution (without the conventions step) and its F×H'×W' output."""
+               bias: Any = None, full: bool = False, x_name: str = "X") -> tuple[list[Step], np.ndarray]:
+    """The worked steps of a convolution (without the conventions step) and its F×H'×W' output.
+
+    `x_name` labels the input in the grids (a CNN names it after the layer it comes from).
+    """
     x = as_image(x)
     k = as_kernels(k, x.shape[0])
     b = as_bias(bias, k.shape[0])
@@ -303,9 +309,7 @@ def conv_steps(x: Any, k: Any, stride: Any = 1, padding: Any = 0, dilation: Any 
     padded = any(p)
     xp = pad(x, p)
     if padded:
-        step = Step("Zero padding", prose=[f"add zeros: {p[0]} row(s) on top, {p[1]} at the bottom, "
-                                           f"{p[2]} column(s) on the left, {p[3]} on the right"])
-        steps.append(add_grids(step, "X_pad", xp, border_cells(xp.shape, p) if max(xp.shape[1:]) <= MAX_SIDE else ()))
+        steps.append(padding_step("Zero padding", "add zeros", xp, p, x_name))
     if d != (1, 1):
         foot = np.zeros((F, C, span(kh, d[0]), span(kw, d[1])))
         foot[:, :, ::d[0], ::d[1]] = kk
@@ -316,7 +320,7 @@ def conv_steps(x: Any, k: Any, stride: Any = 1, padding: Any = 0, dilation: Any 
         steps.append(add_grids(step, f"{kname} dilated", foot, taps, FC))
     shown, rest = cells_shown(y.shape, full)
     for f, r, c in shown:
-        steps.append(_cell_step(xp, kk, b, f, r, c, s, d, y[f, r, c], padded))
+        steps.append(_cell_step(xp, kk, b, f, r, c, s, d, y[f, r, c], padded, x_name))
     if rest:
         steps.append(Step("The other cells", prose=[f"the other {rest} of the {y.size} output cells are "
                                                     "computed the same way" + ("" if full else " (--full writes them all out)")]))
@@ -326,7 +330,7 @@ def conv_steps(x: Any, k: Any, stride: Any = 1, padding: Any = 0, dilation: Any 
 
 
 def _cell_step(xp: np.ndarray, kk: np.ndarray, b: np.ndarray, f: int, r: int, c: int, s: Pair, d: Pair,
-               value: float, padded: bool) -> Step:
+               value: float, padded: bool, x_name: str) -> Step:
     F, C, kh, kw = kk.shape
     r0, c0 = r * s[0], c * s[1]
     win = xp[:, r0: r0 + span(kh, d[0]): d[0], c0: c0 + span(kw, d[1]): d[1]]
@@ -348,11 +352,16 @@ def _cell_step(xp: np.ndarray, kk: np.ndarray, b: np.ndarray, f: int, r: int, c:
     step = Step(name, name, t(tmpl, *vals), t("{}", value), lines=lines, prose=[window_prose(r0, c0, kh, kw, d, padded)])
     if max(xp.shape[1:]) > GRID_SIDE:
         return add_grids(step, "window", win)
-    return add_grids(step, "X_pad" if padded else "X", xp, cells)
+    return add_grids(step, f"{x_name}_pad" if padded else x_name, xp, cells)
 
 
 def pair_text(v: Pair) -> str:
     return str(v[0]) if v[0] == v[1] else f"{v[0]}×{v[1]}"
+
+
+def pad_text(p: Pad4) -> str:
+    """`1`, or every side when they differ."""
+    return f"{p[0]}" if len(set(p)) == 1 else f"top {p[0]}, bottom {p[1]}, left {p[2]}, right {p[3]}"
 
 
 def slice_grids(name: str, a: np.ndarray, highlight: list[tuple[int, ...]] | tuple = (),
@@ -390,6 +399,15 @@ def add_grids(step: Step, name: str, a: np.ndarray, highlight: list[tuple[int, .
     return step
 
 
+def padding_step(title: str, fill: str, xp: np.ndarray, p: Pad4, x_name: str) -> Step:
+    """The padded input, its added border highlighted."""
+    rows, cols = lambda n: f"{n} row{'s' * (n != 1)}", lambda n: f"{n} column{'s' * (n != 1)}"
+    step = Step(title, prose=[f"{fill}: {rows(p[0])} on top, {rows(p[1])} at the bottom, "
+                              f"{cols(p[2])} on the left, {cols(p[3])} on the right"])
+    drawn = max(xp.shape[1:]) <= MAX_SIDE  # no need to list the border cells of a grid too large to draw
+    return add_grids(step, f"{x_name}_pad", xp, border_cells(xp.shape, p) if drawn else ())
+
+
 def border_cells(shape: tuple[int, ...], p: Pad4) -> list[tuple[int, ...]]:
     """The padded cells, highlighted so the added zeros stand out."""
     C, H, W = shape
@@ -420,32 +438,32 @@ def conv(input: Any, kernel: Any, stride: Any = 1, padding: Any = 0, dilation: A
     steps, y = conv_steps(x, k, s, p, d, flip, bias, full)
     sol.steps += steps
     shape = _out_shape(y, C)
-    out = y.reshape(shape)
+    z = y.reshape(shape)
+    sol.answer = {"output": z, "output_shape": list(shape)}
     if act.name != "linear":
-        z = out
-        out = act.f(z)
+        sol.answer.update(output=act.f(z), pre_activation=z)
         sol.add(add_grids(Step(f"Activation {act.symbol}", f"out = {act.symbol}(O) = {act.formula.replace('z', 'O')}"),
-                          "out", out, lead=("index",)))
-        sol.answer["pre_activation"] = z
-    sol.answer = {"output": out, "output_shape": list(shape), **sol.answer}
+                          "out", sol.answer["output"], lead=("index",)))
     return sol
 
 
 def _conventions(flip: bool, xs: tuple, ks: tuple, s: Pair, d: Pair, p: Pad4, raw_pad: Any, has_bias: bool) -> list[str]:
     F, C, kh, kw = ks
-    items = [
+    shapes = (f"input {xs[1]}×{xs[2]}, kernel {kh}×{kw}" if F == C == 1 else
+              f"input {dims(xs)} (C×H×W), {F} filter{'s' * (F > 1)} of {C}×{kh}×{kw}")
+    if C > 1:
+        shapes += "; each output cell sums over all channels"
+    if has_bias:
+        shapes += "; one bias per filter, added to every cell" if F > 1 else "; the bias is added to every cell"
+    same = " ('same': output ⌈H/S⌉, any odd extra row/column at the bottom/right)" if raw_pad == "same" else ""
+    return [
         "true convolution: the kernel is rotated 180° before it slides (the course convention; "
         "--no-flip or flip: false gives cross-correlation)" if flip else
         "cross-correlation: the kernel slides as given, not flipped (what PyTorch calls conv2d)",
-        f"input {dims(xs)} (C×H×W), {F} filter{'s' * (F > 1)} of {C}×{kh}×{kw}"
-        + ("; each output cell sums over all channels" if C > 1 else "")
-        + ("; one bias per filter, added to every cell" if has_bias else ""),
-        f"stride {pair_text(s)}, dilation {pair_text(d)}, zero padding "
-        + (f"{p[0]}" if len(set(p)) == 1 else f"top {p[0]}, bottom {p[1]}, left {p[2]}, right {p[3]}")
-        + (" ('same': output ⌈H/S⌉, any odd extra row/column at the bottom/right)" if raw_pad == "same" else ""),
+        shapes,
+        f"stride {pair_text(s)}, dilation {pair_text(d)}, zero padding {pad_text(p)}{same}",
         "rows and columns are counted from 1; O(i,j) = Σ window ∘ " + ("K'" if flip else "K"),
     ]
-    return items
 
 
 def _rot_differs(kernel: Any) -> bool:
@@ -467,7 +485,7 @@ def _stride_shift(p: dict, delta: int) -> dict | None:
     return {**p, "stride": (s[0] + delta, s[1] + delta)}
 
 
-def _no_padding(p: dict) -> dict | None:
+def no_padding(p: dict) -> dict | None:
     q = padding4(p["padding"])
     return {**p, "padding": 0} if q == "same" or any(q) else None  # type: ignore[arg-type]
 
@@ -479,7 +497,7 @@ CONV_SLIPS = [
          lambda p: {**p, "flip": True} if not p["flip"] and _rot_differs(p["kernel"]) else None),
     Slip("stride one too large", lambda p: _stride_shift(p, +1)),
     Slip("stride one too small", lambda p: _stride_shift(p, -1)),
-    Slip("padding missing", _no_padding),
+    Slip("padding missing", no_padding),
     Slip("padding one too large", lambda p: _pad_shift(p, +1)),
     Slip("padding one too small", lambda p: _pad_shift(p, -1)),
 ]
@@ -510,8 +528,7 @@ def convsize(input_shape: Any, kernel: Any = 3, filters: int = 1, stride: Any = 
     sol.add(conventions(
         f"input {C}×{H}×{W} (C×H×W); {F} filter{'s' * (F > 1)} of {C}×{khw[0]}×{khw[1]} "
         "(every filter spans all input channels)",
-        f"stride {pair_text(s)}, dilation {pair_text(d)}, zero padding "
-        + (f"{p[0]}" if len(set(p)) == 1 else f"top {p[0]}, bottom {p[1]}, left {p[2]}, right {p[3]}"),
+        f"stride {pair_text(s)}, dilation {pair_text(d)}, zero padding {pad_text(p)}",
         "one bias per filter (and per fully connected neuron)" if bias else "no biases counted",
     ))
     sol.add(size_step("Output size", (H, W), khw, s, p, d, out))
@@ -540,7 +557,7 @@ def convsize(input_shape: Any, kernel: Any = 3, filters: int = 1, stride: Any = 
 CONVSIZE_SLIPS = [
     Slip("bias not counted", lambda p: {**p, "bias": False} if p["bias"] else None),
     Slip("input channels not counted in each filter", lambda p: {**p, "count_channels": False}),
-    Slip("padding missing", _no_padding),
+    Slip("padding missing", no_padding),
     Slip("stride ignored", lambda p: {**p, "stride": 1} if pair(p["stride"], "stride") != (1, 1) else None),
     Slip("stride one too large", lambda p: _stride_shift(p, +1)),
 ]

@@ -10,14 +10,15 @@ from typing import Any
 
 import numpy as np
 
-from calc.conv import (GRID_SIDE, MAX_SIDE, MAX_WORK, Pad4, Pair, add_grids, as_image, border_cells, cells_shown, check_size,
-                       dims, output_size, pad, padding4, pair, pair_text, resolve_padding, size_step, tap,
-                       window_prose)
-from calc.errors import BadInput, closest
+from calc.conv import (GRID_SIDE, MAX_WORK, Pad4, Pair, add_grids, as_image, cells_shown, check_size, no_padding,
+                       output_size, pad, pad_text, padding_step, pair, pair_text, paren, resolve_padding, size_step,
+                       tap, window_prose)
+from calc.errors import BadInput, closest, dims
 from calc.solution import Slip, Solution, Step, conventions, t
 
 MODES = ("max", "avg", "min")
 PAD_VALUE = {"max": -np.inf, "min": np.inf, "avg": 0.0}
+
 
 def _plan(x: np.ndarray, size: Any, stride: Any, padding: Any) -> tuple[Pair, Pair, Pad4, Pair]:
     """Checked window, stride (default: the window), padding and output size."""
@@ -61,8 +62,8 @@ def pool2d(x: Any, size: Any, stride: Any = None, padding: Any = 0, mode: str = 
 
 
 def pool_steps(x: Any, size: Any, stride: Any = None, padding: Any = 0, mode: str = "max",
-               full: bool = False) -> tuple[list[Step], np.ndarray]:
-    """The worked steps (without the conventions step) and the C×H'×W' output."""
+               full: bool = False, x_name: str = "X") -> tuple[list[Step], np.ndarray]:
+    """The worked steps (without the conventions step) and the C×H'×W' output; `x_name` labels the input."""
     m = mode_name(mode)
     x = as_image(x)
     k, s, p, out = _plan(x, size, stride, padding)
@@ -73,12 +74,10 @@ def pool_steps(x: Any, size: Any, stride: Any = None, padding: Any = 0, mode: st
     if padded:
         fill = {"max": "−∞ (never the maximum)", "min": "+∞ (never the minimum)",
                 "avg": "zeros (they count in the average)"}[m]
-        step = Step("Padding", prose=[f"pad with {fill}: {p[0]} row(s) on top, {p[1]} at the bottom, "
-                                      f"{p[2]} column(s) on the left, {p[3]} on the right"])
-        steps.append(add_grids(step, "X_pad", xp, border_cells(xp.shape, p) if max(xp.shape[1:]) <= MAX_SIDE else ()))
+        steps.append(padding_step("Padding", f"pad with {fill}", xp, p, x_name))
     shown, rest = cells_shown(y.shape, full)
     for ch, r, c in shown:
-        steps.append(_window_step(xp, m, ch, r, c, k, s, y[ch, r, c], p))
+        steps.append(_window_step(xp, m, ch, r, c, k, s, y[ch, r, c], p, x_name))
     if rest:
         steps.append(Step("The other windows", prose=[f"the other {rest} of the {y.size} windows are "
                                                       "pooled the same way" + ("" if full else " (--full writes them all out)")]))
@@ -88,7 +87,7 @@ def pool_steps(x: Any, size: Any, stride: Any = None, padding: Any = 0, mode: st
 
 
 def _window_step(xp: np.ndarray, m: str, ch: int, r: int, c: int, k: Pair, s: Pair, value: float,
-                 p: Pad4) -> Step:
+                 p: Pad4, x_name: str) -> Step:
     padded = any(p)
     C = xp.shape[0]
     r0, c0 = r * s[0], c * s[1]
@@ -97,7 +96,7 @@ def _window_step(xp: np.ndarray, m: str, ch: int, r: int, c: int, k: Pair, s: Pa
     vals = list(win.ravel())
     slots = ", ".join("{}" for _ in vals)
     if m == "avg":
-        subst = t(f"({' + '.join('({})' if v < 0 else '{}' for v in vals)}) / {len(vals)}", *vals)
+        subst = t(f"({' + '.join(paren(v) for v in vals)}) / {len(vals)}", *vals)
         formula = f"{name} = mean of the window"
         where = ""
     else:
@@ -112,7 +111,7 @@ def _window_step(xp: np.ndarray, m: str, ch: int, r: int, c: int, k: Pair, s: Pa
     step = Step(name, formula, subst, t("{}", value), prose=prose + ([where] if where else []))
     if max(xp.shape[1:]) > GRID_SIDE:
         return add_grids(step, "window", win)
-    label = ("X_pad" if padded else "X") + (f" channel {ch + 1}" if C > 1 else "")
+    label = (f"{x_name}_pad" if padded else x_name) + (f" channel {ch + 1}" if C > 1 else "")
     return add_grids(step, label, xp[ch], cells)  # only the window's own channel
 
 
@@ -125,12 +124,11 @@ def pool(input: Any, size: Any = 2, stride: Any = None, padding: Any = 0, mode: 
     k, s, p, _ = _plan(img, size, stride, padding)
     word = {"max": "Max", "avg": "Average", "min": "Min"}[m]
     sol = Solution("pool", [], {}, title=f"{word} pooling {k[0]}×{k[1]}")
+    fill = {"max": "−∞", "min": "+∞", "avg": "zeros, counted in the average (PyTorch's count_include_pad=True)"}[m]
     sol.add(conventions(
         f"{word.lower()} pooling with a {k[0]}×{k[1]} window, stride {pair_text(s)}"
-        + (" (the window size: windows do not overlap)" if stride is None or s == k else ""),
-        "padding " + (f"{p[0]}" if len(set(p)) == 1 else f"top {p[0]}, bottom {p[1]}, left {p[2]}, right {p[3]}")
-        + {"max": " with −∞", "min": " with +∞", "avg": " with zeros, counted in the average "
-           "(PyTorch's count_include_pad=True)"}[m] if any(p) else "no padding",
+        + (" (the window size: windows do not overlap)" if s == k else ""),
+        f"padding {pad_text(p)} with {fill}" if any(p) else "no padding",
         "each channel is pooled on its own; rows and columns are counted from 1",
     ))
     steps, y = pool_steps(img, k, s, p, m, full)
@@ -151,15 +149,10 @@ def _overlap(p: dict) -> dict | None:
     return {**p, "stride": 1} if s != (1, 1) else None
 
 
-def _pool_no_padding(p: dict) -> dict | None:
-    q = padding4(p["padding"])
-    return {**p, "padding": 0} if q == "same" or any(q) else None  # type: ignore[arg-type]
-
-
 POOL_SLIPS = [
     Slip("average pooling instead of max pooling", lambda p: _other_mode(p, "max", "avg")),
     Slip("max pooling instead of average pooling", lambda p: _other_mode(p, "avg", "max")),
     Slip("max pooling instead of min pooling", lambda p: _other_mode(p, "min", "max")),
     Slip("stride 1 (overlapping windows) instead of the window size", _overlap),
-    Slip("padding missing", _pool_no_padding),
+    Slip("padding missing", no_padding),
 ]

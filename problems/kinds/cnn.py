@@ -7,6 +7,7 @@ import numpy as np
 
 from calc import cnn
 from calc.errors import BadInput, closest, quote
+from problems.kinds.conv import PAD_JSON, PAIR_JSON, as_padding, as_pair
 from problems.schema import Field, Kind, as_bool, as_matrix, as_str
 from problems.yamlfile import line_of
 
@@ -76,11 +77,6 @@ def _kernels(raw: Any, kind: str) -> np.ndarray:
     return k[:, None] if k.ndim == 3 else k
 
 
-def _as_is(raw: Any, kind: str) -> Any:
-    """Stride, dilation, size, padding: calc.conv checks them (n, [rows, columns], padding sides, 'same')."""
-    return raw
-
-
 def _activation(raw: Any, kind: str) -> str:
     name = as_str(None, raw).strip().lower()
     allowed = cnn.FC_ACTIVATIONS if kind == "fc" else cnn.CONV_ACTIVATIONS
@@ -98,18 +94,16 @@ _CONVERT = {
     "kernels": _kernels,
     "weights": lambda raw, kind: as_matrix(None, raw),
     "bias": lambda raw, kind: as_matrix(None, raw),
-    "stride": _as_is,
-    "dilation": _as_is,
-    "size": _as_is,
-    "padding": _as_is,
+    "stride": lambda raw, kind: as_pair("stride")(raw),  # the `conv` kind's readers: 2, [2, 1], "2,1", "same"
+    "dilation": lambda raw, kind: as_pair("dilation")(raw),
+    "size": lambda raw, kind: as_pair("size")(raw),
+    "padding": lambda raw, kind: as_padding(raw),
     "flip": lambda raw, kind: as_bool(None, raw),
     "activation": _activation,
     "name": lambda raw, kind: as_str(None, raw),
 }
 
 _MATRIX = {"oneOf": [{"type": "array"}, {"type": "string"}, {"type": "number"}]}
-_COUNT = {"oneOf": [{"type": "integer", "minimum": 1},
-                   {"type": "array", "items": {"type": "integer", "minimum": 1}, "minItems": 2, "maxItems": 2}]}
 LAYERS_SCHEMA = {
     "type": "array",
     "minItems": 1,
@@ -119,9 +113,7 @@ LAYERS_SCHEMA = {
             "type": {"enum": list(cnn.LAYER_TYPES)},
             "name": {"type": "string"},
             "kernel": _MATRIX, "kernels": {"type": "array", "items": _MATRIX}, "weights": _MATRIX, "bias": _MATRIX,
-            "stride": _COUNT, "dilation": _COUNT, "size": _COUNT,
-            "padding": {"oneOf": [{"type": "integer", "minimum": 0}, {"enum": ["same", "valid"]},
-                                  {"type": "array", "items": {"type": "integer", "minimum": 0}, "minItems": 2, "maxItems": 4}]},
+            "stride": PAIR_JSON, "dilation": PAIR_JSON, "size": PAIR_JSON, "padding": PAD_JSON,
             "flip": {"type": "boolean"},
             "activation": {"enum": list(cnn.FC_ACTIVATIONS) + ["linear"]},
         }},

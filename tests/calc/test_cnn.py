@@ -304,6 +304,36 @@ def test_steps_summary_first_then_every_feature_map():
     assert {"conv1", "pool1", "flatten", "fc1"} <= labels
 
 
+def test_feature_maps_are_named_after_their_layer_channel_by_channel():
+    # The two-filter network of the slides: the input, conv1's two maps and pool1's two maps are drawn
+    # one grid per channel, counted from 1; each layer's windows are drawn in the map it reads.
+    bank = np.array([[FILTER1], [FILTER2]], dtype=float)
+    sol = cnn.solve(LEE_IMAGE, [Layer("conv", kernel=bank, padding=1), Layer("maxpool", size=2)])
+    step = {s.title: s for s in sol.steps}
+    assert [g.label for g in step["Input x (6×6)"].grids] == ["x"]
+    assert [g.label for g in step["conv1: Output feature maps"].grids] == ["conv1 channel 1", "conv1 channel 2"]
+    assert [g.label for g in step["pool1: Pooled output"].grids] == ["pool1 channel 1", "pool1 channel 2"]
+    assert step["conv1: Output feature maps"].prose == ["shape 2×6×6"]
+    assert [g.label for g in step["conv1: Zero padding"].grids] == ["x_pad"]
+    assert [g.label for g in step["conv1: O1(1,1)"].grids] == ["x_pad"]
+    assert [g.label for g in step["pool1: P2(1,1)"].grids] == ["conv1 channel 2"]
+
+
+def test_an_activation_draws_each_channel():
+    # ReLU of conv1's maps: channel 1 of the slides' Filter 1 map starts 3, −1 → 3, 0
+    bank = np.array([[FILTER1], [FILTER2]], dtype=float)
+    sol = cnn.solve(LEE_IMAGE, [Layer("conv", kernel=bank), Layer("relu")])
+    relu = next(s for s in sol.steps if s.title.startswith("relu"))
+    assert [g.label for g in relu.grids] == ["relu channel 1", "relu channel 2"]
+    assert relu.grids[0].array()[0].tolist()[:2] == [3, 0]
+
+
+def test_cross_entropy_after_a_one_unit_softmax_is_refused():
+    layers = [Layer("flatten"), Layer("fc", weights=np.ones((1, 16)), activation="softmax")]
+    with pytest.raises(BadInput, match="softmax over one unit"):
+        cnn.solve(CONTRACT_INPUT, layers, target=np.array(0.0), loss="cross_entropy")
+
+
 def test_the_flip_slip_gives_the_unflipped_answer():
     slip = next(s for s in cnn.SLIPS if "flipped" in s.name)
     x = np.array([[1.0, 0], [0, 0]])

@@ -329,6 +329,22 @@ def test_tap_by_tap_path_for_big_problems_matches_scipy(problem):
         module.IM2COL_LIMIT = old
 
 
+def test_absurd_sizes_are_refused_before_any_arithmetic():
+    # 1e300 is an integer to float(); without a bound the message would print all its 301 digits
+    for kw, where in ((dict(stride=1e300), "stride"), (dict(dilation=10**7), "dilation"), (dict(padding=1e300), "padding")):
+        with pytest.raises(BadInput, match="at most 1,000,000") as e:
+            conv2d(A, X, **kw)
+        assert e.value.where == where and len(e.value.message) < 60
+
+
+def test_single_channel_conventions_name_plain_shapes():
+    assert conv(A, X).steps[0].prose[1] == "input 5×5, kernel 3×3"
+    assert conv(A, X, bias=1).steps[0].prose[1] == "input 5×5, kernel 3×3; the bias is added to every cell"
+    two = conv(np.stack([A, B]), np.ones((3, 2, 2, 2)), bias=[1, 2, 3]).steps[0].prose[1]
+    assert two == ("input 2×5×5 (C×H×W), 3 filters of 2×2×2; each output cell sums over all channels; "
+                   "one bias per filter, added to every cell")
+
+
 def test_sizes_no_one_works_by_hand_are_refused():
     # 2×2 input with 100000 zeros on every side: 200002² ≈ 4·10¹⁰ values would not fit in memory
     with pytest.raises(BadInput, match="too large") as e:

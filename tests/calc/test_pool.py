@@ -113,6 +113,7 @@ def test_stride_defaults_to_size_and_is_stated():
     sol = pool(M, 2)
     assert "stride 2" in sol.steps[0].prose[0]
     assert sol.steps[1].lines[0].render(FMT) == "H' = W' = ⌊(4 + 2·0 − 2) / 2⌋ + 1 = 2"
+    assert sol.steps[1].note == "with no padding this is the slide's ⌈(H − K + 1) / S⌉"  # ⌈3/2⌉ = 2; pools do not dilate
 
 
 def test_slips():
@@ -133,6 +134,7 @@ def test_slips():
     (dict(size=2, padding=-1), "padding", "negative"),
     (dict(size=2.5), "size", "integer"),
     (dict(size=2, mode="median"), "mode", "max, avg, min"),
+    (dict(size=1e300), "size", "at most 1,000,000"),
 ])
 def test_bad_input(kw, where, fragment):
     with pytest.raises(BadInput) as e:

@@ -202,6 +202,8 @@ HEAD = 'kind: cnn\ninput: "1 2 0 1; 0 1 3 1; 2 1 0 0; 1 0 1 2"\nlayers:\n'
     ('  - type: conv\n    kernal: "1 0; 0 1"\n', [":5: layers[0].kernal", "did you mean 'kernel'"]),
     ('  - {type: conv, kernel: "1 0; 0 1", activation: softmax}\n', [":4: layers[0].activation", "softmax"]),
     ('  - {type: conv, kernel: "1 0; 0 1", activation: rellu}\n', [":4: layers[0].activation", "did you mean 'relu'"]),
+    ('  - {type: conv, kernel: "1 0; 0 1", padding: 1e300}\n', [":4: layers[0].padding", "at most 1,000,000"]),
+    ('  - {type: conv, kernel: "1 0; 0 1", stride: "abc"}\n', [":4: layers[0].stride", "'abc'"]),
     ('  - 42\n', [":4: layers[0]", "expected a mapping"]),
 ])
 def test_bad_layers(dlcalc, write, layers, fragments):
@@ -252,3 +254,24 @@ def test_grading_the_loss(dlcalc, write, tmp_path):
     marks = {s["id"]: s["problems"][0] for s in dlcalc("grade", key, str(answers), "--format", "json").json()["students"]}
     assert marks["ann"]["correct"] and not marks["bob"]["correct"]
     assert marks["ann"]["expected"] == pytest.approx(math.log(1 + math.exp(-0.6)))
+
+
+def test_strides_sizes_and_paddings_read_like_the_conv_command(dlcalc, write):
+    # "1,1" / "2x2" / "0,1" as `dlcalc conv` reads them. Input 4×4 = 1…16, kernel [[1,0],[0,1]] (unchanged
+    # by the flip), padding 0 rows and 1 column each side: padded rows (0 1 2 3 4 0), (0 5 6 7 8 0), …
+    # O(i,j) = P(i,j) + P(i+1,j+1): O(1,1) = 0 + 5 = 5, O(2,2) = 5 + 10 = 15, O(2,4) = 7 + 12 = 19, O(2,5) = 8 + 0
+    # 3×5 map [[5,7,9,11,4],[9,15,17,19,8],[13,23,25,27,12]]; 2×2 max pool, stride 2 → [[15, 19]]
+    text = HEAD + ('  - {type: conv, kernel: "1 0; 0 1", stride: "1,1", padding: "0,1"}\n'
+                   '  - {type: maxpool, size: 2x2, stride: "2"}\n')
+    r = dlcalc("cnn", write(text.replace("1 2 0 1; 0 1 3 1; 2 1 0 0; 1 0 1 2",
+                                         "1 2 3 4; 5 6 7 8; 9 10 11 12; 13 14 15 16")), "--format", "json")
+    assert r.code == 0, r.err
+    assert r.json()["answer"]["layers"][0]["output"][1] == [9, 15, 17, 19, 8]
+    assert r.json()["answer"]["output"] == [[15, 19]]
+
+
+def test_cross_entropy_after_a_one_unit_softmax_is_refused(dlcalc, write):
+    # softmax over one unit is always 1: read as binary cross-entropy, label 0 would cost −ln(1 − 1) = ∞
+    text = HEAD + '  - {type: flatten}\n  - {type: fc, weights: [[1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1]], ' \
+                  'activation: softmax}\ntarget: 0\nloss: cross_entropy\n'
+    assert_bad_input(dlcalc("cnn", write(text)), "loss", "softmax over one unit")

@@ -183,6 +183,12 @@ I3 = "1 2 3; 4 5 6; 7 8 9"
     (["convsize", "--input-shape", "3x6x6", "--channels", "2"], ["--channels", "3 channels"]),
     (["convsize", "--input-shape", "1x3x6x6"], ["--input-shape", "C×H×W"]),
     (["convsize", "--input-shape", "6x6", "--stride", "0"], ["--stride", "≥ 1"]),
+    # hostile sizes: refused with a short message, never printed digit by digit
+    (["conv", "-i", I3, "-k", "1 0; 0 1", "--stride", "1e300"], ["--stride", "at most 1,000,000"]),
+    (["conv", "-i", I3, "-k", "1 0; 0 1", "--padding", "1000000"], ["--padding", "too large", "limit 2,000,000"]),
+    (["pool", "-i", I3, "--size", "1e300"], ["--size", "at most 1,000,000"]),
+    (["convsize", "--input-shape", "1e300x6"], ["--input-shape", "at most 1,000,000"]),
+    (["convsize", "--input-shape", "6x6", "--filters", "1e300"], ["--filters", "at most 1,000,000"]),
 ])
 def test_bad_input(dlcalc, argv, fragments):
     assert_bad_input(dlcalc(*argv), *fragments)
