@@ -11,7 +11,7 @@ the way out. δ_j = ∂L/∂net_j throughout.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -29,6 +29,7 @@ NUMBERED_UP_TO = 20      # networks with at most this many weights get the cours
 CHECK_H = 1e-5           # central-difference step: truncation O(h²) and rounding O(ε/h) balance here
 MAX_UPDATES = 100_000    # steps × samples (SGD) or steps (batch)
 MAX_PARAMETERS = 100_000
+MAX_WORK = 200_000_000   # steps × samples × weights: a few seconds of numpy at most
 LINES_UP_TO = 64         # weights per layer written one line each; bigger layers are shown as matrices
 LEGEND_UP_TO = 300       # parameters listed one by one in the legend
 CHECK_UP_TO = 5_000      # parameters nudged one by one by the numerical gradient check
@@ -36,17 +37,14 @@ TABLE_ENDS = 10          # a long loss table shows this many updates at each end
 TERMS_UP_TO = 6          # fan-in up to which a net input is written out term by term
 PROB_TOL = 1e-6
 
-SYMBOL = {"sigmoid": "σ", "tanh": "tanh", "relu": "ReLU", "leaky_relu": "LeakyReLU", "linear": "id", "softmax": "softmax"}
-LOSS_RULE = {
-    "half_sse": "loss half_sse: L = ½ Σ_k (out_k − t_k)², so ∂L/∂out_k = out_k − t_k",
-    "sse": "loss sse: L = Σ_k (out_k − t_k)² (no ½), so ∂L/∂out_k = 2(out_k − t_k)",
-    "mse": "loss mse: L = (1/K) Σ_k (out_k − t_k)² over the K outputs, so ∂L/∂out_k = (2/K)(out_k − t_k)",
-    "cross_entropy": "loss cross_entropy: L = −Σ_k t_k·ln out_k with softmax outputs, so δ_k = out_k − t_k",
-    "bce": "loss bce: L = −Σ_k [t_k·ln out_k + (1 − t_k)·ln(1 − out_k)] with sigmoid outputs, so δ_k = out_k − t_k",
-}
 LOSS_FORMULA = {
     "half_sse": "L = ½ Σ_k (out_k − t_k)²", "sse": "L = Σ_k (out_k − t_k)²", "mse": "L = (1/K) Σ_k (out_k − t_k)²",
     "cross_entropy": "L = −Σ_k t_k·ln out_k", "bce": "L = −Σ_k [t_k·ln out_k + (1 − t_k)·ln(1 − out_k)]",
+}
+LOSS_GRADIENT = {
+    "half_sse": "∂L/∂out_k = out_k − t_k", "sse": "∂L/∂out_k = 2(out_k − t_k) (no ½)",
+    "mse": "∂L/∂out_k = (2/K)(out_k − t_k) over the K outputs",
+    "cross_entropy": "δ_k = out_k − t_k with softmax outputs", "bce": "δ_k = out_k − t_k with sigmoid outputs",
 }
 
 
@@ -59,6 +57,9 @@ class Layer:
     act: str             # one of ACTIVATION_NAMES
     given_ndim: int = 2  # 1: the weights were given as one unit's vector
     bias_given: str = "vector"  # vector | scalar (copied to every unit) | none (zeros)
+
+    def copy(self) -> Layer:
+        return replace(self, W=self.W.copy(), b=self.b.copy())
 
 
 def activation_name(name: Any, where: str = "activation") -> str:
@@ -95,8 +96,6 @@ def build(input: Any, target: Any, layers: list, layout: str = "out_in",
 
 def _layer(spec: Any, i: int, layout: str, last: bool) -> Layer:
     path = f"layers[{i}]"
-    if isinstance(spec, Layer):
-        return spec
     if not isinstance(spec, dict) or "weights" not in spec:
         raise BadInput("expected a mapping with weights (and bias, activation)", path)
     W = _finite_array(spec["weights"], f"{path}.weights")
@@ -297,8 +296,14 @@ def gradients(net: list[Layer], passes: list[Pass]) -> tuple[list[np.ndarray], l
     return gW, gb
 
 
+def outputs_and_losses(net: list[Layer], X: np.ndarray, T: np.ndarray, loss: str) -> tuple[list[np.ndarray], np.ndarray]:
+    """Every sample's output and loss with the current weights."""
+    outs = [forward(net, x)[1][-1] for x in X]
+    return outs, np.array([sample_loss(loss, y, t) for y, t in zip(outs, T)])
+
+
 def dataset_loss(net: list[Layer], X: np.ndarray, T: np.ndarray, loss: str) -> float:
-    return float(np.mean([sample_loss(loss, forward(net, x)[1][-1], t) for x, t in zip(X, T)]))
+    return float(np.mean(outputs_and_losses(net, X, T, loss)[1]))
 
 
 def numerical_gradients(net: list[Layer], X: np.ndarray, T: np.ndarray, loss: str,
@@ -332,26 +337,19 @@ class Names:
 
 
 def make_names(net: list[Layer], scheme: str = "auto") -> Names:
+    first = np.cumsum([0] + [L.W.shape[0] for L in net[:-1]])  # hidden units are numbered on across layers: h1…
     units = [[f"x{i + 1}" for i in range(net[0].W.shape[1])]]
-    hidden = 0
-    for li, layer in enumerate(net):
-        if li == len(net) - 1:
-            units.append([f"o{j + 1}" for j in range(layer.W.shape[0])])
-        else:
-            units.append([f"h{hidden + j + 1}" for j in range(layer.W.shape[0])])
-            hidden += layer.W.shape[0]
-    numbered = scheme == "numbered" or (scheme == "auto" and sum(layer.W.size for layer in net) <= NUMBERED_UP_TO)
-    weights, k = [], 0
-    for li, layer in enumerate(net):
-        rows = []
-        for j in range(layer.W.shape[0]):
-            row = []
-            for i in range(layer.W.shape[1]):
-                k += 1
-                sep = "" if max(layer.W.shape) < 10 else ","
-                row.append(f"w{k}" if numbered else f"w({li + 1})_{j + 1}{sep}{i + 1}")
-            rows.append(row)
-        weights.append(rows)
+    units += [[f"h{first[li] + j + 1}" for j in range(L.W.shape[0])] for li, L in enumerate(net[:-1])]
+    units.append([f"o{j + 1}" for j in range(net[-1].W.shape[0])])
+    numbered = scheme == "numbered" or (scheme == "auto" and sum(L.W.size for L in net) <= NUMBERED_UP_TO)
+    before = np.cumsum([0] + [L.W.size for L in net])  # weights in the layers before: w1, w2, … run on
+
+    def weight(li: int, j: int, i: int) -> str:
+        units, fan_in = net[li].W.shape
+        if numbered:
+            return f"w{before[li] + j * fan_in + i + 1}"
+        return f"w({li + 1})_{j + 1}{'' if max(units, fan_in) < 10 else ','}{i + 1}"
+    weights = [[[weight(li, j, i) for i in range(L.W.shape[1])] for j in range(L.W.shape[0])] for li, L in enumerate(net)]
     biases = [[f"b_{u}" for u in units[li + 1]] for li in range(len(net))]
     return Names(units, weights, biases, numbered)
 
@@ -366,22 +364,39 @@ def _bias_entry(layer: Layer, li: int, j: int) -> str:
     return {"vector": f"layers[{li}].bias[{j}]", "scalar": f"layers[{li}].bias", "none": "— (no bias given: 0)"}[layer.bias_given]
 
 
-def legend(net: list[Layer], names: Names, layout: str, with_bias: list[bool]) -> Step:
-    rows = []
+def parameters(net: list[Layer], with_bias: list[bool]):
+    """(layer, unit j, input i) of every parameter in the legend's order; i is None for a bias."""
     for li, layer in enumerate(net):
-        src, dst = names.units[li], names.units[li + 1]
-        for j in range(layer.W.shape[0]):
-            for i in range(layer.W.shape[1]):
-                rows.append([names.weights[li][j][i], f"{src[i]} → {dst[j]}", _entry(layer, li, j, i, layout), layer.W[j, i]])
+        units, fan_in = layer.W.shape
+        yield from ((li, j, i) for j in range(units) for i in range(fan_in))
         if with_bias[li]:
-            rows += [[names.biases[li][j], f"bias of {dst[j]}", _bias_entry(layer, li, j), layer.b[j]]
-                     for j in range(layer.W.shape[0])]
+            yield from ((li, j, None) for j in range(units))
+
+
+def _at(W: list[np.ndarray], b: list[np.ndarray], li: int, j: int, i: int | None) -> float:
+    """A parameter's entry in per-layer weight matrices W and bias vectors b (weights, gradients, …)."""
+    return float(b[li][j] if i is None else W[li][j, i])
+
+
+def _name(names: Names, li: int, j: int, i: int | None) -> str:
+    return names.biases[li][j] if i is None else names.weights[li][j][i]
+
+
+def legend(net: list[Layer], names: Names, layout: str, with_bias: list[bool]) -> Step:
     scheme = "numbered w1, w2, … layer by layer, unit by unit (the course's way)" if names.numbered else \
         "w(l)_ji = weight of layer l from input i to unit j"
     prose = [f"x = inputs, h = hidden units, o = output units; weights {scheme}"]
-    if len(rows) > LEGEND_UP_TO:
-        return Step("Names", prose=prose + [f"{len(rows)} parameters: too many to list one by one"])
-    return Step("Names", prose=prose, table=Table(["name", "connection", "entry", "value"], rows))
+    count = sum(L.W.size + L.b.size * has for L, has in zip(net, with_bias))
+    if count > LEGEND_UP_TO:
+        return Step("Names", prose=prose + [f"{count} parameters: too many to list one by one"])
+
+    def row(li: int, j: int, i: int | None) -> list:
+        layer, dst = net[li], names.units[li + 1][j]
+        where = _bias_entry(layer, li, j) if i is None else _entry(layer, li, j, i, layout)
+        what = f"bias of {dst}" if i is None else f"{names.units[li][i]} → {dst}"
+        return [_name(names, li, j, i), what, where, _at([L.W for L in net], [L.b for L in net], li, j, i)]
+    return Step("Names", prose=prose, table=Table(["name", "connection", "entry", "value"],
+                                                  [row(*p) for p in parameters(net, with_bias)]))
 
 
 # ── worked steps ─────────────────────────────────────────────────────────────
@@ -419,7 +434,7 @@ def _out_line(act: str, u: str, z: float, out: float) -> Text:
         return t(f"out_{u} = net_{u} = {{}}", out)
     if act == "relu":
         return t(f"out_{u} = max(0, {{}}) = {{}}", z, out)
-    return t(f"out_{u} = {SYMBOL[act]}({{}}) = {{}}", z, out)
+    return t(f"out_{u} = {ACTIVATIONS[act].symbol}({{}}) = {{}}", z, out)
 
 
 def _softmax_lines(dst: list[str], z: np.ndarray, out: np.ndarray) -> list[Text]:
@@ -434,22 +449,21 @@ def _softmax_lines(dst: list[str], z: np.ndarray, out: np.ndarray) -> list[Text]
     return lines
 
 
-def _loss_line(loss: str, p: Pass, label: str) -> Text:
-    y, tt = p.outs[-1], p.target
+def _loss_line(loss: str, y: np.ndarray, tt: np.ndarray, value: float, label: str) -> Text:
     pairs = [x for k in range(y.size) for x in (y[k], tt[k])]
     sq = " + ".join(f"({{}} − {_v(tt[k])})²" for k in range(y.size))
     if loss == "half_sse":
-        return t(f"{label} = ½[{sq}] = {{}}", *pairs, p.loss)
+        return t(f"{label} = ½[{sq}] = {{}}", *pairs, value)
     if loss == "sse":
-        return t(f"{label} = {sq} = {{}}", *pairs, p.loss)
+        return t(f"{label} = {sq} = {{}}", *pairs, value)
     if loss == "mse":
-        return t(f"{label} = [{sq}] / {y.size} = {{}}", *pairs, p.loss)
+        return t(f"{label} = [{sq}] / {y.size} = {{}}", *pairs, value)
     if loss == "cross_entropy":
         keep = [k for k in range(y.size) if tt[k] != 0]
         terms = " + ".join("{}·ln {}" for _ in keep)
-        return t(f"{label} = −({terms}) = {{}}", *[x for k in keep for x in (tt[k], y[k])], p.loss)
+        return t(f"{label} = −({terms}) = {{}}", *[x for k in keep for x in (tt[k], y[k])], value)
     terms = " + ".join("{}·ln {} + {}·ln(1 − {})" for _ in range(y.size))
-    return t(f"{label} = −({terms}) = {{}}", *[x for k in range(y.size) for x in (tt[k], y[k], 1 - tt[k], y[k])], p.loss)
+    return t(f"{label} = −({terms}) = {{}}", *[x for k in range(y.size) for x in (tt[k], y[k], 1 - tt[k], y[k])], value)
 
 
 def _fprime_line(act: str, u: str, z: float, out: float, fp: float) -> Text:
@@ -459,7 +473,7 @@ def _fprime_line(act: str, u: str, z: float, out: float, fp: float) -> Text:
         return t(f"∂out_{u}/∂net_{u} = 1 − out_{u}² = 1 − {_v(out)}² = {{}}", out, fp)
     if act in ("relu", "leaky_relu"):
         return t(f"∂out_{u}/∂net_{u} = {{}}  (net_{u} = {{}} {'>' if z > 0 else '≤'} 0)", fp, z)
-    return t(f"∂out_{u}/∂net_{u} = {{}}  ({'linear' if act == 'linear' else act})", fp)
+    return t(f"∂out_{u}/∂net_{u} = {{}}  ({act})", fp)
 
 
 def _dout_line(loss: str, u: str, y: float, tt: float, g: float, K: int) -> Text:
@@ -501,49 +515,42 @@ def _hidden_delta_lines(net: list[Layer], names: Names, p: Pass, li: int) -> lis
     return lines
 
 
-def _gradient_lines(names: Names, passes: list[Pass], li: int, layer: Layer, with_bias: bool) -> list[Text]:
-    n, lines = len(passes), []
+def _gradient_lines(names: Names, passes: list[Pass], li: int, gW: np.ndarray, gb: np.ndarray,
+                    with_bias: bool) -> list[Text]:
     src = [f"out_{s}" if li else s for s in names.units[li]]
-    gW = np.mean([np.outer(p.deltas[li], p.outs[li]) for p in passes], axis=0)
+    lines = []
     for j, u in enumerate(names.units[li + 1]):
-        for i in range(layer.W.shape[1]):
-            w = names.weights[li][j][i]
-            if n == 1:
-                p = passes[0]
-                lines.append(t(f"∂L/∂{w} = δ_{u}·{src[i]} = {_v(p.deltas[li][j])}·{_v(p.outs[li][i])} = {{}}",
-                               p.deltas[li][j], p.outs[li][i], gW[j, i]))
-            elif n > TERMS_UP_TO:
-                lines.append(t(f"∂L/∂{w} = (1/{n}) Σ_s δ_{u}·{src[i]} = {{}}", gW[j, i]))
-            else:
-                terms = " + ".join(f"{_v(p.deltas[li][j])}·{_v(p.outs[li][i])}" for p in passes)
-                lines.append(t(f"∂L/∂{w} = (1/{n}) Σ_s δ_{u}·{src[i]} = ({terms}) / {n} = {{}}",
-                               *[x for p in passes for x in (p.deltas[li][j], p.outs[li][i])], gW[j, i]))
+        lines += [_gradient_line(f"∂L/∂{names.weights[li][j][i]}", f"δ_{u}·{src[i]}",
+                                 [(p.deltas[li][j], p.outs[li][i]) for p in passes], gW[j, i])
+                  for i in range(gW.shape[1])]
         if with_bias:
-            b = names.biases[li][j]
-            if n == 1:
-                lines.append(t(f"∂L/∂{b} = δ_{u} = {{}}", passes[0].deltas[li][j]))
-            elif n > TERMS_UP_TO:
-                lines.append(t(f"∂L/∂{b} = (1/{n}) Σ_s δ_{u} = {{}}", float(np.mean([p.deltas[li][j] for p in passes]))))
-            else:
-                terms = " + ".join(_v(p.deltas[li][j]) for p in passes)
-                lines.append(t(f"∂L/∂{b} = (1/{n}) Σ_s δ_{u} = ({terms}) / {n} = {{}}",
-                               *[p.deltas[li][j] for p in passes], float(np.mean([p.deltas[li][j] for p in passes]))))
+            lines.append(_gradient_line(f"∂L/∂{names.biases[li][j]}", f"δ_{u}", [(p.deltas[li][j],) for p in passes],
+                                        gb[j]))
     return lines
 
 
-def _update_lines(names: Names, li: int, old: Layer, gW: np.ndarray, gb: np.ndarray, lr: float,
-                  sign: float, with_bias: bool) -> list[Text]:
-    op = "−" if sign < 0 else "+"
+def _gradient_line(lhs: str, rule: str, factors: list[tuple], value: float) -> Text:
+    """One sample: the rule with its numbers (δ·a, or δ alone); several: the mean of the samples' products."""
+    n = len(factors)
+    product = ["·".join(_v(x) for x in fs) for fs in factors]
+    numbers = [x for fs in factors for x in fs]
+    if n == 1:
+        return t(f"{lhs} = {rule} = {{}}", value) if len(factors[0]) == 1 else \
+            t(f"{lhs} = {rule} = {product[0]} = {{}}", *numbers, value)
+    if n > TERMS_UP_TO:
+        return t(f"{lhs} = (1/{n}) Σ_s {rule} = {{}}", value)
+    return t(f"{lhs} = (1/{n}) Σ_s {rule} = ({' + '.join(product)}) / {n} = {{}}", *numbers, value)
+
+
+def _update_lines(names: Names, li: int, old: Layer, new: Layer, gW: np.ndarray, gb: np.ndarray, lr: float,
+                  op: str, with_bias: bool) -> list[Text]:
+    def line(name: str, before: float, g: float, after: float) -> Text:
+        return t(f"{name}′ = {name} {op} η·∂L/∂{name} = {{}} {op} {{}}·{_v(g)} = {{}}", before, lr, g, after)
     lines = []
     for j in range(old.W.shape[0]):
-        for i in range(old.W.shape[1]):
-            w = names.weights[li][j][i]
-            lines.append(t(f"{w}′ = {w} {op} η·∂L/∂{w} = {{}} {op} {{}}·{_v(gW[j, i])} = {{}}",
-                           old.W[j, i], lr, gW[j, i], old.W[j, i] + sign * lr * gW[j, i]))
+        lines += [line(names.weights[li][j][i], old.W[j, i], gW[j, i], new.W[j, i]) for i in range(old.W.shape[1])]
         if with_bias:
-            b = names.biases[li][j]
-            lines.append(t(f"{b}′ = {b} {op} η·∂L/∂{b} = {{}} {op} {{}}·{_v(gb[j])} = {{}}",
-                           old.b[j], lr, gb[j], old.b[j] + sign * lr * gb[j]))
+            lines.append(line(names.biases[li][j], old.b[j], gb[j], new.b[j]))
     return lines
 
 
@@ -564,6 +571,7 @@ def _layer_title(net: list[Layer], names: Names, li: int) -> str:
 
 # ── the solver ───────────────────────────────────────────────────────────────
 
+@np.errstate(over="ignore", invalid="ignore")  # overflow is reported once, in words, not by numpy
 def backprop(input: Any, target: Any, layers: list, layout: str = "out_in", loss: str = "half_sse",
              learning_rate: float = 0.5, update_bias: bool = True, steps: int = 1, batch: bool = False,
              check: bool = False, weight_names: str = "auto", detail: int = 3,
@@ -576,82 +584,89 @@ def backprop(input: Any, target: Any, layers: list, layout: str = "out_in", loss
     up in a loss table. `ascent` and `derivative` exist for slips.
     """
     X, T, net = build(input, target, layers, layout, loss)
-    if not learning_rate > 0:
-        raise BadInput(f"must be > 0, got {learning_rate:g}", "learning_rate")
-    if not isinstance(steps, (int, np.integer)) or steps < 1:
-        raise BadInput(f"must be a whole number ≥ 1, got {steps}", "steps")
-    if weight_names not in NAMINGS:
-        raise BadInput(f"expected one of {', '.join(NAMINGS)}, got {quote(weight_names)}{closest(str(weight_names), NAMINGS)}",
-                       "weight_names")
     n = X.shape[0]
     groups = [list(range(n))] if batch or n == 1 else [[s] for s in range(n)]
+    _check_run(net, X, learning_rate, steps, len(groups), weight_names)
     updates = [(step, g) for step in range(1, steps + 1) for g in groups]
-    if len(updates) > MAX_UPDATES:
-        raise BadInput(f"{len(updates)} updates; at most {MAX_UPDATES}", "steps")
-    net = [Layer(L.W.copy(), L.b.copy(), L.act, L.given_ndim, L.bias_given) for L in net]
     names = make_names(net, weight_names)
     sign = 1.0 if ascent else -1.0
+    sgd = len(groups) > 1
     with_bias = [update_bias or L.bias_given != "none" for L in net]  # layers whose net input has a bias term
 
     sol = Solution("backprop", [], {}, title="Backpropagation")
     sol.add(_conventions(net, X, layout, loss, learning_rate, update_bias, steps, batch, ascent, derivative))
     sol.add(legend(net, names, layout, with_bias))
 
-    history = [dataset_loss(net, X, T, loss)]
-    first: dict[str, Any] = {}
-    rows = []
+    _, losses = outputs_and_losses(net, X, T, loss)
+    history = [float(np.mean(losses))]
+    rows: list[list] = []
+    diverged = False
     for k, (step, group) in enumerate(updates):
         shown = k < detail
-        tag = _tag(k, step, group, len(updates), len(groups), n)
+        tag = _tag(k, step, group, len(updates), sgd)
         passes = [run_sample(net, X[s], T[s], loss, derivative) for s in group]
         gW, gb = gradients(net, passes)
+        old = [L.copy() for L in net] if shown or k == 0 else []
         if k == 0:
-            first = dict(passes=passes, gW=gW, gb=gb, net=[Layer(L.W.copy(), L.b.copy(), L.act) for L in net])
+            first = (old, passes, gW, gb)
         if shown:
-            _worked_forward_and_back(sol, net, names, passes, group, loss, with_bias, tag)
+            _worked_forward_and_back(sol, net, names, passes, group, loss, with_bias, tag, n)
             for li in range(len(net) - 1, -1, -1):
-                sol.add(Step(f"{tag}Gradients, {_layer_title(net, names, li)}",
-                             "∂L/∂w_ji = δ_j · a_i" + ("   ∂L/∂b_j = δ_j" if update_bias else ""),
-                             lines=_gradient_lines(names, passes, li, net[li], update_bias)
-                             if net[li].W.size <= LINES_UP_TO else [],
-                             grids=[] if net[li].W.size <= LINES_UP_TO else
-                             [Grid(f"∂L/∂W({li + 1})", given_layout(net[li], gW[li], layout))]))
-        old = [Layer(L.W.copy(), L.b.copy(), L.act, L.given_ndim, L.bias_given) for L in net]
-        before = float(np.mean([p.loss for p in passes]))
+                sol.add(_gradient_step(net, names, passes, li, gW[li], gb[li], update_bias, layout, tag))
         for li, layer in enumerate(net):
             layer.W += sign * learning_rate * gW[li]
             if update_bias:
                 layer.b += sign * learning_rate * gb[li]
-        after_group = float(np.mean([sample_loss(loss, forward(net, X[s])[1][-1], T[s]) for s in group]))
-        history.append(dataset_loss(net, X, T, loss))
-        rows.append(_history_row(k, step, group, before, after_group, history[-1], len(groups) > 1))
+        outs, losses = outputs_and_losses(net, X, T, loss)
+        history.append(float(np.mean(losses)))
+        rows.append(_history_row(k, step, group, float(np.mean([p.loss for p in passes])),
+                                 float(np.mean(losses[group])), history[-1], sgd))
+        if not diverged and not all(np.all(np.isfinite(L.W)) and np.all(np.isfinite(L.b)) for L in net):
+            diverged = True
+            sol.warnings.append(f"the weights diverge (no longer finite after update {k + 1}): "
+                                f"η = {learning_rate:g} is too large")
         if shown:
             _worked_update(sol, net, old, names, gW, gb, learning_rate, sign, update_bias, layout, tag)
-            sol.add(_new_loss_step(net, names, X, T, loss, group, tag, history[-1], len(groups) > 1))
+            sol.add(_new_loss_step(names, outs, T, losses, loss, tag, history[-1]))
 
     if len(updates) > 1:
-        sol.add(_history_step(rows, len(groups) > 1, detail, len(updates)))
-    check_diff = None
-    if check:
-        size = sum(L.W.size + L.b.size for L in net)
-        if size <= CHECK_UP_TO:
-            check_diff = _check_step(sol, first["net"], X[groups[0]], T[groups[0]], loss, first, names)
-        else:
-            sol.warnings.append(f"gradient check skipped: {size} parameters (it nudges at most {CHECK_UP_TO} one by one)")
+        sol.add(_history_step(rows, sgd, detail, len(updates)))
+    check_diff = _check_step(sol, first, X[groups[0]], T[groups[0]], loss, names, with_bias) if check else None
     sol.add(Step("Weights after the last update" if len(updates) > 1 else "Weights after the update",
                  grids=[g for li, L in enumerate(net) for g in
                         [Grid(f"layers[{li}].weights", given_layout(L, L.W, layout)), Grid(f"layers[{li}].bias", L.b)]]))
-    _answer(sol, net, names, first, history, layout, check_diff)
-    for value, what in ((history[0], "before"), (history[-1], "after the updates")):
-        if not np.isfinite(value):
-            sol.warnings.append(f"the loss {what} is {value} (an output probability reached 0 or 1)")
+    _answer(sol, net, first, history, layout, check_diff)
+    if loss in ("cross_entropy", "bce"):
+        for value, what in ((history[0], "before"), (history[-1], "after the updates")):
+            if value == np.inf:
+                sol.warnings.append(f"the loss {what} is inf (an output probability reached 0 or 1)")
     return sol
 
 
-def _tag(k: int, step: int, group: list[int], total: int, per_step: int, n: int) -> str:
+def _check_run(net: list[Layer], X: np.ndarray, lr: float, steps: int, per_step: int, weight_names: str) -> None:
+    """The settings, and a run small enough to finish in a few seconds without overflowing at the start."""
+    if not 0 < lr < np.inf:
+        raise BadInput(f"must be a finite number > 0, got {lr:g}", "learning_rate")
+    if not isinstance(steps, (int, np.integer)) or steps < 1:
+        raise BadInput(f"must be a whole number ≥ 1, got {steps}", "steps")
+    if weight_names not in NAMINGS:
+        raise BadInput(f"expected one of {', '.join(NAMINGS)}, got {quote(weight_names)}{closest(str(weight_names), NAMINGS)}",
+                       "weight_names")
+    if steps * per_step > MAX_UPDATES:
+        raise BadInput(f"{steps * per_step} updates; at most {MAX_UPDATES}", "steps")
+    n, size = X.shape[0], sum(L.W.size for L in net)
+    if steps * n * size > MAX_WORK:  # every update passes every sample forward
+        raise BadInput(f"{steps} step{'s' * (steps != 1)} × {n} sample{'s' * (n != 1)} × {size} weights is more than "
+                       f"{MAX_WORK:,} multiply-adds; this tool is for hand-sized runs", "steps")
+    if not all(np.all(np.isfinite(z)) for x in X for z in forward(net, x)[0]):
+        raise BadInput("a net input overflows in the forward pass (beyond ±1.8e308); scale the inputs or "
+                       "weights down", "input")
+
+
+def _tag(k: int, step: int, group: list[int], total: int, sgd: bool) -> str:
     if total == 1:
         return ""
-    if per_step == 1:
+    if not sgd:
         return f"Update {k + 1}: "
     return f"Update {k + 1} (epoch {step}, sample {group[0] + 1}): "
 
@@ -662,7 +677,7 @@ def _conventions(net: list[Layer], X: np.ndarray, layout: str, loss: str, lr: fl
     items = [f"network: {shape}; net_j = Σ_i w_ji·a_i + b_j, out_j = f(net_j)",
              "layout out_in: weights[j][i] connects input i to unit j (one row per unit)" if layout == "out_in" else
              "layout in_out: weights[i][j] connects input i to unit j (one column per unit)",
-             LOSS_RULE[loss],
+             f"loss {loss}: {LOSS_FORMULA[loss]}, so {LOSS_GRADIENT[loss]}",
              "δ_j = ∂L/∂net_j; hidden δ_j = (Σ_k δ_k·w_kj)·f′(net_j)",
              "∂L/∂w_ji = δ_j·a_i, where a_i is the out of the unit (or input) feeding w_ji",
              f"update: w ← w {'+' if ascent else '−'} η·∂L/∂w with η = {lr:g}, all gradients from the weights before it",
@@ -687,10 +702,10 @@ def _conventions(net: list[Layer], X: np.ndarray, layout: str, loss: str, lr: fl
 
 
 def _worked_forward_and_back(sol: Solution, net: list[Layer], names: Names, passes: list[Pass], group: list[int],
-                             loss: str, with_bias: list[bool], tag: str) -> None:
+                             loss: str, with_bias: list[bool], tag: str, n: int) -> None:
     several = len(passes) > 1
-    for p, s in zip(passes, group):
-        label = f", sample {s + 1}" if several else ""
+    labels = [f", sample {s + 1}" if several else "" for s in group]
+    for p, label in zip(passes, labels):
         if several:
             sol.add(Step(f"{tag}Forward pass{label}",
                          lines=[x for li in range(len(net)) for x in _forward_lines(net, names, p, li, with_bias)]))
@@ -698,13 +713,12 @@ def _worked_forward_and_back(sol: Solution, net: list[Layer], names: Names, pass
             for li in range(len(net)):
                 sol.add(Step(f"{tag}Forward pass, {_layer_title(net, names, li)}", _forward_rule(net[li].act, with_bias[li]),
                              lines=_forward_lines(net, names, p, li, with_bias)))
-    lines = [_loss_line(loss, p, f"L{'_' + str(s + 1) if several else ''}") for p, s in zip(passes, group)]
+    lines = [_loss_line(loss, p.outs[-1], p.target, p.loss, _loss_label(s, n)) for p, s in zip(passes, group)]
     if several:
         losses = [p.loss for p in passes]
         lines.append(t(f"L = ({' + '.join('{}' for _ in losses)}) / {len(losses)} = {{}}", *losses, float(np.mean(losses))))
     sol.add(Step(f"{tag}Loss", LOSS_FORMULA[loss], lines=lines))
-    for p, s in zip(passes, group):
-        label = f", sample {s + 1}" if several else ""
+    for p, label in zip(passes, labels):
         top = f"δ_k = out_k − t_k ({'softmax' if loss == 'cross_entropy' else 'sigmoid'} + {loss})" \
             if p.dout is None else "δ_k = ∂L/∂out_k · ∂out_k/∂net_k"
         sol.add(Step(f"{tag}Output δ{label}", top, lines=_output_delta_lines(net, names, p, loss)))
@@ -713,37 +727,49 @@ def _worked_forward_and_back(sol: Solution, net: list[Layer], names: Names, pass
                          "δ_j = (Σ_k δ_k·w_kj) · ∂out_j/∂net_j", lines=_hidden_delta_lines(net, names, p, li)))
 
 
+def _loss_label(s: int, n: int) -> str:
+    """L for the only sample, L_s for sample s of several."""
+    return f"L_{s + 1}" if n > 1 else "L"
+
+
 def _forward_rule(act: str, with_bias: bool) -> str:
     net = "net_j = Σ_i w_ji·a_i" + (" + b_j" if with_bias else "")
-    out = "out_j = e^net_j / Σ_k e^net_k" if act == "softmax" else f"out_j = {SYMBOL[act]}(net_j)"
+    out = "out_j = e^net_j / Σ_k e^net_k" if act == "softmax" else f"out_j = {ACTIVATIONS[act].symbol}(net_j)"
     return f"{net},  {out}"
+
+
+def _gradient_step(net: list[Layer], names: Names, passes: list[Pass], li: int, gW: np.ndarray, gb: np.ndarray,
+                   update_bias: bool, layout: str, tag: str) -> Step:
+    small = net[li].W.size <= LINES_UP_TO
+    return Step(f"{tag}Gradients, {_layer_title(net, names, li)}",
+                "∂L/∂w_ji = δ_j · a_i" + ("   ∂L/∂b_j = δ_j" if update_bias else ""),
+                lines=_gradient_lines(names, passes, li, gW, gb, update_bias) if small else [],
+                grids=[] if small else [Grid(f"∂L/∂W({li + 1})", given_layout(net[li], gW, layout))])
 
 
 def _worked_update(sol: Solution, net: list[Layer], old: list[Layer], names: Names, gW: list[np.ndarray],
                    gb: list[np.ndarray], lr: float, sign: float, update_bias: bool, layout: str, tag: str) -> None:
+    op = "−" if sign < 0 else "+"
     for li in range(len(net) - 1, -1, -1):
         small = net[li].W.size <= LINES_UP_TO
         grids = [] if small else [Grid(f"layers[{li}].weights′", given_layout(net[li], net[li].W, layout))] + \
             ([Grid(f"layers[{li}].bias′", net[li].b)] if update_bias else [])
         sol.add(Step(f"{tag}Updated weights, {_layer_title(net, names, li)}",
-                     f"w′ = w {'−' if sign < 0 else '+'} η·∂L/∂w,  η = {lr:g}",
-                     lines=_update_lines(names, li, old[li], gW[li], gb[li], lr, sign, update_bias) if small else [],
+                     f"w′ = w {op} η·∂L/∂w,  η = {lr:g}",
+                     lines=_update_lines(names, li, old[li], net[li], gW[li], gb[li], lr, op, update_bias) if small else [],
                      prose=["biases kept fixed (update_bias: false)"] if not update_bias and li == len(net) - 1 else [],
                      grids=grids))
 
 
-def _new_loss_step(net: list[Layer], names: Names, X: np.ndarray, T: np.ndarray, loss: str, group: list[int],
-                   tag: str, total: float, sgd: bool) -> Step:
-    shown = range(X.shape[0]) if sgd or len(group) > 1 else group
-    lines = []
-    for s in shown:
-        p = run_sample(net, X[s], T[s], loss)
-        outs = ", ".join(f"out_{u} = {{}}" for u in names.units[-1])
-        label = f"sample {s + 1}: " if X.shape[0] > 1 else ""
-        lines.append(t(f"{label}{outs}", *p.outs[-1]))
-        lines.append(_loss_line(loss, p, f"L{'_' + str(s + 1) if X.shape[0] > 1 else ''}"))
-    if X.shape[0] > 1:
-        lines.append(t(f"L = mean over the {X.shape[0]} samples = {{}}", total))
+def _new_loss_step(names: Names, outs: list[np.ndarray], T: np.ndarray, losses: np.ndarray, loss: str, tag: str,
+                   total: float) -> Step:
+    n, lines = len(outs), []
+    for s, y in enumerate(outs):
+        label = f"sample {s + 1}: " if n > 1 else ""
+        lines.append(t(f"{label}" + ", ".join(f"out_{u} = {{}}" for u in names.units[-1]), *y))
+        lines.append(_loss_line(loss, y, T[s], losses[s], _loss_label(s, n)))
+    if n > 1:
+        lines.append(t(f"L = mean over the {n} samples = {{}}", total))
     return Step(f"{tag}Loss after the update", "forward pass again with the updated weights", lines=lines)
 
 
@@ -762,16 +788,17 @@ def _history_step(rows: list[list], sgd: bool, detail: int, total: int) -> Step:
     return Step("Loss per update", prose=prose, table=Table(headers, rows))
 
 
-def _check_step(sol: Solution, net0: list[Layer], X: np.ndarray, T: np.ndarray, loss: str, first: dict,
-                names: Names) -> float:
+def _check_step(sol: Solution, first: tuple, X: np.ndarray, T: np.ndarray, loss: str, names: Names,
+                with_bias: list[bool]) -> float | None:
     """Compare the first update's backprop gradients with central differences (the course's numerical gradient)."""
+    net0, _, gW, gb = first
+    size = sum(L.W.size + L.b.size for L in net0)
+    if size > CHECK_UP_TO:
+        sol.warnings.append(f"gradient check skipped: {size} parameters (it nudges at most {CHECK_UP_TO} one by one)")
+        return None
     nW, nb = numerical_gradients(net0, X, T, loss)
-    rows = []
-    for li in range(len(net0)):
-        for j in range(net0[li].W.shape[0]):
-            rows += [[names.weights[li][j][i], first["gW"][li][j, i], nW[li][j, i], abs(first["gW"][li][j, i] - nW[li][j, i])]
-                     for i in range(net0[li].W.shape[1])]
-            rows.append([names.biases[li][j], first["gb"][li][j], nb[li][j], abs(first["gb"][li][j] - nb[li][j])])
+    rows = [[_name(names, *p), _at(gW, gb, *p), _at(nW, nb, *p), abs(_at(gW, gb, *p) - _at(nW, nb, *p))]
+            for p in parameters(net0, with_bias)]
     diff = max(r[3] for r in rows)
     sol.add(Step(f"Gradient check (central differences, h = {CHECK_H:g})",
                  "∂L/∂w ≈ [L(w + h) − L(w − h)] / 2h",
@@ -781,9 +808,9 @@ def _check_step(sol: Solution, net0: list[Layer], X: np.ndarray, T: np.ndarray, 
     return diff
 
 
-def _answer(sol: Solution, net: list[Layer], names: Names, first: dict, history: list[float], layout: str,
+def _answer(sol: Solution, net: list[Layer], first: tuple, history: list[float], layout: str,
             check_diff: float | None) -> None:
-    passes = first["passes"]
+    _, passes, gW, gb = first
     outs = np.array([p.outs[-1] for p in passes])
     deltas = [np.array([p.deltas[li] for p in passes]) for li in range(len(net))]
     single = len(passes) == 1
@@ -792,8 +819,8 @@ def _answer(sol: Solution, net: list[Layer], names: Names, first: dict, history:
         loss_after=history[-1],
         weights=np.concatenate([L.W.ravel() for L in net]),
         biases=np.concatenate([L.b for L in net]),
-        gradient=np.concatenate([g.ravel() for g in first["gW"]]),
-        bias_gradient=np.concatenate(first["gb"]),
+        gradient=np.concatenate([g.ravel() for g in gW]),
+        bias_gradient=np.concatenate(gb),
         outputs=outs[0] if single else outs,
         deltas=[d[0] if single else d for d in deltas],
         losses=np.array(history),

@@ -34,8 +34,8 @@ def register(app: typer.Typer) -> None:
         from calc.backprop import NAMINGS
         from calc.errors import closest, quote
 
-        if lr is not None and not lr > 0:
-            raise BadInput(f"the learning rate must be > 0, got {lr:g}", "--lr")
+        if lr is not None and not 0 < lr < float("inf"):
+            raise BadInput(f"the learning rate must be a finite number > 0, got {lr:g}", "--lr")
         if names is not None and names not in NAMINGS:
             raise BadInput(f"expected one of {', '.join(NAMINGS)}, got {quote(names)}{closest(names, NAMINGS)}", "--names")
         run_file("backprop", file, fmt, precision, answer_only, learning_rate=lr, steps=steps, update_bias=update_bias,

@@ -349,3 +349,39 @@ def test_big_problems_are_written_compactly_and_stay_bounded():
                       check=True)
     assert "check_max_difference" not in big.answer and "gradient check skipped" in big.warnings[0]
     assert "too many to list" in next(s for s in big.steps if s.title == "Names").prose[-1]
+
+
+def test_overflow_is_bad_input_at_the_start_and_a_warning_when_updates_diverge(recwarn):
+    with pytest.raises(BadInput) as e:
+        bp.backprop([1e200, 0.1], T, [{"weights": [[1e200, 0.2], [0.25, 0.3]], "activation": "relu"}])
+    assert e.value.where == "input" and "overflows" in e.value.message
+    # linear output, η = 1e250: update 1 moves w by η·δ·x ≈ 1e250·0.2·0.05 ≈ 1e248 (still finite), so the
+    # outputs of update 2 are ≈ 1e247 and its step η·δ·x ≈ 1e250·1e247 leaves the floats
+    sol = bp.backprop(X, T, [{"weights": W1, "activation": "linear"}], learning_rate=1e250, steps=3)
+    assert sol.warnings == ["the weights diverge (no longer finite after update 2): η = 1e+250 is too large"]
+    assert not [w for w in recwarn if issubclass(w.category, RuntimeWarning)]  # numpy stays quiet
+
+
+def test_runs_too_long_are_refused_before_any_work():
+    with pytest.raises(BadInput, match="at most 100000"):
+        bp.backprop(X, T, [{"weights": W1}], steps=10**9)
+    with pytest.raises(BadInput, match="multiply-adds"):
+        bp.backprop(np.ones(300), np.zeros(300), [{"weights": np.zeros((300, 300))}], steps=5000)
+    with pytest.raises(BadInput, match="finite"):
+        bp.backprop(X, T, [{"weights": W1}], learning_rate=float("inf"))
+
+
+def test_check_lists_the_parameters_of_the_legend_only():
+    # no bias given and biases fixed: the network has no bias parameters, so the check lists the weights only
+    sol = bp.backprop(X, T, [{"weights": W1}, {"weights": W2}], update_bias=False, check=True)
+    rows = next(s for s in sol.steps if s.title.startswith("Gradient check")).table.rows
+    assert [r[0] for r in rows] == [f"w{k}" for k in range(1, 9)]
+    with_bias = mazur(check=True)
+    names = [r[0] for r in next(s for s in with_bias.steps if s.title.startswith("Gradient check")).table.rows]
+    assert names == [r[0] for r in next(s for s in with_bias.steps if s.title == "Names").table.rows]
+
+
+def test_sgd_labels_each_sample_loss():
+    sol = bp.backprop([[0.05, 0.10], [0.5, -0.2]], [[0.01, 0.99], [0.7, 0.2]], [{"weights": W1}], detail=2)
+    loss_steps = [s for s in sol.steps if s.title.endswith(": Loss")]
+    assert [s.lines[0].template.split(" = ")[0] for s in loss_steps] == ["L_1", "L_2"]

@@ -190,6 +190,8 @@ loss: cross_entropy
 @pytest.mark.parametrize("args, fragments", [
     (["--lr", "0"], ("--lr", "> 0")),
     (["--lr", "-1"], ("--lr", "> 0")),
+    (["--lr", "inf"], ("--lr", "finite")),
+    (["--steps", "1000000000"], ("steps", "at most 100000")),
     (["--steps", "0"], ("--steps",)),
     (["--names", "short"], ("--names", "numbered")),
     (["--detail", "0"], ("--detail",)),
