@@ -194,13 +194,17 @@ def _fc(layer: Layer, x: np.ndarray, flip: bool, full: bool, name: str, source: 
 
 
 def _dot_line(i: int, w: np.ndarray, x: np.ndarray, b: float | None, net: float):
-    """`net_1 = 0.5·3 + 0.2·(−1) + 0.1 = 1.4`, or Σ notation when the sum is long."""
-    bias = " + {}" if b is not None else ""
+    """`net_1 = 0.5·3 + 0.2·(−1) + 0.1 = 1.4`; a long sum is written Σ_j w_1j·x_j, then its value."""
+    n = i + 1
     if w.size > MAX_TERMS:
-        return t(f"net_{i + 1} = Σ_j w_{i + 1}j·x_j{bias} = {{}}", *([b] if b is not None else []), net)
+        if b is None:
+            return t(f"net_{n} = Σ_j w_{n}j·x_j = {{}}", net)
+        return t(f"net_{n} = Σ_j w_{n}j·x_j + b_{n} = {{}} + {paren(b)} = {{}}", float(w @ x), b, net)
     terms = " + ".join(f"{paren(a)}·{paren(c)}" for a, c in zip(w, x))
-    values = [v for pair in zip(w, x) for v in pair] + ([b] if b is not None else [])
-    return t(f"net_{i + 1} = {terms}{bias} = {{}}", *values, net)
+    values = [v for pair in zip(w, x) for v in pair]
+    if b is None:
+        return t(f"net_{n} = {terms} = {{}}", *values, net)
+    return t(f"net_{n} = {terms} + {paren(b)} = {{}}", *values, b, net)
 
 
 def _activation_layer(layer: Layer, x: np.ndarray, flip: bool, full: bool, name: str, source: str) -> Result:

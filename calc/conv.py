@@ -315,7 +315,8 @@ def conv_steps(x: Any, k: Any, stride: Any = 1, padding: Any = 0, dilation: Any 
         foot[:, :, ::d[0], ::d[1]] = kk
         taps = [(f, c, i * d[0], j * d[1]) for f in range(F) for c in range(C) for i in range(kh) for j in range(kw)]
         step = Step(f"Dilated kernel footprint (dilation {pair_text(d)})",
-                    prose=[f"{d[0] - 1} gap(s) between kernel rows, {d[1] - 1} between columns: "
+                    prose=[f"{plural(d[0] - 1, 'empty row')} between kernel rows, "
+                           f"{plural(d[1] - 1, 'empty column')} between its columns: "
                            f"a {kh}×{kw} kernel covers {span(kh, d[0])}×{span(kw, d[1])} input cells"])
         steps.append(add_grids(step, f"{kname} dilated", foot, taps, FC))
     shown, rest = cells_shown(y.shape, full)
@@ -353,6 +354,10 @@ def _cell_step(xp: np.ndarray, kk: np.ndarray, b: np.ndarray, f: int, r: int, c:
     if max(xp.shape[1:]) > GRID_SIDE:
         return add_grids(step, "window", win)
     return add_grids(step, f"{x_name}_pad" if padded else x_name, xp, cells)
+
+
+def plural(n: int, noun: str) -> str:
+    return f"{n} {noun}{'s' * (n != 1)}"
 
 
 def pair_text(v: Pair) -> str:
@@ -401,9 +406,12 @@ def add_grids(step: Step, name: str, a: np.ndarray, highlight: list[tuple[int, .
 
 def padding_step(title: str, fill: str, xp: np.ndarray, p: Pad4, x_name: str) -> Step:
     """The padded input, its added border highlighted."""
-    rows, cols = lambda n: f"{n} row{'s' * (n != 1)}", lambda n: f"{n} column{'s' * (n != 1)}"
-    step = Step(title, prose=[f"{fill}: {rows(p[0])} on top, {rows(p[1])} at the bottom, "
-                              f"{cols(p[2])} on the left, {cols(p[3])} on the right"])
+    if len(set(p)) == 1:
+        where = f"{plural(p[0], 'row')} and {plural(p[0], 'column')} on every side"
+    else:
+        where = (f"{plural(p[0], 'row')} on top, {plural(p[1], 'row')} at the bottom, "
+                 f"{plural(p[2], 'column')} on the left, {plural(p[3], 'column')} on the right")
+    step = Step(title, prose=[f"{fill}: {where}"])
     drawn = max(xp.shape[1:]) <= MAX_SIDE  # no need to list the border cells of a grid too large to draw
     return add_grids(step, f"{x_name}_pad", xp, border_cells(xp.shape, p) if drawn else ())
 

@@ -7,7 +7,8 @@ import typer
 
 from cli.common import AnswerOnlyOpt, FormatOpt, PrecisionOpt, run
 
-MATRIX_HELP = "MATLAB '1 0; 0 1', nested list '[[1,0],[0,1]]', @file (.csv/.txt/.json/.npy) or - for stdin."
+# help lines wrap at 80 columns only at spaces: no long unbroken words (rich cuts them with …)
+MATRIX_HELP = "MATLAB '1 0; 0 1', nested list '[[1,0],[0,1]]', @file (.csv, .txt, .json, .npy) or - for stdin."
 PAIR = "an integer, or rows,columns"
 
 
@@ -19,7 +20,8 @@ Text = Optional[str]
 InputOpt = Annotated[str, opt("--input", "-i", metavar="MATRIX", help="Input H×W or C×H×W. " + MATRIX_HELP)]
 StrideOpt = Annotated[Text, opt("--stride", "-s", metavar="S", help=f"Step between windows: {PAIR}.")]
 PaddingOpt = Annotated[Text, opt("--padding", "-P", metavar="P",
-                                 help="Padding: an integer, same, valid, rows,columns or top,bottom,left,right.")]
+                                 help="Padding: an integer, same, valid, two values (rows,columns) or four "
+                                      "(top, bottom, left, right), e.g. 1,1,0,0.")]
 DilationOpt = Annotated[Text, opt("--dilation", "-d", metavar="D", help=f"Kernel dilation (1 = none): {PAIR}.")]
 FullOpt = Annotated[bool, typer.Option("--full", help="Write out every output cell (default: the first 16).")]
 

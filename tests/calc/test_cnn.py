@@ -13,6 +13,7 @@ from scipy.signal import convolve2d, correlate2d
 from calc import cnn
 from calc.cnn import Layer
 from calc.errors import BadInput
+from cli.render.numbers import formatter
 
 # ── the reference: an independent forward pass ───────────────────────────────
 
@@ -326,6 +327,19 @@ def test_an_activation_draws_each_channel():
     relu = next(s for s in sol.steps if s.title.startswith("relu"))
     assert [g.label for g in relu.grids] == ["relu channel 1", "relu channel 2"]
     assert relu.grids[0].array()[0].tolist()[:2] == [3, 0]
+
+
+def test_long_fc_sums_are_written_with_sigma_and_their_value():
+    # one unit summing the first two rows of the 6×6 image (2 + 2 ones), bias −1: Σ = 4, net = 4 + (−1) = 3
+    w = np.zeros((1, 36))
+    w[0, :12] = 1
+    sol = cnn.solve(LEE_IMAGE, [Layer("fc", weights=w, bias=np.array([-1.0]))])
+    fc = next(s for s in sol.steps if s.title.startswith("fc1: fully connected"))
+    assert fc.lines[0].render(formatter(4)) == "net_1 = Σ_j w_1j·x_j + b_1 = 4 + (-1) = 3"
+    short = cnn.solve(np.array([[2.0, -1.0]]), [Layer("fc", weights=np.array([[0.5, 3.0]]), bias=np.array([-1.0]))])
+    # 0.5·2 + 3·(−1) + (−1) = −3
+    line = next(s for s in short.steps if s.title.startswith("fc1: fully connected")).lines[0]
+    assert line.render(formatter(4)) == "net_1 = 0.5·2 + 3·(-1) + (-1) = -3"
 
 
 def test_cross_entropy_after_a_one_unit_softmax_is_refused():
