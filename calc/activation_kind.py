@@ -158,7 +158,8 @@ def _softmax(sol: Solution, z: np.ndarray, slip: bool) -> None:
     for r, (zr, sr) in enumerate(zip(rows, s)):
         tag = f"row {r + 1}: " if many else ""
         m = float(zr.max())
-        shifted = zr - m
+        with np.errstate(over="ignore"):  # as in softmax(): a −inf shift is e^−inf = 0
+            shifted = zr - m
         e = np.exp(shifted)
         total = float(e.sum())
         shift_lines.append(t(f"{tag}m = max z = {{}};  z − m = ({_list(zr)})", m, *shifted))

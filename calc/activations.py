@@ -19,7 +19,8 @@ def sigmoid(z):
 
 def softmax(z, axis: int = -1):
     z = np.asarray(z, dtype=float)
-    e = np.exp(z - z.max(axis=axis, keepdims=True))  # max subtracted: no overflow
+    with np.errstate(over="ignore"):  # z − max may reach −inf (|z| near 1e308): e^−inf = 0 is right
+        e = np.exp(z - z.max(axis=axis, keepdims=True))  # max subtracted: no overflow
     return e / e.sum(axis=axis, keepdims=True)
 
 

@@ -62,7 +62,11 @@ def neuron(weights: Any = None, bias: Any = None, inputs: Any = None, activation
     sol.add(_conventions(net_layers, truth_table))
     a, nets, outs = x, [], []
     for index, layer in enumerate(net_layers):
-        net = a @ layer.weights.T + layer.bias
+        with np.errstate(over="ignore", invalid="ignore"):  # reported below, in words
+            net = a @ layer.weights.T + layer.bias
+        if not np.all(np.isfinite(net)):
+            raise BadInput("w·x + b overflows (beyond ±1.8e308); scale the weights or inputs down",
+                           layer.where + ("" if layers is None else ".weights"))
         out = layer.g.f(net)
         sol.add(_layer_step(index, net_layers, x, a, net, out))
         nets.append(net)
@@ -159,7 +163,8 @@ def _conventions(layers: list[Layer], truth_table: bool) -> Step:
         items.append("weights: one row per unit (Θ_ki: input i → unit k); "
                      "each layer's outputs feed the next at full precision")
     if truth_table or layers[-1].g.name in CLASSIFIERS:
-        items.append("logical output y = 1 when the last net ≥ 0 (for σ: out ≥ 0.5), else 0")
+        reading = {"sigmoid": " (out ≥ 0.5)", "sign": " (out = +1)", "step": " (out = 1)"}.get(layers[-1].g.name, "")
+        items.append(f"logical output y = 1 when the last net ≥ 0{reading}, else 0")
     return conventions(*items)
 
 

@@ -94,7 +94,11 @@ def perceptron(data: Any, labels: Any, lr: float = 1.0, epochs: int = 100, weigh
     errors: list[int] = []
     for e in range(int(epochs)):
         start = (w, b)
-        w, b, n_errors, visits = _epoch(x, y, w, b, rule, record=e < detail or e == epochs - 1)
+        with np.errstate(over="ignore", invalid="ignore"):  # overflow is reported below, in words
+            w, b, n_errors, visits = _epoch(x, y, w, b, rule, record=e < detail or e == epochs - 1)
+        if not (np.all(np.isfinite(w)) and np.isfinite(b)):
+            raise BadInput(f"the weights overflow in epoch {e + 1} (beyond ±1.8e308): η·x is too large; "
+                           "use a smaller learning rate or smaller data", "lr")
         if visits is None and n_errors == 0:  # the final, error-free epoch: replay it to write it out
             visits = _epoch(x, y, *start, rule, record=True)[3]
         if visits is not None:
@@ -193,7 +197,7 @@ def _epoch_steps(sol: Solution, shown: dict[int, list[Visit]], errors: list[int]
         if skipped:
             sol.add(_skipped_step(skipped))
             skipped = []
-        sol.add(_epoch_step(e + 1, shown[e], errors[e], lr, act))
+        sol.add(_epoch_step(e + 1, shown[e], errors[e], lr, act, with_rule=e == min(shown)))
 
 
 def _skipped_step(epochs: list[int]) -> Step:
@@ -202,7 +206,7 @@ def _skipped_step(epochs: list[int]) -> Step:
                 prose=["same rule, sample by sample; errors and weights after each epoch are in the summary table"])
 
 
-def _epoch_step(epoch: int, visits: list[Visit], n_errors: int, lr: float, act: str) -> Step:
+def _epoch_step(epoch: int, visits: list[Visit], n_errors: int, lr: float, act: str, with_rule: bool) -> Step:
     g = "sign" if act == "sign" else "step"
     rows = [[v.i, v.x, v.y, v.net, v.y_hat, v.y - v.y_hat, v.w, v.b] for v in visits]
     table = Table(["i", "x", "y", "net", "ŷ", "y − ŷ", "w after", "b after"], rows)
@@ -211,15 +215,15 @@ def _epoch_step(epoch: int, visits: list[Visit], n_errors: int, lr: float, act: 
         if v.y_hat == v.y:
             continue
         y_hat = "({})" if v.y_hat < 0 else "{}"
-        lines.append(t(f"x_{v.i}: net = {{}}, ŷ = {g}({{}}) = {{}} ≠ y = {{}}  →  η(y − ŷ) = {{}}·({{}} − {y_hat}) = {{}}",
-                       v.net, v.net, v.y_hat, v.y, lr, v.y, v.y_hat, v.delta))
+        lines.append(t(f"x_{v.i}: ŷ = {g}({{}}) = {{}} ≠ y = {{}}  →  η(y − ŷ) = {{}}·({{}} − {y_hat}) = {{}}",
+                       v.net, v.y_hat, v.y, lr, v.y, v.y_hat, v.delta))
         d = "({})" if v.delta < 0 else "{}"
-        lines.append(t(f"      w ← {{}} + {d}·{{}} = {{}},  b ← {{}} + {d} = {{}}",
+        lines.append(t(f"{' ' * len(f'x_{v.i}: ')}w ← {{}} + {d}·{{}} = {{}},  b ← {{}} + {d} = {{}}",
                        v.w_before, v.delta, v.x, v.w, v.b_before, v.b - v.b_before, v.b))
     summary = (f"{n_errors} error{'s' * (n_errors != 1)} in epoch {epoch}" if n_errors else
                f"no errors in epoch {epoch}: every sample is classified correctly, training stops")
-    return Step(f"Epoch {epoch}", f"net = w·x + b,  ŷ = {g}(net),  w ← w + η(y − ŷ)x,  b ← b + η(y − ŷ)",
-                lines=lines, table=table, note=summary)
+    rule = f"net = w·x + b,  ŷ = {g}(net),  w ← w + η(y − ŷ)x,  b ← b + η(y − ŷ)" if with_rule else ""
+    return Step(f"Epoch {epoch}", rule, lines=lines, table=table, note=summary)
 
 
 def _summary(sol: Solution, ends: list[tuple[np.ndarray, float]], errors: list[int], converged: bool) -> None:

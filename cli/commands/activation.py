@@ -10,6 +10,7 @@ from cli.common import AnswerOnlyOpt, FormatOpt, PrecisionOpt, run
 
 NAMES = "sigmoid, tanh, relu, leaky_relu, softmax, linear, step or sign"
 OPTIONS = ("--alpha", "--format", "--precision", "--answer-only", "--help")
+SHORT = ("-f", "-p", "-q", "-h")
 
 
 def register(app: typer.Typer) -> None:
@@ -26,6 +27,8 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Activation values and derivatives at the given points; softmax is numerically stable, with its Jacobian."""
         for token in values:
+            if token.split("=")[0] in OPTIONS + SHORT:  # only reaches here when typed after `--`
+                raise BadInput("options go before '--' (every token after it is a value)", token)
             if token.startswith("--"):
                 raise BadInput(f"no such option{closest(token, OPTIONS)}", token)
         try:

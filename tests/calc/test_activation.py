@@ -109,6 +109,13 @@ def test_softmax_is_stable_for_large_inputs() -> None:
     assert any("max" in line.render(str) for line in sol.steps[1].lines)  # the shift is shown
 
 
+def test_softmax_of_extreme_inputs_is_exact_and_quiet(recwarn) -> None:
+    # z − max = (0, −2e308) overflows to (0, −inf): e^0 / (e^0 + e^−inf) = 1 and 0, as the limit says
+    sol = solve_activation("softmax", np.array([1e308, -1e308]))
+    np.testing.assert_array_equal(sol.answer["values"], [1.0, 0.0])
+    assert not [w for w in recwarn if issubclass(w.category, RuntimeWarning)]
+
+
 def test_softmax_rows() -> None:
     z = np.array([[1.0, 2.0], [3.0, 3.0]])
     sol = solve_activation("softmax", z)

@@ -171,6 +171,10 @@ def test_three_input_truth_table_has_eight_rows_in_binary_order() -> None:
     (dict(weights=[20, 20], inputs=[1, 0], activation="softplus"), "activation", "unknown activation"),
     (dict(weights=np.ones(11), truth_table=True), "weights", "more than 10"),
     (dict(bias=1, inputs=[1]), "weights", "required"),
+    # 1e308·1e308 = inf: no finite net input
+    (dict(weights=[1e308, 1e308], inputs=[1e308, 1e308]), "weights", "overflows"),
+    (dict(layers=[{"weights": [1, 1]}, {"weights": [1e308], "bias": 1e308}], inputs=[1, 1]), "layers[1].weights",
+     "overflows"),
 ])
 def test_bad_input(kwargs: dict, where: str, fragment: str) -> None:
     with pytest.raises(BadInput) as info:

@@ -144,10 +144,13 @@ def test_long_runs_are_summarised() -> None:
     (dict(data=X, labels=[0, 1, 1, 1], weights=[1, 2, 3]), "weights", "expected 2 initial weights"),
     (dict(data=np.zeros((2, 2, 2)), labels=[1, 1]), "data", "one row per sample"),
     (dict(data=np.zeros((1000, 1)), labels=np.ones(1000), epochs=10_000), "epochs", "allow fewer epochs"),
+    # x₁ = (0, 0), y = +1 → ŷ = +1 ✓; x₂ = (1, 0), y = −1 → ŷ = +1 ✗, w ← 0 + 1e308·(−2)·1 = −inf
+    (dict(data=[[0, 0], [1, 0]], labels=[1, -1], lr=1e308), "lr", "overflow in epoch 1"),
 ])
-def test_bad_input(kwargs: dict, where: str, fragment: str) -> None:
+def test_bad_input(kwargs: dict, where: str, fragment: str, recwarn) -> None:
     with pytest.raises(BadInput) as info:
         perceptron(**kwargs)
+    assert not [w for w in recwarn if issubclass(w.category, RuntimeWarning)]  # numpy stays quiet
     assert info.value.where == where
     assert fragment in info.value.message
 

@@ -70,6 +70,8 @@ def test_text_formats(dlcalc, fmt) -> None:
     (["relu", "@/nonexistent/file.csv"], ["VALUES", "no such file"]),
     (["relu", "nan"], ["VALUES", "not a finite number"]),
     (["relu"], ["Missing argument 'values'"]),
+    (["relu", "--", "-1", "--format", "plain"], ["--format", "options go before '--'"]),
+    (["relu", "--", "-1", "-q"], ["-q", "options go before '--'"]),
 ])
 def test_bad_input(dlcalc, argv, fragments) -> None:
     assert_bad_input(dlcalc("activation", *argv), *fragments)

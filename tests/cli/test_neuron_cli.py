@@ -118,6 +118,7 @@ def test_library_gates_solve(dlcalc) -> None:
     (["-b", "1", "-x", "1"], ["--weights", "required"]),
     (["-w", "1 x", "-x", "1 0"], ["--weights", "'x' is not a number"]),
     (["-w", "1 1", "-x", "1 0; 1"], ["--inputs", "ragged"]),
+    (["-w", "1 1", "-x", "1 1", "--out-weights", "1e308", "--out-bias", "1e308"], ["--out-weights", "overflows"]),
 ])
 def test_bad_input(dlcalc, argv, fragments) -> None:
     assert_bad_input(dlcalc("neuron", *argv), *fragments)

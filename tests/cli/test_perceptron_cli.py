@@ -33,7 +33,7 @@ def test_and_converges(dlcalc) -> None:
 def test_first_epoch_is_worked(dlcalc) -> None:
     r = dlcalc("perceptron", "--data", DATA, "--labels", "-1 -1 -1 1", "--format", "plain")
     assert r.code == 0, r.err
-    assert "x_1: net = 0, ŷ = sign(0) = 1 ≠ y = -1  →  η(y − ŷ) = 1·(-1 − 1) = -2" in r.out
+    assert "x_1: ŷ = sign(0) = 1 ≠ y = -1  →  η(y − ŷ) = 1·(-1 − 1) = -2" in r.out
     assert "w ← [0, 0] + 2·[1, 1] = [2, 2],  b ← -2 + 2 = 0" in r.out
     assert "sign(0) = +1" in r.out  # the convention is stated
 
