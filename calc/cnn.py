@@ -330,8 +330,12 @@ def _conventions(passes: list[Pass]) -> Step:
                          f"in {', '.join(p.name for p in convs if not p.flip)}")
         if any(p.shape_in[0] > 1 for p in convs):
             items.append("several channels: a filter sums its per-channel products, plus its bias")
-    if any(p.layer.type in ("maxpool", "avgpool") for p in passes):
-        items.append("pooling: stride = window unless given; avg pooling counts padded zeros")
+    pools = {p.layer.type for p in passes if p.layer.type in ("maxpool", "avgpool")}
+    if pools:
+        padded = {p.layer.type for p in passes if p.layer.type in pools and _padded(p.layer.padding)}
+        items.append("pooling: stride = window unless given"
+                     + ("; max pooling pads with −∞" if "maxpool" in padded else "")
+                     + ("; avg pooling counts padded zeros" if "avgpool" in padded else ""))
     if any(p.layer.type in ("flatten", "fc") and len(p.shape_in) == 3 for p in passes):
         items.append("flatten: row-major (channel by channel, row by row, left to right)")
     if any(p.layer.type == "fc" for p in passes):

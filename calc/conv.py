@@ -265,6 +265,12 @@ def cells_shown(shape: tuple[int, ...], full: bool) -> tuple[list[tuple[int, ...
     return [tuple(int(v) for v in ix) for ix in islice(np.ndindex(*shape), shown)], total - shown
 
 
+def others_step(what: str, rest: int, total: int, full: bool) -> Step:
+    """The cells (or windows) not written out, counted."""
+    hint = "" if full else " (--full writes them all out)"
+    return Step(f"The other {what}", prose=[f"the other {rest:,} of the {total:,} {what} are worked out the same way{hint}"])
+
+
 def window_prose(r0: int, c0: int, kh: int, kw: int, d: Pair, padded: bool) -> str:
     rows = f"{r0 + 1}–{r0 + d[0] * (kh - 1) + 1}" if kh > 1 else f"{r0 + 1}"
     cols = f"{c0 + 1}–{c0 + d[1] * (kw - 1) + 1}" if kw > 1 else f"{c0 + 1}"
@@ -323,8 +329,7 @@ def conv_steps(x: Any, k: Any, stride: Any = 1, padding: Any = 0, dilation: Any 
     for f, r, c in shown:
         steps.append(_cell_step(xp, kk, b, f, r, c, s, d, y[f, r, c], padded, x_name))
     if rest:
-        steps.append(Step("The other cells", prose=[f"the other {rest} of the {y.size} output cells are "
-                                                    "computed the same way" + ("" if full else " (--full writes them all out)")]))
+        steps.append(others_step("cells", rest, y.size, full))
     step = Step("Output feature map" + ("s" if F > 1 else ""), prose=[f"shape {dims(_out_shape(y, C))}"])
     steps.append(add_grids(step, "O", y, lead=("index",)))
     return steps, y

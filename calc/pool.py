@@ -11,8 +11,8 @@ from typing import Any
 import numpy as np
 
 from calc.conv import (GRID_SIDE, MAX_WORK, Pad4, Pair, add_grids, as_image, cells_shown, check_size, no_padding,
-                       output_size, pad, pad_text, padding_step, pair, pair_text, paren, resolve_padding, size_step,
-                       tap, window_prose)
+                       others_step, output_size, pad, pad_text, padding_step, pair, pair_text, paren, resolve_padding,
+                       size_step, tap, window_prose)
 from calc.errors import BadInput, closest, dims
 from calc.solution import Slip, Solution, Step, conventions, t
 
@@ -79,8 +79,7 @@ def pool_steps(x: Any, size: Any, stride: Any = None, padding: Any = 0, mode: st
     for ch, r, c in shown:
         steps.append(_window_step(xp, m, ch, r, c, k, s, y[ch, r, c], p, x_name))
     if rest:
-        steps.append(Step("The other windows", prose=[f"the other {rest} of the {y.size} windows are "
-                                                      "pooled the same way" + ("" if full else " (--full writes them all out)")]))
+        steps.append(others_step("windows", rest, y.size, full))
     step = Step("Pooled output", prose=[f"shape {dims(y.shape if x.shape[0] > 1 else y.shape[1:])}"])
     steps.append(add_grids(step, "P", y, lead=("index",)))
     return steps, y

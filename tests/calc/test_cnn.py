@@ -342,6 +342,13 @@ def test_long_fc_sums_are_written_with_sigma_and_their_value():
     assert line.render(formatter(4)) == "net_1 = 0.5·2 + 3·(-1) + (-1) = -3"
 
 
+def test_pooling_conventions_name_the_padding_only_when_there_is_some():
+    plain = cnn.solve(CONTRACT_INPUT, [Layer("maxpool", size=2)]).steps[0].prose
+    assert "pooling: stride = window unless given" in plain
+    padded = cnn.solve(CONTRACT_INPUT, [Layer("avgpool", size=2, padding=1)]).steps[0].prose
+    assert "pooling: stride = window unless given; avg pooling counts padded zeros" in padded
+
+
 def test_cross_entropy_after_a_one_unit_softmax_is_refused():
     layers = [Layer("flatten"), Layer("fc", weights=np.ones((1, 16)), activation="softmax")]
     with pytest.raises(BadInput, match="softmax over one unit"):
