@@ -136,9 +136,9 @@ def _titled(name: str, steps: list[Step]) -> list[Step]:
     return [dataclasses.replace(s, title=f"{name}: {s.title}") for s in steps if s.title != "Conventions"]
 
 
-def _maps(step: Step, name: str, a: np.ndarray) -> Step:
+def _maps(step: Step, name: str, a: np.ndarray, answered: bool = True) -> Step:
     """Draw feature maps under the layer's name, as the next layer's steps refer to them: `conv1 channel 2`."""
-    return add_grids(step, name, shown(a))
+    return add_grids(step, name, shown(a), answered=answered)
 
 
 def _named(steps: list[Step], name: str, output: np.ndarray) -> list[Step]:
@@ -303,7 +303,7 @@ def solve(input: Any, layers: list[Layer], flip: bool = True, target: Any = None
         sol.add(Step("Parameter counts", prose=["conv (kh·kw·C + 1)·F, fc (in + 1)·out; the +1 only with a bias"],
                      lines=[t(f"{p.name}: {p.params_text}") for p in passes if p.params]))
     x = as_image(input)
-    sol.add(_maps(Step(f"Input x ({dims(x.shape)})"), "x", x))
+    sol.add(_maps(Step(f"Input x ({dims(x.shape)})"), "x", x, answered=False))
     for p in passes:
         sol.steps += p.steps
     out = shown(passes[-1].output)

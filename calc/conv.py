@@ -331,7 +331,7 @@ def conv_steps(x: Any, k: Any, stride: Any = 1, padding: Any = 0, dilation: Any 
     if rest:
         steps.append(others_step("cells", rest, y.size, full))
     step = Step("Output feature map" + ("s" if F > 1 else ""), prose=[f"shape {dims(_out_shape(y, C))}"])
-    steps.append(add_grids(step, "O", y, lead=("index",)))
+    steps.append(add_grids(step, "O", y, lead=("index",), answered=True))
     return steps, y
 
 
@@ -396,11 +396,16 @@ def slice_grids(name: str, a: np.ndarray, highlight: list[tuple[int, ...]] | tup
 
 
 def add_grids(step: Step, name: str, a: np.ndarray, highlight: list[tuple[int, ...]] | tuple = (),
-              lead: tuple[str, ...] = ("channel",)) -> Step:
-    """Draw `a` in the step, slice by slice, unless it is too large to read (then say so)."""
+              lead: tuple[str, ...] = ("channel",), answered: bool = False) -> Step:
+    """Draw `a` in the step, slice by slice, unless it is too large to read (then say so).
+
+    `answered`: `a` is in the answer, where a reader finds the values not drawn.
+    """
     a = np.asarray(a)
     if max(a.shape[-2:]) > MAX_SIDE:
-        step.prose.append(f"{name} is {dims(a.shape)}: too large to draw here (the answer holds every value)")
+        shape = tuple(n for n in a.shape[:-2] if n > 1) + a.shape[-2:]  # 29×29, not 1×29×29
+        step.prose.append(f"{name} is {dims(shape)}: too large to draw here"
+                          + (" (the answer holds every value)" if answered else ""))
         return step
     grids = slice_grids(name, a, highlight, lead)
     step.grids += grids[:MAX_SLICES]
@@ -456,7 +461,7 @@ def conv(input: Any, kernel: Any, stride: Any = 1, padding: Any = 0, dilation: A
     if act.name != "linear":
         sol.answer.update(output=act.f(z), pre_activation=z)
         sol.add(add_grids(Step(f"Activation {act.symbol}", f"out = {act.symbol}(O) = {act.formula.replace('z', 'O')}"),
-                          "out", sol.answer["output"], lead=("index",)))
+                          "out", sol.answer["output"], lead=("index",), answered=True))
     return sol
 
 
@@ -528,6 +533,8 @@ def convsize(input_shape: Any, kernel: Any = 3, filters: int = 1, stride: Any = 
     shape = [pair([v], "input_shape")[0] for v in np.atleast_1d(np.asarray(input_shape, dtype=object))]
     if len(shape) not in (2, 3):
         raise BadInput(f"expected H×W or C×H×W, got {len(shape)} numbers", "input_shape")
+    if channels is not None:
+        channels = pair([channels], "channels")[0]
     C = shape[0] if len(shape) == 3 else (channels or 1)
     if channels is not None and channels != C:
         raise BadInput(f"input_shape has {C} channels but channels is {channels}", "channels")

@@ -81,7 +81,7 @@ def pool_steps(x: Any, size: Any, stride: Any = None, padding: Any = 0, mode: st
     if rest:
         steps.append(others_step("windows", rest, y.size, full))
     step = Step("Pooled output", prose=[f"shape {dims(y.shape if x.shape[0] > 1 else y.shape[1:])}"])
-    steps.append(add_grids(step, "P", y, lead=("index",)))
+    steps.append(add_grids(step, "P", y, lead=("index",), answered=True))
     return steps, y
 
 

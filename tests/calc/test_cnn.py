@@ -320,6 +320,14 @@ def test_feature_maps_are_named_after_their_layer_channel_by_channel():
     assert [g.label for g in step["pool1: P2(1,1)"].grids] == ["conv1 channel 2"]
 
 
+def test_maps_too_large_to_draw_are_described():
+    # a 30×30 input (not in the answer) and its 29×29 conv map (in the answer, without the filter axis)
+    sol = cnn.solve(np.zeros((30, 30)), [Layer("conv", kernel=np.ones((2, 2)))])
+    prose = [p for s in sol.steps for p in s.prose]
+    assert "x is 30×30: too large to draw here" in prose
+    assert "conv1 is 29×29: too large to draw here (the answer holds every value)" in prose
+
+
 def test_an_activation_draws_each_channel():
     # ReLU of conv1's maps: channel 1 of the slides' Filter 1 map starts 3, −1 → 3, 0
     bank = np.array([[FILTER1], [FILTER2]], dtype=float)

@@ -189,6 +189,7 @@ I3 = "1 2 3; 4 5 6; 7 8 9"
     (["pool", "-i", I3, "--size", "1e300"], ["--size", "at most 1,000,000"]),
     (["convsize", "--input-shape", "1e300x6"], ["--input-shape", "at most 1,000,000"]),
     (["convsize", "--input-shape", "6x6", "--filters", "1e300"], ["--filters", "at most 1,000,000"]),
+    (["convsize", "--input-shape", "6x6", "--channels", "1e300"], ["--channels", "at most 1,000,000"]),
 ])
 def test_bad_input(dlcalc, argv, fragments):
     assert_bad_input(dlcalc(*argv), *fragments)
