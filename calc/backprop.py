@@ -35,6 +35,7 @@ LEGEND_UP_TO = 300       # parameters listed one by one in the legend
 CHECK_UP_TO = 5_000      # parameters nudged one by one by the numerical gradient check
 TABLE_ENDS = 10          # a long loss table shows this many updates at each end
 TERMS_UP_TO = 6          # fan-in up to which a net input is written out term by term
+LINE_WIDTH = 70          # a net line longer than this at 4 decimals is split after its rule (80 columns)
 PROB_TOL = 1e-6
 
 LOSS_FORMULA = {
@@ -383,9 +384,9 @@ def _name(names: Names, li: int, j: int, i: int | None) -> str:
 
 
 def legend(net: list[Layer], names: Names, layout: str, with_bias: list[bool]) -> Step:
-    scheme = "numbered w1, w2, … layer by layer, unit by unit (the course's way)" if names.numbered else \
-        "w(l)_ji = weight of layer l from input i to unit j"
-    prose = [f"x = inputs, h = hidden units, o = output units; weights {scheme}"]
+    prose = ["x = inputs, h = hidden units, o = output units",
+             "weights numbered w1, w2, … layer by layer, unit by unit" if names.numbered else
+             "w(l)_ji = weight of layer l from input i to unit j"]
     count = sum(L.W.size + L.b.size * has for L, has in zip(net, with_bias))
     if count > LEGEND_UP_TO:
         return Step("Names", prose=prose + [f"{count} parameters: too many to list one by one"])
@@ -418,8 +419,12 @@ def _forward_lines(net: list[Layer], names: Names, p: Pass, li: int, with_bias: 
         if w.size <= TERMS_UP_TO:
             symbolic = " + ".join(f"{names.weights[li][j][i]}·{src_sym[i]}" for i in range(w.size)) + bias_sym
             numbers = " + ".join(f"{_v(w[i])}·{_v(a[i])}" for i in range(w.size)) + (f" + {_v(bias[0])}" if bias else "")
-            lines.append(t(f"net_{u} = {symbolic} = {numbers} = {{}}",
-                           *[x for i in range(w.size) for x in (w[i], a[i])], *bias, z[j]))
+            values = [x for i in range(w.size) for x in (w[i], a[i])] + bias + [z[j]]
+            line = f"net_{u} = {symbolic} = {numbers} = {{}}"
+            if len(line) + sum(len(f"{v:.4f}".rstrip("0").rstrip(".")) - 2 for v in values) > LINE_WIDTH:
+                lines += [t(f"net_{u} = {symbolic}"), t(f"{' ' * len(f'net_{u} ')}= {numbers} = {{}}", *values)]
+            else:
+                lines.append(t(line, *values))
         else:
             lines.append(t(f"net_{u} = Σ_i w_i·a_i{bias_sym} = {{}}", z[j]))
         if layer.act != "softmax":
@@ -674,22 +679,22 @@ def _tag(k: int, step: int, group: list[int], total: int, sgd: bool) -> str:
 def _conventions(net: list[Layer], X: np.ndarray, layout: str, loss: str, lr: float, update_bias: bool, steps: int,
                  batch: bool, ascent: bool, derivative: str) -> Step:
     shape = " → ".join([f"{net[0].W.shape[1]} inputs"] + [f"{L.W.shape[0]} {L.act}" for L in net])
-    items = [f"network: {shape}; net_j = Σ_i w_ji·a_i + b_j, out_j = f(net_j)",
-             "layout out_in: weights[j][i] connects input i to unit j (one row per unit)" if layout == "out_in" else
-             "layout in_out: weights[i][j] connects input i to unit j (one column per unit)",
+    items = [f"network: {shape}",
+             "layout out_in: weights[j][i] is input i → unit j (a row per unit)" if layout == "out_in" else
+             "layout in_out: weights[i][j] is input i → unit j (a column per unit)",
              f"loss {loss}: {LOSS_FORMULA[loss]}, so {LOSS_GRADIENT[loss]}",
              "δ_j = ∂L/∂net_j; hidden δ_j = (Σ_k δ_k·w_kj)·f′(net_j)",
-             "∂L/∂w_ji = δ_j·a_i, where a_i is the out of the unit (or input) feeding w_ji",
-             f"update: w ← w {'+' if ascent else '−'} η·∂L/∂w with η = {lr:g}, all gradients from the weights before it",
+             "∂L/∂w_ji = δ_j·a_i, a_i being the input or out that w_ji multiplies",
+             f"update: w ← w {'+' if ascent else '−'} η·∂L/∂w, η = {lr:g}, every gradient taken before it",
              "biases are updated the same way (∂L/∂b_j = δ_j)" if update_bias else "biases are kept fixed (update_bias: false)"]
     scalar = [f"layers[{li}]" for li, L in enumerate(net) if L.bias_given == "scalar"]
     if scalar:
-        items.append(f"one bias given for {', '.join(scalar)}: each unit starts with its own copy of it")
+        items.append(f"{', '.join(scalar)}: one bias given, copied to each unit")
     n = X.shape[0]
     if n > 1:
-        items.append(f"{n} samples; L = mean of the sample losses; " +
-                     ("batch gradient descent: one update per step with the mean gradient" if batch else
-                      "sequential SGD: one update per sample, in the order given"))
+        items += [f"{n} samples; L = mean of the sample losses",
+                  "batch gradient descent: one update per step with the mean gradient" if batch else
+                  "sequential SGD: one update per sample, in the order given"]
     if steps > 1:
         items.append(f"{steps} {'epochs' if n > 1 and not batch else 'steps'} of gradient descent")
     if ascent:
@@ -778,10 +783,11 @@ def _history_row(k: int, step: int, group: list[int], before: float, after: floa
 
 
 def _history_step(rows: list[list], sgd: bool, detail: int, total: int) -> Step:
-    headers = ["update", "epoch", "sample", "L sample before", "L sample after", "L all after"] if sgd else \
+    headers = ["update", "epoch", "sample", "L_s before", "L_s after", "L after"] if sgd else \
         ["update", "L before", "L after"]
-    prose = [f"updates {detail + 1}–{total} are not written out (detail: {detail}); their losses are listed"] \
-        if total > detail else []
+    prose = ["L_s: loss of the sample updated on; L: mean loss over all samples"] if sgd else []
+    if total > detail:
+        prose.append(f"updates {detail + 1}–{total} are not written out (detail: {detail}); their losses are listed")
     if len(rows) > 2 * TABLE_ENDS + 1:  # a long run: its start and its end (the answer `losses` has every value)
         prose.append(f"updates {TABLE_ENDS + 1}–{total - TABLE_ENDS} left out of the table; the answer 'losses' has them all")
         rows = rows[:TABLE_ENDS] + rows[-TABLE_ENDS:]
@@ -802,7 +808,7 @@ def _check_step(sol: Solution, first: tuple, X: np.ndarray, T: np.ndarray, loss:
     diff = max(r[3] for r in rows)
     sol.add(Step(f"Gradient check (central differences, h = {CHECK_H:g})",
                  "∂L/∂w ≈ [L(w + h) − L(w − h)] / 2h",
-                 prose=["every gradient of the first update against the numerical one, at the weights before it"],
+                 prose=["the first update's gradients, at the weights before it"],
                  lines=[t("largest |backprop − numerical| = {}", diff)],
                  table=Table(["name", "backprop", "numerical", "|difference|"], rows)))
     return diff
