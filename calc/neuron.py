@@ -153,15 +153,16 @@ def _title(layers: list[Layer], truth_table: bool) -> str:
 
 
 def _conventions(layers: list[Layer], truth_table: bool) -> Step:
-    items = ["net = w·x + b; the bias b = w₀ = −θ is the weight of the constant input x₀ = 1"]
+    items = ["net = w·x + b; the bias b = w₀ = −θ weighs the constant input x₀ = 1"]
     seen: set[str] = set()
     for layer in layers:
         if layer.g.name not in seen:
             seen.add(layer.g.name)
             items.append(f"{layer.g.symbol}(z) = {layer.g.formula}")
     if len(layers) > 1 or layers[0].weights.shape[0] > 1:
-        items.append("weights: one row per unit (Θ_ki: input i → unit k); "
-                     "each layer's outputs feed the next at full precision")
+        items.append("weights: one row per unit (Θ_ki: input i → unit k)")
+    if len(layers) > 1:
+        items.append("each layer's outputs feed the next at full precision")
     if truth_table or layers[-1].g.name in CLASSIFIERS:
         reading = {"sigmoid": " (out ≥ 0.5)", "sign": " (out = +1)", "step": " (out = 1)"}.get(layers[-1].g.name, "")
         items.append(f"logical output y = 1 when the last net ≥ 0{reading}, else 0")
@@ -197,9 +198,13 @@ def _layer_step(index: int, layers: list[Layer], x: np.ndarray, a: np.ndarray, n
         formula = f"net_k = Σ_i w_ki {in_sym} + b_k,  {unit} = {sym}(net_k)"
     single = x.shape[0] == 1 and len(layers) == 1 and layer.weights.shape[0] == 1
     lines: list[Text] = []
+    units = layer.weights.shape[0]
     for r in range(x.shape[0]):
         prefix, prefix_values = _row_label(x[r]) if x.shape[0] > 1 else ("", ())
-        for k in range(layer.weights.shape[0]):
+        if prefix and units > 1:  # the row once, its units below it
+            lines.append(Text(prefix.rstrip(), prefix_values))
+            prefix, prefix_values = "    ", ()
+        for k in range(units):
             sum_text, sum_values = _weighted_sum(layer.weights[k], a[r], layer.bias[k])
             name = names[k]
             if single:

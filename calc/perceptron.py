@@ -172,15 +172,17 @@ def _initial_weights(weights: Any, n: int) -> np.ndarray:
 # ── steps ───────────────────────────────────────────────────────────────────
 
 def _conventions(act: str, lr: float, epochs: int, w: np.ndarray, b: float, shape: tuple, zero_positive: bool) -> Step:
-    rule = ("ŷ = sign(net) = +1 if net ≥ 0 else −1 (so sign(0) = +1); labels −1/+1" if act == "sign" else
-            "ŷ = step(net) = 1 if net ≥ 0 else 0; labels 0/1")
-    if not zero_positive:
-        rule = rule.replace("≥", ">").replace("(so sign(0) = +1)", "(sign(0) = −1)")
+    ge = "≥" if zero_positive else ">"
+    if act == "sign":
+        labels = "−1/+1"
+        rule = f"ŷ = sign(net) = +1 if net {ge} 0 else −1 ({'so sign(0) = +1' if zero_positive else 'sign(0) = −1'})"
+    else:
+        labels, rule = "0/1", f"ŷ = step(net) = 1 if net {ge} 0 else 0"
     return conventions(
-        f"{shape[0]} samples with {shape[1]} feature{'s' * (shape[1] != 1)}, visited in order; "
+        f"{shape[0]} samples with {shape[1]} feature{'s' * (shape[1] != 1)}, visited in order; labels {labels}",
         f"net = w·x + b; {rule}",
-        f"after each sample: w ← w + η(y − ŷ)x, b ← b + η(y − ŷ) with η = {lr:g} (no change when ŷ = y)",
-        f"start: w = {_vec(w)}, b = {b:g}; stop after an epoch without errors, or after {epochs} epochs",
+        f"after each sample: w ← w + η(y − ŷ)x, b ← b + η(y − ŷ), η = {lr:g}",
+        f"start: w = {_vec(w)}, b = {b:g}; stop after an error-free epoch or {epochs} epochs",
     )
 
 
@@ -237,7 +239,7 @@ def _summary(sol: Solution, ends: list[tuple[np.ndarray, float]], errors: list[i
     if converged:
         result = t(f"converged after {len(errors)} epoch{'s' * (len(errors) != 1)}: w = {{}}, b = {{}}", w, b)
     else:
-        result = t(f"not converged after {len(errors)} epochs (still {errors[-1]} error"
+        result = t(f"not converged after {len(errors)} epochs ({errors[-1]} error"
                    f"{'s' * (errors[-1] != 1)} in the last): w = {{}}, b = {{}}", w, b)
     sol.add(Step("Errors per epoch", result=result, prose=prose, table=Table(["epoch", "errors", "w", "b"], rows)))
 

@@ -84,6 +84,10 @@ def test_xor_two_layer_network_flat_options() -> None:
     assert np.round(hidden).tolist() == [[0, 1], [1, 1], [1, 1], [1, 0]]
     # net of the first row by hand: −30 + 20·σ(−10) + 20·σ(30) = −30 + 20·4.54e−5 + 20·(1 − 9.4e−14) ≈ −9.99909
     assert sol.answer["net"][0] == pytest.approx(-9.999092, abs=1e-6)
+    # the hidden layer names each input row once, its two units below it
+    hidden_lines = [line.render(lambda v: f"{v:g}") for line in sol.steps[1].lines]
+    assert hidden_lines[:3] == ["x = (0, 0):", "    a_1 = σ(20·0 + 20·0 + (-10)) = σ(-10) = 4.53979e-05",
+                                "    a_2 = σ(-20·0 + (-20)·0 + 30) = σ(30) = 1"]
 
 
 def test_xor_layers_form_equals_flat_form() -> None:
