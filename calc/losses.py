@@ -96,7 +96,7 @@ def _categorical_ce(target: np.ndarray, z: np.ndarray, logits: bool, base: str, 
         sol.add(Step("One-hot encoding of the labels", "y_i = e_(label_i)",
                      lines=[t(f"label {{}} → ({', '.join('{}' for _ in range(c))})", target[i], *y[i])
                             for i in range(n)],
-                     grids=[Grid("Y", y, _ones(y))]))
+                     grids=[Grid("Y", y)]))
     p = z
     if logits:
         p = softmax(z)
@@ -214,8 +214,7 @@ def dice(target: np.ndarray, pred: np.ndarray, mode: str = "sum", smooth: float 
                                                     if smooth else "")))
     xy = x * y
     inter = float(xy.sum())
-    nz = [tuple(int(i) for i in ix) for ix in np.argwhere(xy != 0)] if xy.ndim else []
-    sol.add(Step("Element-wise product X∘Y", grids=[Grid("X∘Y", xy, nz)] if xy.ndim == 2 else [],
+    sol.add(Step("Element-wise product X∘Y", grids=[Grid("X∘Y", xy)] if xy.ndim == 2 else [],
                  lines=[] if xy.ndim == 2 else [t("X∘Y = {}", xy)]))
     nonzero = xy[xy != 0]
     terms = t(" + ".join("{}" for _ in nonzero) or "0", *nonzero) if nonzero.size <= 16 else None  # else too long to read

@@ -19,8 +19,8 @@ class Format(str, Enum):
 
 
 FormatOpt = Annotated[Optional[Format], typer.Option(
-    "--format", "-f", help="rich (default on a terminal), plain (default otherwise), markdown, latex or json.",
-    show_default=False)]
+    "--format", "-f", metavar="FORMAT", show_default=False,
+    help="rich (default on a terminal), plain (default otherwise), markdown, latex or json.")]
 PrecisionOpt = Annotated[int, typer.Option("--precision", "-p", min=0, max=15, help="Decimals shown in steps and answers.")]
 AnswerOnlyOpt = Annotated[bool, typer.Option("--answer-only", "-q", help="Print only the final answer.")]
 

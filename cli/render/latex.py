@@ -44,7 +44,7 @@ def _word(m: re.Match) -> str:
 
 def text(s: str) -> str:
     """Prose: escape LaTeX specials; mathematical Unicode becomes inline maths, so pdflatex copes too."""
-    s = re.sub(r"([%#&_$^{}])", r"\\\1", s)
+    s = re.sub(r"([%#&_$^{}])", r"\\\1", s).replace("--", "-{}-")  # keep --no-flip, not an en dash
     s = "".join(f"${_SYMBOLS[c].strip()}$" if ord(c) > 127 and c in _SYMBOLS and _SYMBOLS[c].strip() else c
                 for c in s)
     return _SCRIPTS.sub(lambda m: f"${_script(m)}$", s)

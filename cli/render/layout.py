@@ -50,22 +50,36 @@ def brackets(n: int) -> list[tuple[str, str]]:
     return [("⎡", "⎤")] + [("⎢", "⎥")] * (n - 2) + [("⎣", "⎦")]
 
 
-def grid_text(label: str, a: np.ndarray, fmt: Fmt) -> list[str]:
-    rows, widths = cells(a, fmt)
+def grid_text(label: str, a: np.ndarray, fmt: Fmt, highlight: set = frozenset()) -> list[str]:
+    """A bracketed grid; highlighted cells are put in parentheses, as one circles them on paper."""
+    rows, widths = _marked_cells(a, fmt, highlight) if highlight else cells(a, fmt)
+    gap = " " if highlight else "  "  # marked cells carry their own spacing
     head = f"{label} = " if label else ""
     pad = " " * len(head)
     out = []
     for i, ((lb, rb), row) in enumerate(zip(brackets(len(rows)), rows)):
-        body = "  ".join(c.rjust(w) for c, w in zip(row, widths))
+        body = gap.join(c.rjust(w) for c, w in zip(row, widths))
         out.append(f"{head if i == (len(rows) - 1) // 2 else pad}{lb}{body}{rb}")
     return out
+
+
+def _marked_cells(a: np.ndarray, fmt: Fmt, highlight: set) -> tuple[list[list[str]], list[int]]:
+    rows = [[f"({fmt(v)})" if (i, j) in highlight else f" {fmt(v)} " for j, v in enumerate(row)]
+            for i, row in enumerate(a)]
+    widths = [max(len(r[j]) for r in rows) for j in range(a.shape[1])]
+    return rows, widths
+
+
+def numeric_columns(table: Table) -> list[bool]:
+    """Which columns hold only numbers (right-aligned; words are left-aligned)."""
+    return [all(_is_number(r[j]) for r in table.rows if j < len(r)) for j in range(len(table.headers))]
 
 
 def table_text(table: Table, fmt: Fmt) -> list[str]:
     """Columns of numbers right-aligned, columns of words left-aligned."""
     rows = [[fmt(v) for v in r] for r in table.rows]
     widths = [max([len(h)] + [len(r[j]) for r in rows if j < len(r)]) for j, h in enumerate(table.headers)]
-    numeric = [all(_is_number(r[j]) for r in table.rows if j < len(r)) for j in range(len(widths))]
+    numeric = numeric_columns(table)
     line = lambda cols: "  ".join(c.rjust(w) if num else c.ljust(w)
                                   for c, w, num in zip(cols, widths, numeric)).rstrip()
     return [line(table.headers), "  ".join("─" * w for w in widths)] + [line(r) for r in rows]

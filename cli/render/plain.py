@@ -16,8 +16,8 @@ def step_lines(step: Step, fmt: Fmt) -> list[str]:
     out += step.prose
     out += [line.render(fmt) for line in step.lines]
     for grid in step.grids:
-        for label, a, _ in matrices(grid):
-            out += grid_text(label, a, fmt)
+        for label, a, hl in matrices(grid):
+            out += grid_text(label, a, fmt, hl)
     if step.table is not None:
         out += table_text(step.table, fmt)
     if step.note:

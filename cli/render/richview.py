@@ -7,7 +7,7 @@ from rich.table import Table as RichTable
 from rich.text import Text as RichText
 
 from calc.solution import Solution, Step
-from cli.render.layout import Fmt, brackets, cells, equation, matrices
+from cli.render.layout import Fmt, brackets, cells, equation, matrices, numeric_columns
 from cli.render.plain import answer_lines
 
 HIGHLIGHT = "bold black on yellow"
@@ -29,8 +29,8 @@ def _grid(label: str, a, hl: set, fmt: Fmt) -> RichText:
 
 def _table(table, fmt: Fmt) -> RichTable:
     rt = RichTable(show_edge=False, header_style="bold cyan", pad_edge=False)
-    for h in table.headers:
-        rt.add_column(h, justify="right")
+    for h, numeric in zip(table.headers, numeric_columns(table)):
+        rt.add_column(h, justify="right" if numeric else "left")
     for row in table.rows:
         rt.add_row(*(fmt(v) for v in row))
     return rt

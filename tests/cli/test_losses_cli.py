@@ -91,8 +91,9 @@ def test_latex_draws_matrices_as_bmatrix(dlcalc):
         r = dlcalc(*argv, "--format", "latex")
         check_latex_structure(r.out)
         assert r"\begin{bmatrix}" in r.out and r"\end{bmatrix}" in r.out
-    # the product X∘Y with the kept cells in bold: 0.73 is the first nonzero
-    assert r"\mathbf{0.73}" in r.out
+    # Ŷ with each sample's true-class probability in bold: 0.6, 0.7, 0.4 on the cataract diagonal
+    ce = dlcalc(*CASES["ce"][0], "--format", "latex").out
+    assert all(rf"\mathbf{{{p}}}" in ce for p in ("0.6", "0.7", "0.4")) and r"\mathbf{0.2}" not in ce
 
 
 def test_default_format_off_a_terminal_is_plain(dlcalc):
