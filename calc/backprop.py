@@ -170,11 +170,12 @@ def _targets(raw: Any, n: int, K: int, L: int) -> np.ndarray:
         T = T.reshape(1, -1)
     elif T.ndim == 1 and K == 1:
         T = T.reshape(-1, 1)  # one output: one target per sample
-    if T.ndim != 2 or T.shape[0] != n or T.shape[1] != K:
-        got = T.shape[-1] if T.ndim == 2 and T.shape[0] == n else None
-        what = f"{got} value{'s' * (got != 1)} per sample" if got is not None else f"shape {dims(T.shape)}"
-        raise BadInput(f"has {what} but the last layer (layers[{L - 1}]) has {K} unit{'s' * (K != 1)}"
-                       f"{'' if n == 1 else f' and there are {n} samples'}", "target")
+    if T.ndim == 2 and T.shape[0] != n:
+        raise BadInput(f"has {T.shape[0]} rows (one per sample) but the input has {n} sample{'s' * (n != 1)}",
+                       "target")
+    if T.ndim != 2 or T.shape[1] != K:
+        what = f"{T.shape[1]} value{'s' * (T.shape[1] != 1)} per sample" if T.ndim == 2 else f"shape {dims(T.shape)}"
+        raise BadInput(f"has {what} but the last layer (layers[{L - 1}]) has {K} unit{'s' * (K != 1)}", "target")
     return T
 
 

@@ -14,7 +14,7 @@ from calc.errors import BadInput
 from calc.solution import Slip, Solution, Step, Table, Text, conventions, t
 
 MAX_EPOCHS = 10_000
-MAX_VISITS = 5_000_000  # samples × epochs: a few seconds of work at most
+MAX_VISITS = 2_000_000  # samples × epochs: about 3 s of work (1.5 µs a visit)
 SUMMARY_ROWS = 10  # epochs shown at each end of a long errors-per-epoch table
 
 

@@ -321,6 +321,7 @@ def test_slips_change_what_they_say():
     (dict(layers=[{"weights": W1}, {"weights": [[1, 2, 3]]}]), "layers[1].weights", "takes 3 inputs"),
     (dict(input=[1, 2, 3]), "input", "takes 2 inputs"),
     (dict(target=[1]), "target", "has 2 units"),
+    (dict(input=[[0.05, 0.1], [0.5, 0.2]], target=[T, T, T]), "target", "has 3 rows (one per sample) but the input has 2"),
     (dict(layers=[{"weights": W1, "activation": "softmax"}, {"weights": W2}]), "layers[0].activation", "last layer"),
     (dict(layers=[{"weights": W1}, {"weights": W2}], loss="cross_entropy"), "layers[1].activation", "softmax"),
     (dict(layers=[{"weights": W1}, {"weights": W2, "activation": "softmax"}], loss="cross_entropy",
