@@ -44,12 +44,12 @@ def solve_activation(name: str, values: Any, alpha: float | None = None, slip_ou
         return sol
     if name == "leaky_relu" and alpha is not None and not np.isfinite(alpha):
         raise BadInput(f"alpha must be a finite number, got {alpha}", "alpha")
-    g = activation(name, alpha=alpha if alpha is not None else LEAKY_ALPHA)
+    a = alpha if alpha is not None else LEAKY_ALPHA
+    g = activation(name, alpha=a)
     sol.title = f"{_display(g)} and its derivative"
     out = g.f(z)
     d = _derivative(g, z, out, slip_output_formula, relu_grad_at_zero)
-    sol.add(conventions(*_conventions(g, z)))
-    a = alpha if alpha is not None else LEAKY_ALPHA
+    sol.add(conventions(*_conventions(g)))
     sol.add(Step("Values", f"{g.symbol}(z) = {g.formula}",
                  lines=_capped([_value_line(g, float(zi), float(oi), a) for zi, oi in zip(z.ravel(), out.ravel())])))
     sol.add(Step("Derivatives", f"{g.symbol}'(z) = {g.derivative_formula}",
@@ -66,7 +66,7 @@ def _display(g: Activation) -> str:
     return {"σ": "Sigmoid σ", "id": "Linear (identity)"}.get(g.symbol, g.symbol)
 
 
-def _conventions(g: Activation, z: np.ndarray) -> list[str]:
+def _conventions(g: Activation) -> list[str]:
     items = [f"{g.symbol}(z) = {g.formula};  {g.symbol}'(z) = {g.derivative_formula}"]
     if g.name == "sigmoid":
         items.append("σ is computed as ½(1 + tanh(z/2)), which never overflows; "
