@@ -51,10 +51,11 @@ def _is_matrix(kind, name: str) -> bool:
 
 
 def run_file(kind_name: str, path: str, fmt: Format | None, precision: int, answer_only: bool,
-             **overrides: Any) -> None:
+             options: dict[str, str] | None = None, **overrides: Any) -> None:
     """Solve the one problem in a YAML file (its `kind` may be left out: the command names it).
 
-    `overrides` are command-line options that replace file fields when not None.
+    `overrides` are converted command-line values that replace file fields when not None; errors
+    about them name the option (`options` maps a field to its option when the names differ).
     """
     from cli import render
     from problems import loader
@@ -65,6 +66,8 @@ def run_file(kind_name: str, path: str, fmt: Format | None, precision: int, answ
     problem = problems[0]
     if problem.kind is not None and problem.kind.name != kind_name:
         raise BadInput(f"holds a {problem.kind.name} problem, not {kind_name}; use 'dlcalc solve'", path)
-    if problem.error is None and overrides:
-        problem.params.update({k: v for k, v in overrides.items() if v is not None})
+    given = {k: v for k, v in overrides.items() if v is not None}
+    if problem.error is None and given:
+        problem.params.update(given)
+        problem.options = {k: (options or {}).get(k, option_name(k)) for k in given}
     render.show(problem.solve(), fmt.value if fmt else None, precision, answer_only)

@@ -31,6 +31,7 @@ class Problem:
     params: dict | None = None
     meta: dict = field(default_factory=dict)
     error: BadInput | None = None
+    options: dict = field(default_factory=dict)  # field → command-line option that replaced it
 
     @property
     def points(self) -> float:
@@ -41,7 +42,11 @@ class Problem:
         return str(self.meta.get("ask") or (self.kind.primary if self.kind else ""))
 
     def where(self, path: str, line: int = 0) -> str:
-        """`file:line: path`, finding the line of a dotted/indexed path in the YAML when not given."""
+        """`file:line: path`, finding the line of a dotted/indexed path in the YAML when not given;
+        a field replaced on the command line is named by its option instead."""
+        top = re.split(r"[.\[]", path, maxsplit=1)[0]
+        if top in self.options:
+            return self.options[top]
         return f"{self.file}:{line or locate(self.raw, path) or self.line}: {path}" if path else f"{self.file}:{self.line}"
 
     def solve(self) -> Solution:

@@ -38,5 +38,6 @@ def register(app: typer.Typer) -> None:
             raise BadInput(f"the learning rate must be a finite number > 0, got {lr:g}", "--lr")
         if names is not None and names not in NAMINGS:
             raise BadInput(f"expected one of {', '.join(NAMINGS)}, got {quote(names)}{closest(names, NAMINGS)}", "--names")
-        run_file("backprop", file, fmt, precision, answer_only, learning_rate=lr, steps=steps, update_bias=update_bias,
+        run_file("backprop", file, fmt, precision, answer_only, {"learning_rate": "--lr", "weight_names": "--names"},
+                 learning_rate=lr, steps=steps, update_bias=update_bias,
                  batch=batch, weight_names=names, detail=detail, check=True if check else None)

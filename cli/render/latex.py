@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 
 from calc.solution import Solution, Step
-from cli.render.layout import Fmt, equation, matrices
+from cli.render.layout import Fmt, equation, matrices, numeric_columns
 
 _FUNCS = {"log", "ln", "exp", "max", "min", "sin", "cos", "tan", "tanh", "det"}
 _SYMBOLS = {
@@ -75,8 +75,8 @@ def step_latex(step: Step, fmt: Fmt) -> str:
         for label, a, hl in matrices(grid):
             out.append(_bmatrix(label, a, hl, fmt))
     if step.table is not None:
-        cols = len(step.table.headers)
-        out += [r"\begin{tabular}{" + "r" * cols + "}", " & ".join(text(h) for h in step.table.headers) + r" \\ \hline"]
+        align = "".join("r" if numeric else "l" for numeric in numeric_columns(step.table))
+        out += [r"\begin{tabular}{" + align + "}", " & ".join(text(h) for h in step.table.headers) + r" \\ \hline"]
         out += [" & ".join(text(fmt(v)) for v in row) + r" \\" for row in step.table.rows]
         out.append(r"\end{tabular}")
     if step.note:
