@@ -1,11 +1,11 @@
 """What every solving subcommand shares: the output options and the path from options to a printed solution."""
 from __future__ import annotations
 
+import re
 from enum import Enum
-from typing import Any, Optional
+from typing import Annotated, Any, Optional
 
 import typer
-from typing import Annotated
 
 from calc.errors import BadInput
 
@@ -25,8 +25,9 @@ PrecisionOpt = Annotated[int, typer.Option("--precision", "-p", min=0, max=15, h
 AnswerOnlyOpt = Annotated[bool, typer.Option("--answer-only", "-q", help="Print only the final answer.")]
 
 
-def option_name(field: str) -> str:
-    return "--" + field.replace("_", "-")
+def option_name(path: str) -> str:
+    """The option behind a field path: `layers[1].kernel` → `--layers`, `input_shape` → `--input-shape`."""
+    return "--" + re.split(r"[.\[]", path, maxsplit=1)[0].replace("_", "-")
 
 
 def run(kind_name: str, raw: dict[str, Any], fmt: Format | None, precision: int, answer_only: bool) -> None:
@@ -37,11 +38,12 @@ def run(kind_name: str, raw: dict[str, Any], fmt: Format | None, precision: int,
     kind = registry.kind(kind_name)
     raw = {k: inputs.read_matrix(v, option_name(k)) if isinstance(v, str) and _is_matrix(kind, k) else v
            for k, v in raw.items()}
-    params = kind.params(raw, lambda path, line: option_name(path.split("[")[0].split(".")[0]))
+    params = kind.params(raw, lambda path, line: option_name(path))
     try:
         sol = kind.solve(params)
     except BadInput as e:
-        raise BadInput(e.message, option_name(e.where) if kind.field_named(e.where) else e.where) from None
+        from_a_field = kind.field_named(re.split(r"[.\[]", e.where)[0]) is not None
+        raise BadInput(e.message, option_name(e.where) if from_a_field else e.where) from None
     render.show(sol, fmt.value if fmt else None, precision, answer_only)
 
 
