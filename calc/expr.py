@@ -10,18 +10,26 @@ so problem files are validated quickly; sympy is imported lazily.
 from __future__ import annotations
 
 import keyword
+import math
+import operator
 import re
 from dataclasses import dataclass
 from fractions import Fraction
-from functools import cached_property
-from typing import Any, Union
+from functools import cached_property, reduce
+from typing import Any, Callable, Sequence, Union
+
+import numpy as np
 
 from calc.errors import BadInput, closest
+from calc.solution import Step, t
 
 MAX_CHARS = 2000       # longest expression accepted
 MAX_DEPTH = 60         # deepest nesting of parentheses/operators
 MAX_EXPONENT = 10_000  # largest constant exponent: exact powers beyond this explode in size
 MAX_NUMBER_CHARS = 60  # longest number literal
+MAX_DIGITS = 400       # longest exact constant: bigger ones crawl in exact arithmetic and cannot be printed
+MAX_NODES = 5_000      # largest gradient (sympy nodes): differentiating and evaluating it again must stay quick
+LONG_FORMULA = 240     # formulas longer than this (three lines at 80 columns) are cut short in the steps
 
 # name → (arity: int, or -2 for "two or more")
 FUNCTIONS: dict[str, int] = {
@@ -87,6 +95,8 @@ def tokenize(text: str) -> list[Token]:
         if m:
             if len(m.group()) > MAX_NUMBER_CHARS:
                 raise _error(text, i + 1, f"number longer than {MAX_NUMBER_CHARS} characters")
+            if abs(int(m.group().lower().partition("e")[2] or 0)) > MAX_DIGITS:  # 1e99999999 would take minutes
+                raise _error(text, i + 1, f"number out of range (exponent beyond ±{MAX_DIGITS})")
             tokens.append(Token("num", m.group(), i + 1))
             i = m.end()
             continue
@@ -334,6 +344,8 @@ class Expr:
 
         if result.has(sympy.zoo, sympy.nan, sympy.oo, -sympy.oo):
             raise BadInput("the expression is undefined everywhere (a division by zero?)", "expr")
+        if digits(result) > MAX_DIGITS:  # 1e300*1e300*…: each number is fine, their product is not
+            raise BadInput(f"a constant in the expression has more than {MAX_DIGITS} digits", "expr")
         return result
 
 
@@ -380,6 +392,9 @@ class _Builder:
             big = abs(exponent) > MAX_EXPONENT if exponent.is_real else True
             if big:
                 raise _error(self.text, col, f"exponent too large (|exponent| ≤ {MAX_EXPONENT})")
+            coefficient = base if base.is_number else base.as_coeff_Mul()[0]  # (3w)^k is expanded to 3^k·w^k
+            if abs(exponent) * digits(coefficient) > MAX_DIGITS:
+                raise _error(self.text, col, f"the power has more than {MAX_DIGITS} digits")
         if base.is_zero and exponent.is_number and exponent.is_real and exponent < 0:
             raise _error(self.text, col, "division by zero (0 to a negative power)")
         result = sp.Pow(base, exponent)
@@ -402,6 +417,103 @@ class _Builder:
 
 # ── shared calculus helpers (hessian and optimize) ──────────────────────────
 
+def digits(e: Any) -> float:
+    """Decimal digits of the longest exact number in `e` (numerator or denominator); 0 for 0 and ±1."""
+    import sympy
+
+    return max((math.log10(max(abs(r.p), r.q)) for r in e.atoms(sympy.Rational)), default=0.0)
+
+
+def gradient(e: Expr, names: list[str]) -> list:
+    """∂L/∂w for each name (symbolic), refused when it grows too large to differentiate again or evaluate."""
+    import sympy
+
+    grad = [sympy.diff(e.sympy, e.symbols[n]) for n in names]
+    if sum(count(g) for g in grad) > MAX_NODES:
+        raise BadInput(f"the expression is too large to differentiate symbolically (its gradient has more than "
+                       f"{MAX_NODES} terms and factors)", "expr")
+    return grad
+
+
+def gradient_step(names: list[str], grad: list) -> Step:
+    return Step("Gradient g = ∇L", lines=[t(f"∂L/∂{n} = {brief(gi)}") for n, gi in zip(names, grad)])
+
+
+def loss_text(e: Expr, names: list[str], limit: int = LONG_FORMULA) -> str:
+    """`L(w1, w2) = (1 - w1·w2)^2`; only `L(w1, w2)` when the formula is longer than `limit`."""
+    head = f"L({', '.join(names)})"
+    text = show(e.sympy)
+    return f"{head} = {text}" if len(text) <= limit else head
+
+
+def brief(e: Any) -> str:
+    """show(e), cut short when it would fill more than a few lines: nobody reads a 2,000-character derivative."""
+    text = show(e)
+    return text if len(text) <= LONG_FORMULA else f"{text[:LONG_FORMULA]}… ({len(text):,} characters)"
+
+
+def count(e: Any) -> int:
+    """Nodes in a sympy tree: the size of a formula, however it is printed."""
+    import sympy
+
+    return sum(1 for _ in sympy.preorder_traversal(e))
+
+
+def numeric(e: Any, symbols: list) -> Callable[[Sequence[Any]], Any]:
+    """`e` as a float function of the values of `symbols` (numbers or numpy arrays), node by node with numpy.
+
+    No code is generated (unlike sympy.lambdify), so it starts at once; constants beyond float64 become ±inf.
+    The node types are those the parser builds and their derivatives produce.
+    """
+    import sympy
+
+    unary = {sympy.exp: np.exp, sympy.log: np.log, sympy.sin: np.sin, sympy.cos: np.cos, sympy.tan: np.tan,
+             sympy.tanh: np.tanh, sympy.Abs: np.abs, sympy.sign: np.sign}
+    index = {s: i for i, s in enumerate(symbols)}
+    built: dict = {}  # derivatives repeat subtrees many times: build each once
+
+    def build(node: Any) -> Callable[[Sequence[Any]], Any]:
+        if node not in built:
+            built[node] = _build(node)
+        return built[node]
+
+    def _build(node: Any) -> Callable[[Sequence[Any]], Any]:
+        if node in index:
+            i = index[node]
+            return lambda x: x[i]
+        if node.is_Atom:  # a number, pi, E, I
+            c = as_float(node)
+            return lambda x: c
+        fs = [build(a) for a in node.args]
+        if node.is_Add or node.is_Mul:
+            op = operator.add if node.is_Add else operator.mul
+            return lambda x: reduce(op, [f(x) for f in fs])
+        if node.is_Pow:
+            base, exponent = fs
+            return lambda x: np.power(base(x), exponent(x))  # never complex: (-8)^(1/3) is nan, as in numpy
+        if node.func in unary:
+            f, (arg,) = unary[node.func], fs
+            return lambda x: f(arg(x))
+        if isinstance(node, sympy.Heaviside):  # d max(a, b)/da, with sympy's value at 0 (½)
+            arg, h0 = fs[0], fs[1] if len(fs) > 1 else (lambda x: 0.5)
+            return lambda x: np.heaviside(arg(x), h0(x))
+        if isinstance(node, (sympy.Max, sympy.Min)):
+            op = np.maximum if isinstance(node, sympy.Max) else np.minimum
+            return lambda x: reduce(op, [f(x) for f in fs])
+        raise TypeError(f"no numeric form for {node.func.__name__}")  # a bug: the grammar never builds it
+
+    return build(e)
+
+
+def as_float(v: Any) -> float:
+    """A numeric sympy value as a float: ±inf beyond float64, nan when it is not real (log(-1))."""
+    try:
+        z = complex(v)
+    except OverflowError:
+        return -math.inf if v.could_extract_minus_sign() else math.inf  # a syntactic sign: v.is_negative evaluates
+    return z.real if abs(z.imag) <= 1e-12 * max(1.0, abs(z.real)) else math.nan  # evalf may leave 1e-20·I
+
+
 def exact(x: Any) -> Any:
     """A number from the user as the exact number they wrote: 0.1 → 1/10 (not the nearest binary float)."""
     import sympy
@@ -414,6 +526,8 @@ def show(e: Any, order: str | None = "none") -> str:
     """A sympy expression as a step writes it: w1·w2, w^2; terms in the order built ("none") or sympy's (None)."""
     import sympy
 
+    if digits(e) > MAX_DIGITS:  # 3^10000 exactly: its thousands of digits help nobody (and str() refuses them)
+        e = e.evalf(15)
     text = sympy.sstr(e, order=order).replace("**", "^").replace("*", "·")
     return re.sub(r"\b(Abs|Max|Min)\(", lambda m: m.group(1).lower() + "(", text)
 
@@ -440,7 +554,7 @@ def kinks(e: Any, subs: dict) -> list[str]:
         if isinstance(node, sympy.Abs) and _zero(node.args[0].subs(subs)):
             found.append(f"abs({show(node.args[0])}) has a kink where {show(node.args[0])} = 0")
         elif isinstance(node, (sympy.Max, sympy.Min)):
-            values = [float(a.subs(subs).evalf()) for a in node.args]
+            values = [as_float(a.subs(subs)) for a in node.args]
             best = max(values) if isinstance(node, sympy.Max) else min(values)
             if sum(abs(v - best) <= 1e-12 * max(1.0, abs(best)) for v in values) > 1:
                 found.append(f"{show(node)} has a kink where its arguments tie")
@@ -450,12 +564,7 @@ def kinks(e: Any, subs: dict) -> list[str]:
 
 
 def _zero(v: Any) -> bool:
-    if v.is_zero:
-        return True
-    try:
-        return abs(float(v.evalf())) <= 1e-14
-    except (TypeError, ValueError):
-        return False
+    return bool(v.is_zero) or abs(as_float(v)) <= 1e-14
 
 
 def substitute(text: str, values: dict[str, str]) -> str:

@@ -8,16 +8,18 @@ are out of reach.
 """
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 from functools import cached_property
 from fractions import Fraction
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
 from calc.errors import BadInput
-from calc.expr import Expr, check_point, exact, kinks, parse, show, subscript, substitute
+from calc.expr import (MAX_DIGITS, Expr, as_float, brief, check_point, count, digits, exact, gradient, gradient_step,
+                       kinks, loss_text, numeric, parse, show, subscript, substitute)
 from calc.solution import Grid, Solution, Step, Text, conventions, t
 
 ZERO_TOL = 1e-10       # relative size below which a float eigenvalue or gradient counts as 0
@@ -26,6 +28,7 @@ MAX_SOLVE_VARS = 4     # critical points are solved for symbolically only for sm
 MAX_SOLVE_DEGREE = 8
 MAX_POINTS = 20
 LONG_EXACT = 40        # exact forms longer than this are shown as floats only
+EXACT_NODES = 2_000    # a larger Hessian with exp, log, … in it is evaluated in floats (see _exactly)
 
 CLASS_TEXT = {"local_min": "local minimum", "local_max": "local maximum", "saddle": "saddle point",
               "degenerate": "degenerate (the second-order test decides nothing)", "not_critical": "not a critical point"}
@@ -34,10 +37,12 @@ CLASS_TEXT = {"local_min": "local minimum", "local_max": "local maximum", "saddl
 # ── numbers: exact where possible ───────────────────────────────────────────
 
 def to_float(v: Any) -> float:
-    try:
-        return float(v.evalf()) if hasattr(v, "evalf") else float(v)
-    except (TypeError, ValueError):
-        raise BadInput(f"{show(v)} is not a real number") from None
+    if not hasattr(v, "evalf"):
+        return float(v)
+    x = as_float(v)
+    if math.isnan(x):
+        raise BadInput(f"{show(v)} is not a real number")
+    return x
 
 
 def num(v: Any) -> tuple[str, list]:
@@ -134,9 +139,8 @@ def _sign(v: Any, scale: float) -> int:
 def _derivatives(e: Expr, names: list[str]) -> tuple[list, Any]:
     import sympy
 
-    syms = [e.symbols[n] for n in names]
-    grad = [sympy.diff(e.sympy, s) for s in syms]
-    H = sympy.Matrix([[sympy.diff(gi, s) for s in syms] for gi in grad])
+    grad = gradient(e, names)
+    H = sympy.Matrix([[sympy.diff(gi, e.symbols[n]) for n in names] for gi in grad])
     return grad, H
 
 
@@ -145,39 +149,78 @@ def analyse(e: Expr, names: list[str], w: list, grad: list, H_sym: Any) -> Point
     import sympy
 
     subs = {e.symbols[n]: v for n, v in zip(names, w)}
-    where = "at"
     bad = kinks(e.sympy, subs)
     if bad:
-        raise BadInput(f"L is not differentiable at {_point_text(names, w)}: {bad[0]}", where)
-    loss = e.sympy.subs(subs)  # exact; no simplify(): it is slow and the numbers are shown as floats when long
-    if not _finite(loss):
-        what = "±∞ or 0/0" if loss.has(sympy.zoo, sympy.nan, sympy.oo, -sympy.oo) else f"{show(loss)}, not a real number"
-        raise BadInput(f"L is not defined at {_point_text(names, w)} (it evaluates to {what})", where)
-    g = [gi.subs(subs) for gi in grad]
-    H = H_sym.subs(subs)
-    for name, v in [(f"∂L/∂{n}", gi) for n, gi in zip(names, g)] + [("∂²L", h) for h in H]:
-        if not _finite(v) or v.has(sympy.DiracDelta):
-            raise BadInput(f"L is not twice differentiable at {_point_text(names, w)} ({name} is undefined there)", where)
+        raise BadInput(f"L is not differentiable at {_point_text(names, w)}: {bad[0]}", "at")
+    if _exactly(H_sym):
+        loss, g, H = e.sympy.subs(subs), [gi.subs(subs) for gi in grad], H_sym.subs(subs)
+        _check_defined(names, w, loss, g, H)
+        if max(digits(v) for v in [loss, *g, *H]) > MAX_DIGITS:  # w^5000 at 1.5: exact, but hundreds of digits long
+            loss, g, H = sympy.Float(as_float(loss)), [sympy.Float(as_float(v)) for v in g], H.applyfunc(as_float)
+    else:
+        at = numeric_at([e.symbols[n] for n in names], [float(v) for v in w])
+        loss, g, H = at(e.sympy), [at(gi) for gi in grad], H_sym.applyfunc(at)
+        _check_defined(names, w, loss, g, H)
     p = Point(names, w, loss, g, H)
     _eigen(p)
     _classify(p)
     return p
 
 
-def _finite(v: Any) -> bool:
+def _exactly(H_sym: Any) -> bool:
+    """Exact values unless H is large and transcendental: evaluating such exp(…) trees exactly takes minutes."""
+    import sympy
+
+    return count(H_sym) <= EXACT_NODES or not H_sym.atoms(sympy.Function)
+
+
+def numeric_at(syms: list, x: list[float]) -> Callable[[Any], Any]:
+    """v ↦ v(x) as a sympy Float, evaluated in float64 (oo or nan where that is not finite)."""
+    import sympy
+
+    def at(v: Any) -> Any:
+        with np.errstate(all="ignore"):
+            return sympy.Float(float(numeric(v, syms)(x)))
+    return at
+
+
+def _check_defined(names: list[str], w: list, loss: Any, g: list, H: Any) -> None:
+    import sympy
+
+    at = _point_text(names, w)
+    why = _undefined(loss)
+    if why:
+        raise BadInput(f"L is not defined at {at} (it evaluates to {why})" if why != TOO_LARGE else
+                       f"L is {TOO_LARGE} at {at}", "at")
+    for name, v in [(f"∂L/∂{n}", gi) for n, gi in zip(names, g)] + [("∂²L", h) for h in H]:
+        why = _undefined(v) or ("a delta function" if v.has(sympy.DiracDelta) else "")
+        if why:
+            raise BadInput(f"{name} is {TOO_LARGE} at {at}" if why == TOO_LARGE else
+                           f"L is not twice differentiable at {at} ({name} is undefined there)", "at")
+
+
+TOO_LARGE = "too large for float64 (beyond ±1.8e308)"
+
+
+def _undefined(v: Any) -> str:
+    """What v evaluates to when it is not a real float64 ('' when it is one)."""
     import sympy
 
     if v.has(sympy.zoo, sympy.nan, sympy.oo, -sympy.oo):
-        return False
-    try:
-        x = complex(v.evalf())
-    except (TypeError, ValueError):
-        return False
-    return bool(np.isfinite(x.real)) and abs(x.imag) <= 1e-12 * max(1.0, abs(x.real))
+        return "±∞ or 0/0"
+    x = as_float(v)
+    if math.isinf(x):
+        return TOO_LARGE
+    return f"{show(v)}, not a real number" if math.isnan(x) else ""
 
 
 def _point_text(names: list[str], w: list) -> str:
-    return "(" + ", ".join(f"{n} = {show(v) if hasattr(v, 'is_Integer') else v}" for n, v in zip(names, w)) + ")"
+    return "(" + ", ".join(f"{n} = {_written(v)}" for n, v in zip(names, w)) + ")"
+
+
+def _written(v: Any) -> str:
+    """A coordinate as the user wrote it: 0.1 rather than 1/10."""
+    return repr(float(v)).removesuffix(".0") if v.is_Rational and _terminates(v.q) else show(v)
 
 
 def _eigen(p: Point) -> None:
@@ -202,7 +245,7 @@ def _eigen(p: Point) -> None:
         p.exact_eigen = bool(roots)
         if not roots:  # rounding leaves 1e-17 where the eigenvalue is 0: call it 0
             p.eigenvalues = [0.0 if abs(v) <= ZERO_TOL * p.scale else float(v) for v in values]
-        p.vectors = [_scaled([float(x) for x in vectors[:, i]]) for i in range(n)]
+        p.vectors = [_scaled([float(x) if abs(x) > 1e-12 else 0.0 for x in vectors[:, i]]) for i in range(n)]
 
 
 def _exact_vectors(H: Any, eigenvalues: list) -> list | None:
@@ -269,9 +312,9 @@ def hessian(expr: str | Expr, at: dict[str, Any] | None = None) -> Solution:
                 raise BadInput(f"the value of {n} must be a finite number, got {v!r}", "at")
     else:
         names = e.sorted_names()
-    sol = Solution("hessian", [], {}, title=f"Hessian analysis of L({', '.join(names)}) = {show(e.sympy)}")
+    sol = Solution("hessian", [], {}, title=f"Hessian analysis of {loss_text(e, names, 50)}")
     sol.add(conventions(
-        f"L({', '.join(names)}) = {show(e.sympy)}  (read from '{e.text}')",
+        f"{loss_text(e, names)}  (read from '{e.text}')",
         f"variables in the order {'of the point' if at is not None else 'sorted by name'}: {', '.join(names)}; "
         "decimals are read as exact fractions (0.1 = 1/10) and the arithmetic is exact where it can be",
         "at a critical point (g = 0) the eigenvalues of H decide: all > 0 local minimum, all < 0 local maximum, "
@@ -279,7 +322,7 @@ def hessian(expr: str | Expr, at: dict[str, Any] | None = None) -> Solution:
         "eigenvectors are scaled so that their largest entry is 1",
     ))
     grad, H_sym = _derivatives(e, names)
-    sol.add(Step("Gradient g = ∇L", lines=[t(f"∂L/∂{n} = {show(gi)}") for n, gi in zip(names, grad)]))
+    sol.add(gradient_step(names, grad))
     if at is not None:
         _at_point(sol, e, names, [exact(at[n]) for n in names], grad, H_sym)
     else:
@@ -294,7 +337,7 @@ def _hessian_step(sol: Solution, names: list[str], H_sym: Any) -> None:
         for j in range(i, len(names)):
             b = names[j]
             head = f"∂²L/∂{a}²" if i == j else f"∂²L/∂{a}∂{b} = ∂²L/∂{b}∂{a}"
-            lines.append(t(f"{head} = {show(H_sym[i, j])}"))
+            lines.append(t(f"{head} = {brief(H_sym[i, j])}"))
     sol.add(Step("Hessian H = ∂²L/∂w² (symmetric)", lines=lines))
 
 
@@ -326,11 +369,8 @@ def _at_point(sol: Solution, e: Expr, names: list[str], w: list, grad: list, H_s
 
 def _by_hand(names: list[str], w: list) -> dict[str, str]:
     """Each coordinate as a student writes it into a formula: 0.1 rather than 1/10, (-1) in brackets."""
-    out = {}
-    for n, v in zip(names, w):
-        text = repr(float(v)).removesuffix(".0") if v.is_Rational and _terminates(v.q) else show(v)
-        out[n] = f"({text})" if text.startswith("-") or not re.fullmatch(r"[\w.]+", text) else text
-    return out
+    texts = {n: _written(v) for n, v in zip(names, w)}
+    return {n: f"({x})" if x.startswith("-") or not re.fullmatch(r"[\w.]+", x) else x for n, x in texts.items()}
 
 
 def _filled(formula: str, values: dict[str, str]) -> str:
@@ -361,13 +401,19 @@ def _eigen_steps(sol: Solution, p: Point) -> None:
 
 
 def _poly_line(coeffs: np.ndarray) -> Text:
+    """det(H − λI) = λ^2 - 0.5·λ + 0.0625 = 0 from its coefficients, highest power first (the first is ±1)."""
     n = len(coeffs) - 1
-    terms, values = [], []
-    for k, c in enumerate(coeffs):
-        power = n - k
-        terms.append("{}" + ("" if power == 0 else "·λ" if power == 1 else f"·λ^{power}"))
-        values.append(float(c))
-    return t("det(H − λI) = " + " + ".join(terms) + " = 0", *values)
+    text, values = ("-" if coeffs[0] < 0 else "") + _power(n), []
+    for k, c in enumerate(coeffs[1:], 1):
+        if c != 0:
+            power = _power(n - k)
+            text += (" - " if c < 0 else " + ") + "{}" + ("·" + power if power else "")
+            values.append(abs(float(c)))
+    return t(f"det(H − λI) = {text} = 0", *values)
+
+
+def _power(k: int) -> str:
+    return "" if k == 0 else "λ" if k == 1 else f"λ^{k}"
 
 
 def _escape_step(sol: Solution, e: Expr, p: Point) -> None:

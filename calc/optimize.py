@@ -9,17 +9,20 @@ The course's definitions (deep-learning notes, 'Adaptive Learning Rate'), per pa
             (PyTorch: v_t = α v_{t−1} + (1−α) g_t² from v = 0, σ_t = √v_t + ε, with --rmsprop-torch)
   adam      m_t = β1 m_{t−1} + (1−β1) g_t,  v_t = β2 v_{t−1} + (1−β2) g_t²,
             m̂_t = m_t / (1−β1^t),  v̂_t = v_t / (1−β2^t),  θ_t = θ_{t−1} − η m̂_t / (√v̂_t + ε)   (t from 1)
-Gradients come from the symbolic expression (sympy), evaluated in float64.
+Gradients come from the symbolic expression (sympy), evaluated in float64 (calc.expr.numeric).
 """
 from __future__ import annotations
 
+import math
+import re
 from dataclasses import dataclass
 from typing import Any, Callable
 
 import numpy as np
 
 from calc.errors import BadInput, closest
-from calc.expr import Expr, check_point, exact, kinks, parse, show, subscript
+from calc.expr import (Expr, as_float, check_point, exact, gradient, gradient_step, kinks, loss_text, numeric, parse,
+                       show, subscript)
 from calc.solution import Slip, Solution, Step, Table, conventions, t
 
 METHODS = ("gd", "momentum", "adagrad", "rmsprop", "adam")
@@ -124,44 +127,43 @@ UPDATES: dict[str, Callable[[Settings, int, np.ndarray, dict], tuple[np.ndarray,
 # ── the loss and its gradient as float functions, with checks ───────────────
 
 class Loss:
-    """L and ∇L compiled from sympy's tree (lambdify), with the points where they fail explained."""
+    """L and ∇L as float functions of θ (numpy, node by node), with the points where they fail explained."""
 
     def __init__(self, e: Expr, names: list[str]) -> None:
         import sympy
 
         self.e, self.names = e, names
         syms = [e.symbols[n] for n in names]
-        self.grad = [sympy.diff(e.sympy, s) for s in syms]
-        self._f = sympy.lambdify(syms, e.sympy, modules="numpy", dummify=True)
-        self._g = sympy.lambdify(syms, self.grad, modules="numpy", dummify=True)
+        self.grad = gradient(e, names)
+        self._f = numeric(e.sympy, syms)
+        self._g = [numeric(gi, syms) for gi in self.grad]
         self._has_kinks = any(isinstance(node, (sympy.Abs, sympy.Max, sympy.Min, sympy.sign))
                               for node in sympy.preorder_traversal(e.sympy))
 
     def value(self, theta: np.ndarray) -> float:
         with np.errstate(all="ignore"):
-            v = complex(self._f(*theta))
-        return v.real if v.imag == 0 else float("nan")
+            return float(self._f(theta))
 
     def values(self, *axes: np.ndarray) -> np.ndarray:
         """L on a grid (for contour plots): NaN where it is undefined or not real."""
         with np.errstate(all="ignore"):
-            v = np.broadcast_to(np.asarray(self._f(*axes)), np.broadcast(*axes).shape)
-            v = np.where(np.imag(v) == 0, np.real(v), np.nan).astype(float)
+            v = np.broadcast_to(self._f(axes), np.broadcast(*axes).shape).astype(float)
         return np.where(np.isfinite(v), v, np.nan)
 
     def gradient(self, theta: np.ndarray) -> np.ndarray:
         with np.errstate(all="ignore"):
-            return np.array(self._g(*theta), dtype=float).reshape(len(self.names))
+            return np.array([g(theta) for g in self._g], dtype=float)
 
     def trouble(self, theta: np.ndarray) -> str:
-        """Why L has no gradient at θ ('' when it has one)."""
+        """Why L has no gradient at θ ('' when it has one, or when only float64 overflows)."""
         if self._has_kinks:
             found = kinks(self.e.sympy, {self.e.symbols[n]: float(x) for n, x in zip(self.names, theta)})
             if found:
                 return found[0]
-        if np.isfinite(self.value(theta)) and np.all(np.isfinite(self.gradient(theta))):
-            return ""
-        return self._exact_trouble(theta)
+        return "" if self.finite(theta) else self._exact_trouble(theta)
+
+    def finite(self, theta: np.ndarray) -> bool:
+        return bool(np.isfinite(self.value(theta)) and np.all(np.isfinite(self.gradient(theta))))
 
     def _exact_trouble(self, theta: np.ndarray) -> str:
         """Non-finite floats: a true singularity (log 0, √ at 0, 1/0), or only float overflow ('')?"""
@@ -172,7 +174,7 @@ class Loss:
             v = expr.subs(subs)
             if v.has(sympy.zoo, sympy.nan, sympy.oo, -sympy.oo):
                 return f"{label} is infinite or undefined there"
-            if v.is_real is False or (v.is_real is None and abs(complex(v.evalf()).imag) > 1e-12):
+            if math.isnan(as_float(v)):  # as_float, not v.is_real: that can overflow inside sympy
                 return f"{label} is not a real number there ({show(v)})"
         return ""
 
@@ -209,9 +211,9 @@ def optimize(expr: str | Expr, at: dict[str, float], method: str = "gd", lr: flo
     if not np.all(np.isfinite(theta0)):
         raise BadInput("the start point must be finite numbers", "at")
     loss = Loss(e, names)
-    sol = Solution("optimize", [], {}, warnings, title=f"{TITLES[method]} on L({', '.join(names)}) = {show(e.sympy)}")
+    sol = Solution("optimize", [], {}, warnings, title=f"{TITLES[method]} on {loss_text(e, names, 50)}")
     sol.add(conventions(*_conventions(s, e, names)))
-    sol.add(Step("Gradient g = ∇L", lines=[t(f"∂L/∂{n} = {show(gi)}") for n, gi in zip(names, loss.grad)]))
+    sol.add(gradient_step(names, loss.grad))
     _run(sol, s, loss, names, theta0, steps)
     return sol
 
@@ -245,28 +247,34 @@ def _unused(method: str, torch: bool, **given: Any) -> list[str]:
     return out
 
 
+def _g(x: float) -> str:
+    """1e-08 → 1e-8: a parameter written as people write it."""
+    return re.sub(r"e([+-])0*(?=\d)", lambda m: "e" + m.group(1).strip("+"), f"{x:g}")
+
+
 def _conventions(s: Settings, e: Expr, names: list[str]) -> list[str]:
-    lines = [f"L({', '.join(names)}) = {show(e.sympy)}  (read from '{e.text}'); θ = ({', '.join(names)}) "
-             "in the order of the start point", f"learning rate η = {s.lr:g}; each parameter is updated on its own"]
+    theta = names[0] if len(names) == 1 else f"({', '.join(names)}) in the order of the start point"
+    lines = [f"{loss_text(e, names)}  (read from '{e.text}'); θ = {theta}",
+             f"learning rate η = {_g(s.lr)}; each parameter is updated on its own"]
     sign = "+" if s.ascent else "−"
     rule = {
         "gd": f"θ_(t+1) = θ_t {sign} η g_t",
         "momentum": (f"m_(t+1) = λ m_t + (1 − λ) g_t, θ_(t+1) = θ_t {sign} η m_(t+1)" if s.momentum_average else
-                     f"m_(t+1) = λ m_t {sign} η g_t, θ_(t+1) = θ_t + m_(t+1)") + f", m_0 = 0, λ = {s.momentum:g}",
+                     f"m_(t+1) = λ m_t {sign} η g_t, θ_(t+1) = θ_t + m_(t+1)") + f", m_0 = 0, λ = {_g(s.momentum)}",
         "adagrad": ("σ_t = √(g_0² + … + g_t²) + ε (PyTorch's root of the sum, --adagrad-sum), ε = "
-                    f"{s.eps:g}" if s.adagrad_sum else "σ_t = √((g_0² + … + g_t²)/(t+1)), the root mean square "
+                    f"{_g(s.eps)}" if s.adagrad_sum else "σ_t = √((g_0² + … + g_t²)/(t+1)), the root mean square "
                     "of past gradients (the course's Adagrad; --adagrad-sum for PyTorch's)")
                    + f"; θ_(t+1) = θ_t {sign} η g_t / σ_t",
         "rmsprop": (f"v_t = α v_(t−1) + (1 − α) g_t², v_(−1) = 0, σ_t = √v_t + ε (PyTorch's RMSprop, --rmsprop-torch), "
-                    f"ε = {s.eps:g}" if s.rmsprop_torch else
+                    f"ε = {_g(s.eps)}" if s.rmsprop_torch else
                     "σ_0 = |g_0|, σ_t = √(α σ_(t−1)² + (1 − α) g_t²) (the course's RMSProp; --rmsprop-torch for PyTorch's)")
-                   + f", α = {s.alpha:g}; θ_(t+1) = θ_t {sign} η g_t / σ_t",
+                   + f", α = {_g(s.alpha)}; θ_(t+1) = θ_t {sign} η g_t / σ_t",
         "adam": "m_t = β1 m_(t−1) + (1 − β1) g_t, v_t = β2 v_(t−1) + (1 − β2) g_t², m_0 = v_0 = 0, t from 1; "
                 + ("m̂_t = m_t/(1 − β1^t), v̂_t = v_t/(1 − β2^t) (bias correction); " if s.bias_correction else
                    "no bias correction; ")
                 + f"θ_t = θ_(t−1) {sign} η {'m̂_t' if s.bias_correction else 'm_t'} / "
                 + ("√(v̂_t + ε)" if s.eps_inside else "(√v̂_t + ε)")
-                + f"; β1 = {s.beta1:g}, β2 = {s.beta2:g}, ε = {s.eps:g}",
+                + f"; β1 = {_g(s.beta1)}, β2 = {_g(s.beta2)}, ε = {_g(s.eps)}",
     }[s.method]
     lines.append(rule)
     if (s.method == "adagrad" and not s.adagrad_sum) or (s.method == "rmsprop" and not s.rmsprop_torch):
@@ -291,7 +299,7 @@ def _run(sol: Solution, s: Settings, loss: Loss, names: list[str], theta: np.nda
             new = theta + delta
         if not diverged and not np.all(np.isfinite(new)):
             diverged = True
-            sol.warnings.append(f"the iterates diverge (θ is no longer finite after step {k + 1}): η = {s.lr:g} is too large")
+            sol.warnings.append(f"the iterates diverge (θ is no longer finite after step {k + 1}): η = {_g(s.lr)} is too large")
         if k < WORKED:
             sol.add(_worked(s, k, names, theta, grads + [g], prev, cols, new))
         rows += _rows(s, k, names, theta, g, cols, delta, new, losses[-1])
@@ -306,14 +314,16 @@ def _run(sol: Solution, s: Settings, loss: Loss, names: list[str], theta: np.nda
         sol.add(_losses_step(losses, steps))
     final = trajectory[-1]
     k = subscript(steps)
-    sol.add(Step("Result", lines=[t(f"θ{k} = ({', '.join('{}' for _ in names)})", *final),
-                                  t(f"L(θ{k}) = {{}}", losses[-1]), t("L(θ₀) = {}", losses[0])]))
+    point = "{}" if len(names) == 1 else f"({', '.join('{}' for _ in names)})"
+    sol.add(Step("Result", lines=[t(f"θ{k} = {point}", *final), t(f"L(θ₀) = {{}} → L(θ{k}) = {{}}", losses[0], losses[-1])]))
     sol.answer.update(trajectory=np.array(trajectory), final=final, final_loss=losses[-1], losses=losses,
                       gradients=np.array(grads), variables=list(names), method=s.method)
 
 
 def _check(loss: Loss, theta: np.ndarray, k: int, names: list[str]) -> None:
     why = loss.trouble(theta)
+    if not why and k == 0 and not loss.finite(theta):  # later, overflow is divergence (a warning), not bad input
+        why = "L or its gradient is too large for float64 there"
     if not why:
         return
     point = ", ".join(f"{n} = {x:.6g}" for n, x in zip(names, theta))
@@ -415,7 +425,7 @@ def _rows(s: Settings, k: int, names: list[str], theta, g, cols: dict, delta, ne
     rows = []
     for i, n in enumerate(names):
         row = [k + 1 if s.method == "adam" else k] + ([n] if len(names) > 1 else [])
-        row += [theta[i], g[i]] + [c[i] for c in cols.values()] + [delta[i], new[i]]
+        row += [theta[i], g[i]] + [c[i] for c in cols.values()] + ([delta[i]] if _shows_delta(s) else []) + [new[i]]
         rows.append(row + ([loss_here] if len(names) == 1 else []))
     return rows
 
@@ -425,8 +435,14 @@ def _table_step(s: Settings, rows: list[list], names: list[str], steps: int) -> 
              "adam": ["mₜ", "vₜ"] + (["m̂ₜ", "v̂ₜ"] if s.bias_correction else [])}[s.method]
     n = len(names)
     before, after = ("θₜ₋₁", "θₜ") if s.method == "adam" else ("θₜ", "θₜ₊₁")
-    headers = ["t"] + (["w"] if n > 1 else []) + [before, "gₜ"] + state + ["Δθ", after] + ([f"L({before})"] if n == 1 else [])
+    headers = (["t"] + (["w"] if n > 1 else []) + [before, "gₜ"] + state + (["Δθ"] if _shows_delta(s) else []) + [after]
+               + ([f"L({before})"] if n == 1 else []))
     return Step("Every iteration", table=Table(headers, _shorten(rows, n, steps)), note=_left_out(steps))
+
+
+def _shows_delta(s: Settings) -> bool:
+    """The course's momentum moves by m itself: a Δθ column would repeat the m column."""
+    return s.method != "momentum" or s.momentum_average
 
 
 def _split(step: Step, n: int) -> list[Step]:

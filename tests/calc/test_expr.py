@@ -4,11 +4,12 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
+import numpy as np
 import pytest
 import sympy as sp
 
 from calc.errors import BadInput
-from calc.expr import Expr, check_point, kinks, natural_key, show
+from calc.expr import Expr, check_point, gradient, kinks, natural_key, numeric, show
 
 w, w1, w2, x = sp.symbols("w w1 w2 x", real=True)
 
@@ -98,6 +99,12 @@ def test_show_writes_steps_like_a_student():
     ("-" * 100 + "w", ["nested more than"]),
     ("w" * 3000, ["limit is 2000"]),
     ("1" * 100 + "*w", ["number longer than"]),
+    ("1e99999999*w", ["number out of range", "column 1"]),  # Fraction() of it would run for minutes
+    ("w*1e-401", ["number out of range", "column 3"]),
+    ("2^5000*w", ["more than 400 digits"]),                 # 5000·log10(2) ≈ 1505 digits
+    ("(9^9999)^9999*w", ["more than 400 digits"]),
+    ("(3*w)^5000", ["more than 400 digits"]),               # sympy would expand it to 3^5000·w^5000
+    ("1e300*1e300*w", ["more than 400 digits"]),            # each number is fine, their product is not
 ])
 def test_bad_expressions(text, fragments):
     with pytest.raises(BadInput) as err:
@@ -163,6 +170,66 @@ def test_hostile_expressions_are_rejected_without_running_anything(template, tmp
     with pytest.raises(BadInput):
         _ = Expr(template.replace("{marker}", str(marker))).sympy
     assert not marker.exists()
+
+
+def test_large_but_reasonable_constants_are_kept():
+    # 2^1000 has 302 digits and (w + 2)^10000 is never expanded: both within the limits
+    assert Expr("2^1000*w").sympy == sp.Integer(2) ** 1000 * w
+    assert Expr("(w + 2)^10000").sympy == (w + 2) ** 10000
+
+
+def test_gradient_too_large_to_work_with_is_refused():
+    # ∂/∂w of a product of 119 factors has 119 terms of 118 factors each: ~42,000 nodes
+    product = "*".join(f"(w+{i})" for i in range(1, 120))
+    with pytest.raises(BadInput, match="too large to differentiate") as err:
+        gradient(Expr(product), ["w"])
+    assert err.value.where == "expr"
+    [g] = gradient(Expr("w^3"), ["w"])
+    assert g == 3 * w ** 2
+
+
+# ── numeric: the float evaluator that replaces lambdify ─────────────────────
+
+def sig(z: float) -> float:
+    return 1 / (1 + math.exp(-z))
+
+
+@pytest.mark.parametrize("text, f, df", [      # f and f' written out by hand, evaluated with math
+    ("exp(w)", math.exp, math.exp),
+    ("log(w)", math.log, lambda z: 1 / z),
+    ("ln(w)", math.log, lambda z: 1 / z),
+    ("sqrt(w)", math.sqrt, lambda z: 0.5 / math.sqrt(z)),
+    ("sin(w)", math.sin, math.cos),
+    ("cos(w)", math.cos, lambda z: -math.sin(z)),
+    ("tan(w)", math.tan, lambda z: 1 / math.cos(z) ** 2),
+    ("tanh(w)", math.tanh, lambda z: 1 - math.tanh(z) ** 2),
+    ("sigmoid(w)", sig, lambda z: sig(z) * (1 - sig(z))),
+    ("abs(w)", abs, lambda z: math.copysign(1, z)),
+    ("max(w, 1)", lambda z: max(z, 1), lambda z: float(z > 1)),
+    ("min(w, 1)", lambda z: min(z, 1), lambda z: float(z < 1)),
+    ("2^w / w", lambda z: 2 ** z / z, lambda z: 2 ** z * (math.log(2) * z - 1) / z ** 2),
+    ("pi*w^-2 - 3", lambda z: math.pi / z ** 2 - 3, lambda z: -2 * math.pi / z ** 3),
+])
+def test_numeric_agrees_with_math(text, f, df):
+    e = Expr(text)
+    [g] = gradient(e, ["w"])
+    for z in (0.3, 0.7, 1.6, 2.5):
+        assert numeric(e.sympy, [e.symbols["w"]])([z]) == pytest.approx(f(z), rel=1e-13)
+        assert numeric(g, [e.symbols["w"]])([z]) == pytest.approx(df(z), rel=1e-12)
+
+
+def test_numeric_on_arrays_and_outside_the_domain():
+    e = Expr("log(w1) + w2^2")
+    f = numeric(e.sympy, [e.symbols["w1"], e.symbols["w2"]])
+    w1, w2 = np.meshgrid([-1.0, 1.0, math.e], [0.0, 2.0])
+    with np.errstate(all="ignore"):
+        got = f([w1, w2])
+    np.testing.assert_allclose(got, [[np.nan, 0, 1], [np.nan, 4, 5]])   # log(−1): nan, not complex
+    root = Expr("(-8)^(1/3)*w")   # sympy's principal root 1 + √3·i is not real: nan
+    with np.errstate(all="ignore"):
+        assert math.isnan(numeric(root.sympy, [root.symbols["w"]])([1.0]))
+    big = Expr("10^400*w")   # the constant is beyond float64: inf, not an OverflowError
+    assert numeric(big.sympy, [big.symbols["w"]])([2.0]) == math.inf
 
 
 def test_check_point_names_missing_and_unused_variables():

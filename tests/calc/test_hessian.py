@@ -175,6 +175,47 @@ def test_transcendental_values_numerically():
     assert a["eigenvalues"] == pytest.approx([-exp(1), 3 * exp(1)])
 
 
+def test_numeric_characteristic_polynomial_reads_like_maths():
+    # exp(w1·w2) at (1, 1): H = [[e, 2e], [2e, e]], det(H − λI) = λ² − 2e·λ + (e² − 4e²) = λ² − 5.43656·λ − 22.16717
+    sol = hessian("exp(w1*w2)", {"w1": 1, "w2": 1})
+    lines = [line.render(lambda x: f"{x:.4f}" if isinstance(x, float) else str(x)) for s in sol.steps for line in s.lines]
+    assert "det(H − λI) = λ^2 - 5.4366·λ - 22.1672 = 0" in lines
+
+
+def test_exact_values_with_hundreds_of_digits_are_worked_in_floats():
+    # w^5000 at 1.0001 = 10001^5000/10000^5000 exactly (20,000 digits): shown in floats instead
+    # L = 1.0001^5000, L' = 5000·1.0001^4999, L'' = 5000·4999·1.0001^4998
+    a = hessian("w^5000", {"w": 1.0001}).answer
+    assert a["loss"] == pytest.approx(1.0001 ** 5000, rel=1e-12)
+    assert a["gradient"] == [pytest.approx(5000 * 1.0001 ** 4999, rel=1e-12)]
+    assert a["hessian"] == [[pytest.approx(5000 * 4999 * 1.0001 ** 4998, rel=1e-12)]]
+    assert a["classification"] == "not_critical"
+
+
+def sigmoid_chain(depth: int, w: float) -> tuple[float, float]:
+    """f = σ(σ(…σ(w)…)) and f' = Π σ'(z_k) by the chain rule, with σ' = σ(1 − σ)."""
+    z, slope = w, 1.0
+    for _ in range(depth):
+        z = 1 / (1 + exp(-z))
+        slope *= z * (1 - z)
+    return z, slope
+
+
+@pytest.mark.parametrize("w", [0, 0.3])
+def test_large_transcendental_hessian_is_evaluated_in_floats(w):
+    # σ applied 8 times: H has ~8,000 nodes of nested exp(…); exactly, evalf of it takes seconds
+    # (at w = 0 exactly, each σ(0) = 1/2 stays symbolic); f'' from a central difference of f'
+    text = "w"
+    for _ in range(8):
+        text = f"sigmoid({text})"
+    a = hessian(text, {"w": w}).answer
+    f, df = sigmoid_chain(8, w)
+    d2f = (sigmoid_chain(8, w + 1e-5)[1] - sigmoid_chain(8, w - 1e-5)[1]) / 2e-5
+    assert a["loss"] == pytest.approx(f, rel=1e-13)
+    assert a["gradient"] == [pytest.approx(df, rel=1e-12)]
+    assert a["hessian"][0][0] == pytest.approx(d2f, rel=1e-6, abs=1e-15)
+
+
 # ── no point: the critical points are solved for ────────────────────────────
 
 def test_critical_points_solved_and_classified():
@@ -236,6 +277,10 @@ def test_no_real_critical_point():
     ("(1 - w1*w2)^2", {"w1": "zero", "w2": 0}, "must be a finite number"),
     ("(1 - w1*w2)^2", {"w1": float("nan"), "w2": 0}, "must be a finite number"),
     ("(1 - w1*w2)^2", {"w1": True, "w2": 0}, "must be a finite number"),
+    ("log(w)", {"w": -0.5}, r"at \(w = -0.5\)"),              # the point as written, not -1/2
+    ("w^9000", {"w": 3}, "L is too large for float64"),        # 3^9000 ≈ 10^4294
+    ("exp(exp(exp(exp(10))))*w", {"w": 1}, "too large for float64"),
+    ("sin(10^400*w)", {"w": 1}, "∂L/∂w is too large for float64"),
 ])
 def test_bad_points(expr, at, fragment):
     with pytest.raises(BadInput, match=fragment) as err:

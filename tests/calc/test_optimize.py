@@ -152,6 +152,31 @@ def test_long_runs_shorten_the_table_not_the_answer():
     assert len(sol.answer["trajectory"]) == 101
 
 
+def test_momentum_table_has_no_column_twice():
+    # the course's momentum moves by m itself (θ ← θ + m): Δθ would repeat the m column
+    def headers(**kw):
+        sol = optimize("w^2", {"w": 1}, method="momentum", lr=0.1, steps=2, **kw)
+        return next(s.table.headers for s in sol.steps if s.table is not None)
+    assert "Δθ" not in headers() and "mₜ₊₁" in headers()
+    assert "Δθ" in headers(momentum_average=True)   # there θ ← θ − ηm: the move is not m
+
+
+def test_loss_on_a_grid_is_nan_where_undefined():
+    # for --plot: L = log(w1) + w2² on a grid, NaN where w1 ≤ 0 (log(0) = −∞ is no contour either)
+    from calc.expr import Expr
+    from calc.optimize import Loss
+
+    w1, w2 = np.meshgrid([-1.0, 0.0, 1.0, np.e], [0.0, 2.0])
+    got = Loss(Expr("log(w1) + w2^2"), ["w1", "w2"]).values(w1, w2)
+    np.testing.assert_allclose(got, [[np.nan, np.nan, 0, 1], [np.nan, np.nan, 4, 5]])
+
+
+def test_conventions_write_small_parameters_plainly():
+    sol = optimize("w^2", {"w": 1}, method="adam", lr=0.1)
+    assert "ε = 1e-8" in " ".join(sol.steps[0].prose)
+    assert "θ = w" in sol.steps[0].prose[0]   # one variable: no brackets, no order to state
+
+
 def test_worked_lines_show_the_numbers():
     sol = optimize(BOWL, START, method="gd", lr=0.1, steps=1)
     text = [line.render(lambda x: f"{x:g}") for s in sol.steps for line in s.lines]
@@ -178,6 +203,9 @@ def test_worked_lines_show_the_numbers():
     ("w^2", {"w": 1}, {"method": "adam", "beta2": 1.0}, "[0, 1)", "beta2"),
     ("w^2", {"w": 1}, {"method": "momentum", "momentum": 1.5}, "[0, 1]", "momentum"),
     ("w^2", {"w": 1}, {"method": "adam", "eps": -1}, "≥ 0", "eps"),
+    # beyond float64 at the start is bad input; later it is divergence (a warning, below)
+    ("exp(exp(exp(exp(10))))*w", {"w": 1}, {}, "too large for float64", "at"),
+    ("sin(10^400*w)", {"w": 1}, {}, "too large for float64", "at"),   # L' = 10^400·cos(10^400·w)
 ])
 def test_bad_input(expr, at, kw, fragment, where):
     with pytest.raises(BadInput) as err:

@@ -159,6 +159,11 @@ def test_hostile_expression_in_a_problem_file(dlcalc, tmp_path: Path):
     (["w^2", "--expr", "w^2"], ["give the expression once"]),
     ([], ["missing the expression"]),
     (["nofile.yaml"], ["nofile.yaml", "no such file"]),
+    # numbers that would take minutes (or a traceback) in exact arithmetic
+    (["1e99999999*w", "--at", "w=1"], ["EXPR:", "number out of range"]),
+    (["(9^9999)^9999*w", "--at", "w=1"], ["EXPR:", "more than 400 digits"]),
+    (["w^9000", "--at", "w=3"], ["--at:", "too large for float64"]),
+    (["*".join(f"(w+{i})" for i in range(1, 120)), "--at", "w=0"], ["EXPR:", "too large to differentiate"]),
 ])
 def test_bad_input(dlcalc, argv, fragments):
     assert_bad_input(dlcalc("hessian", *argv), *fragments)

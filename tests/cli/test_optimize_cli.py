@@ -121,6 +121,8 @@ def test_diverging_run_exits_0_with_a_warning(dlcalc):
     (["log(w)", "--at", "w=-1", "--lr", "0.1"], ["--at", "no gradient", "not a real number"]),
     (["abs(w)", "--at", "w=1", "--lr", "0.5", "--steps", "3"], ["step 3", "no gradient"]),
     (["w.real", "--at", "w=1", "--lr", "0.1"], ["EXPR:", "attribute access"]),
+    (["1e99999999*w", "--at", "w=1", "--lr", "0.1"], ["EXPR:", "number out of range"]),
+    (["sin(10^400*w)", "--at", "w=1", "--lr", "0.1"], ["--at", "too large for float64"]),
 ])
 def test_bad_input(dlcalc, argv, fragments):
     assert_bad_input(dlcalc("optimize", *argv), *fragments)
