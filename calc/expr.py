@@ -15,8 +15,8 @@ import operator
 import re
 from dataclasses import dataclass
 from fractions import Fraction
-from functools import cached_property, reduce
-from typing import Any, Callable, Sequence, Union
+from functools import cached_property, lru_cache, reduce
+from typing import Any, Callable, Iterator, Sequence, Union
 
 import numpy as np
 
@@ -29,6 +29,7 @@ MAX_EXPONENT = 10_000  # largest constant exponent: exact powers beyond this exp
 MAX_NUMBER_CHARS = 60  # longest number literal
 MAX_DIGITS = 400       # longest exact constant: bigger ones crawl in exact arithmetic and cannot be printed
 MAX_NODES = 5_000      # largest gradient (sympy nodes): differentiating and evaluating it again must stay quick
+SHOWN_DIGITS = 60      # exact numbers longer than this are shown as floats
 LONG_FORMULA = 240     # formulas longer than this (three lines at 80 columns) are cut short in the steps
 
 # name → (arity: int, or -2 for "two or more")
@@ -371,7 +372,7 @@ class _Builder:
         if isinstance(node, Neg):
             return -self.build(node.arg)
         if isinstance(node, Call):
-            return self.call(node.name, [self.build(a) for a in node.args])
+            return self.call(node, [self.build(a) for a in node.args])
         left, right = self.build(node.left), self.build(node.right)
         if node.op == "+":
             return left + right
@@ -403,13 +404,16 @@ class _Builder:
                 raise _error(self.text, col, f"exponent too large (|exponent| ≤ {MAX_EXPONENT})")
         return result
 
-    def call(self, name: str, args: list[Any]) -> Any:
+    def call(self, node: Call, args: list[Any]) -> Any:
         sp = self.sp
-        x = args[0]
+        name, x = node.name, args[0]
         if name == "sigmoid":
             return 1 / (1 + sp.exp(-x))
         if name in ("max", "min"):
-            return (sp.Max if name == "max" else sp.Min)(*args)
+            try:
+                return (sp.Max if name == "max" else sp.Min)(*args)
+            except ValueError:  # sympy refuses to compare a constant that is not real: max(sqrt(-1), w)
+                raise _error(self.text, node.col, f"{name} of a constant that is not a real number") from None
         f = {"exp": sp.exp, "log": sp.log, "ln": sp.log, "sqrt": sp.sqrt, "sin": sp.sin, "cos": sp.cos,
              "tan": sp.tan, "tanh": sp.tanh, "abs": sp.Abs}[name]
         return f(x)
@@ -426,13 +430,26 @@ def digits(e: Any) -> float:
 
 def gradient(e: Expr, names: list[str]) -> list:
     """∂L/∂w for each name (symbolic), refused when it grows too large to differentiate again or evaluate."""
-    import sympy
-
-    grad = [sympy.diff(e.sympy, e.symbols[n]) for n in names]
+    grad = [derivative(e.sympy, e.symbols[n]) for n in names]
     if sum(count(g) for g in grad) > MAX_NODES:
         raise BadInput(f"the expression is too large to differentiate symbolically (its gradient has more than "
                        f"{MAX_NODES} terms and factors)", "expr")
     return grad
+
+
+def derivative(f: Any, x: Any) -> Any:
+    """∂f/∂x. sympy leaves d sign(u)/dx unevaluated when u may be complex (|log w|): it is 2δ(u)·∂u/∂x."""
+    import sympy
+
+    try:
+        d = sympy.diff(f, x).replace(
+            lambda n: isinstance(n, sympy.Derivative) and isinstance(n.expr, sympy.sign),
+            lambda n: 2 * sympy.DiracDelta(n.expr.args[0]) * sympy.diff(n.expr.args[0], *n.variables))
+    except (TypeError, ValueError) as err:  # sympy compares values it cannot order, e.g. in Heaviside(…)
+        raise BadInput(f"sympy cannot differentiate this expression ({err})", "expr") from None
+    if d.has(sympy.Derivative):
+        raise BadInput(f"sympy cannot differentiate {show(d.atoms(sympy.Derivative).pop().expr)}", "expr")
+    return d
 
 
 def gradient_step(names: list[str], grad: list) -> Step:
@@ -463,12 +480,7 @@ def numeric(e: Any, symbols: list) -> Callable[[Sequence[Any]], Any]:
     """`e` as a float function of the values of `symbols` (numbers or numpy arrays), node by node with numpy.
 
     No code is generated (unlike sympy.lambdify), so it starts at once; constants beyond float64 become ±inf.
-    The node types are those the parser builds and their derivatives produce.
     """
-    import sympy
-
-    unary = {sympy.exp: np.exp, sympy.log: np.log, sympy.sin: np.sin, sympy.cos: np.cos, sympy.tan: np.tan,
-             sympy.tanh: np.tanh, sympy.Abs: np.abs, sympy.sign: np.sign}
     index = {s: i for i, s in enumerate(symbols)}
     built: dict = {}  # derivatives repeat subtrees many times: build each once
 
@@ -484,31 +496,86 @@ def numeric(e: Any, symbols: list) -> Callable[[Sequence[Any]], Any]:
         if node.is_Atom:  # a number, pi, E, I
             c = as_float(node)
             return lambda x: c
-        fs = [build(a) for a in node.args]
-        if node.is_Add or node.is_Mul:
-            op = operator.add if node.is_Add else operator.mul
-            return lambda x: reduce(op, [f(x) for f in fs])
-        if node.is_Pow:
-            base, exponent = fs
-            return lambda x: np.power(base(x), exponent(x))  # never complex: (-8)^(1/3) is nan, as in numpy
-        if node.func in unary:
-            f, (arg,) = unary[node.func], fs
-            return lambda x: f(arg(x))
-        if isinstance(node, sympy.Heaviside):  # d max(a, b)/da, with sympy's value at 0 (½)
-            arg, h0 = fs[0], fs[1] if len(fs) > 1 else (lambda x: 0.5)
-            return lambda x: np.heaviside(arg(x), h0(x))
-        if isinstance(node, (sympy.Max, sympy.Min)):
-            op = np.maximum if isinstance(node, sympy.Max) else np.minimum
-            return lambda x: reduce(op, [f(x) for f in fs])
-        raise TypeError(f"no numeric form for {node.func.__name__}")  # a bug: the grammar never builds it
+        op, fs = _operation(node), [build(a) for a in node.args]
+        if len(fs) == 1:
+            [f] = fs
+            return lambda x: op(f(x))
+        return lambda x: op(*[f(x) for f in fs])
 
     return build(e)
 
 
+def _operation(node: Any) -> Callable[..., Any]:
+    """The float64 operation at a sympy node, applied to its arguments' values.
+
+    The node types are those the parser builds and their derivatives produce. re, im and arg come from |f| of
+    an f sympy cannot prove real (d|√w|/dw): in float64 f is real or nan, so re f = f and im f = 0·f (nan stays
+    nan). DiracDelta comes from the second derivative of |w|, Heaviside from max/min.
+    """
+    import sympy
+
+    if node.is_Add or node.is_Mul:
+        op = operator.add if node.is_Add else operator.mul
+        return lambda *args: reduce(op, args)
+    if isinstance(node, (sympy.Max, sympy.Min)):
+        op = np.maximum if isinstance(node, sympy.Max) else np.minimum
+        return lambda *args: reduce(op, args)
+    unary = {sympy.exp: np.exp, sympy.log: np.log, sympy.sin: np.sin, sympy.cos: np.cos, sympy.tan: np.tan,
+             sympy.tanh: np.tanh, sympy.sinh: np.sinh, sympy.cosh: np.cosh, sympy.Abs: np.abs, sympy.sign: np.sign,
+             sympy.re: np.positive, sympy.im: lambda v: 0.0 * v, sympy.arg: np.angle,
+             sympy.DiracDelta: lambda v: np.where(v == 0, np.inf, 0.0)}
+    if node.func in unary and len(node.args) == 1:
+        return unary[node.func]
+    if node.is_Pow:
+        return np.power  # never complex: (-8)^(1/3) is nan
+    if isinstance(node, sympy.atan2):
+        return np.arctan2
+    if isinstance(node, sympy.Heaviside):  # with sympy's value at 0 (½) as its second argument
+        return lambda v, h0=0.5: np.heaviside(v, h0)
+    raise TypeError(f"no numeric form for {node.func.__name__}")  # a bug: the grammar never builds it
+
+
+def evaluate(e: Any, symbols: list, x: Sequence[float]) -> Iterator[tuple[Any, list, Any]]:
+    """Each distinct node of e, bottom up, with its arguments' float64 values at x and its own.
+
+    Floats only, so it never runs away: exactly, cos(exp(exp(100))) would.
+    """
+    import sympy
+
+    values: dict = dict(zip(symbols, x))
+    for node in sympy.postorder_traversal(e):
+        if node not in values:
+            args = [values[a] for a in node.args]
+            with np.errstate(all="ignore"):
+                values[node] = as_float(node) if node.is_Atom else _operation(node)(*args)
+            yield node, args, values[node]
+
+
+def first_failure(e: Any, symbols: list, x: Sequence[float]) -> tuple[str, Any] | None:
+    """The first step of e, bottom up, that has no finite float64 value at x though its inputs do, and why.
+
+    ('infinite', log(w)) at w = 0, ('not real', sqrt(w)) at w = −1, ('too large', exp(w)) at w = 1000;
+    None when every step is finite.
+    """
+    for node, args, v in evaluate(e, symbols, x):
+        if not np.isfinite(v) and all(np.isfinite(a) for a in args):
+            kind = "not real" if np.isnan(v) else "infinite" if any(a == 0 for a in args) else "too large"
+            return kind, node
+    return None
+
+
+def failure_text(kind: str, node: Any) -> str:
+    """`log(w) is ±∞`, `sqrt(w) has no real value`, `exp(w) overflows float64`."""
+    return brief(node) + {"infinite": " is ±∞", "not real": " has no real value", "too large": " overflows float64"}[kind]
+
+
+@lru_cache(maxsize=4096)  # the same exact values are shown, classified and answered: evalf each once
 def as_float(v: Any) -> float:
     """A numeric sympy value as a float: ±inf beyond float64, nan when it is not real (log(-1))."""
     try:
         z = complex(v)
+    except TypeError:  # not a number after all (an unevaluated sympy object)
+        return math.nan
     except OverflowError:
         return -math.inf if v.could_extract_minus_sign() else math.inf  # a syntactic sign: v.is_negative evaluates
     return z.real if abs(z.imag) <= 1e-12 * max(1.0, abs(z.real)) else math.nan  # evalf may leave 1e-20·I
@@ -526,7 +593,7 @@ def show(e: Any, order: str | None = "none") -> str:
     """A sympy expression as a step writes it: w1·w2, w^2; terms in the order built ("none") or sympy's (None)."""
     import sympy
 
-    if digits(e) > MAX_DIGITS:  # 3^10000 exactly: its thousands of digits help nobody (and str() refuses them)
+    if digits(e) > SHOWN_DIGITS:  # 3^1000 exactly: its hundreds of digits help nobody (and str() refuses 4,300)
         e = e.evalf(15)
     text = sympy.sstr(e, order=order).replace("**", "^").replace("*", "·")
     return re.sub(r"\b(Abs|Max|Min)\(", lambda m: m.group(1).lower() + "(", text)
@@ -545,26 +612,31 @@ def check_point(expr: Expr, point: dict[str, Any], where: str = "at") -> list[st
     return list(point)
 
 
-def kinks(e: Any, subs: dict) -> list[str]:
-    """Places where `e` is not differentiable at the point: abs(0), ties in max/min."""
+def kinks(e: Any, symbols: list, x: Sequence[float]) -> list[str]:
+    """Places where `e` is not differentiable at x: abs(0), sign(0), ties in max/min (in float64)."""
     import sympy
 
     found = []
-    for node in sympy.preorder_traversal(e):
-        if isinstance(node, sympy.Abs) and _zero(node.args[0].subs(subs)):
-            found.append(f"abs({show(node.args[0])}) has a kink where {show(node.args[0])} = 0")
-        elif isinstance(node, (sympy.Max, sympy.Min)):
-            values = [as_float(a.subs(subs)) for a in node.args]
-            best = max(values) if isinstance(node, sympy.Max) else min(values)
-            if sum(abs(v - best) <= 1e-12 * max(1.0, abs(best)) for v in values) > 1:
-                found.append(f"{show(node)} has a kink where its arguments tie")
-        elif isinstance(node, sympy.sign) and _zero(node.args[0].subs(subs)):
-            found.append(f"{show(node)} jumps where {show(node.args[0])} = 0")
+    for node, args, v in evaluate(e, symbols, x):
+        if not np.isfinite(v):  # no value, so no kink to speak of: the caller reports that
+            continue
+        if isinstance(node, (sympy.Abs, sympy.sign)) and abs(args[0]) <= 1e-14:
+            arg = show(node.args[0])
+            found.append(f"abs({arg}) has a kink where {arg} = 0" if isinstance(node, sympy.Abs) else
+                         f"{show(node)} jumps where {arg} = 0")
+        elif isinstance(node, (sympy.Max, sympy.Min)) and sum(abs(a - v) <= 1e-12 * max(1.0, abs(v)) for a in args) > 1:
+            found.append(f"{show(node)} has a kink where its arguments tie")
     return found
 
 
-def _zero(v: Any) -> bool:
-    return bool(v.is_zero) or abs(as_float(v)) <= 1e-14
+def value_at(e: Any, subs: dict) -> Any:
+    """e with the point put in; nan where sympy refuses (max/min of a value that is not real raises ValueError)."""
+    import sympy
+
+    try:
+        return e.subs(subs)
+    except ValueError:
+        return sympy.nan
 
 
 def substitute(text: str, values: dict[str, str]) -> str:

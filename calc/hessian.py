@@ -18,8 +18,9 @@ from typing import Any, Callable
 import numpy as np
 
 from calc.errors import BadInput
-from calc.expr import (MAX_DIGITS, Expr, as_float, brief, check_point, count, digits, exact, gradient, gradient_step,
-                       kinks, loss_text, numeric, parse, show, subscript, substitute)
+from calc.expr import (MAX_DIGITS, Expr, as_float, brief, check_point, count, derivative, digits, exact, failure_text,
+                       first_failure, gradient, gradient_step, kinks, loss_text, numeric, parse, show, subscript,
+                       substitute, value_at)
 from calc.solution import Grid, Solution, Step, Text, conventions, t
 
 ZERO_TOL = 1e-10       # relative size below which a float eigenvalue or gradient counts as 0
@@ -140,7 +141,11 @@ def _derivatives(e: Expr, names: list[str]) -> tuple[list, Any]:
     import sympy
 
     grad = gradient(e, names)
-    H = sympy.Matrix([[sympy.diff(gi, e.symbols[n]) for n in names] for gi in grad])
+    n = len(names)
+    H = sympy.zeros(n)
+    for i in range(n):
+        for j in range(i, n):  # H is symmetric (Schwarz): one derivative per pair
+            H[i, j] = H[j, i] = derivative(grad[i], e.symbols[names[j]])
     return grad, H
 
 
@@ -148,23 +153,43 @@ def analyse(e: Expr, names: list[str], w: list, grad: list, H_sym: Any) -> Point
     """Values at w', the eigen-decomposition of H(w'), and the classification."""
     import sympy
 
-    subs = {e.symbols[n]: v for n, v in zip(names, w)}
-    bad = kinks(e.sympy, subs)
+    syms, x, where = [e.symbols[n] for n in names], [float(v) for v in w], _point_text(names, w)
+    bad = kinks(e.sympy, syms, x)
     if bad:
-        raise BadInput(f"L is not differentiable at {_point_text(names, w)}: {bad[0]}", "at")
+        raise BadInput(f"L is not differentiable at {where}: {bad[0]}", "at")
+    labelled = [("L", e.sympy)] + [(f"∂L/∂{n}", gi) for n, gi in zip(names, grad)] + [("∂²L", h) for h in H_sym]
     if _exactly(H_sym):
-        loss, g, H = e.sympy.subs(subs), [gi.subs(subs) for gi in grad], H_sym.subs(subs)
+        _check_floats(labelled, syms, x, where)  # every step finite in float64: exact evaluation cannot run away
+        subs = dict(zip(syms, w))
+        at = lambda v: value_at(v, subs)  # noqa: E731
+        loss, g, H = at(e.sympy), [at(gi) for gi in grad], H_sym.applyfunc(at)
         _check_defined(names, w, loss, g, H)
         if max(digits(v) for v in [loss, *g, *H]) > MAX_DIGITS:  # w^5000 at 1.5: exact, but hundreds of digits long
             loss, g, H = sympy.Float(as_float(loss)), [sympy.Float(as_float(v)) for v in g], H.applyfunc(as_float)
     else:
-        at = numeric_at([e.symbols[n] for n in names], [float(v) for v in w])
+        at = numeric_at(syms, x)
         loss, g, H = at(e.sympy), [at(gi) for gi in grad], H_sym.applyfunc(at)
-        _check_defined(names, w, loss, g, H)
+        if not all(v.is_finite for v in [loss, *g, *H]):
+            _check_floats(labelled, syms, x, where)
     p = Point(names, w, loss, g, H)
     _eigen(p)
     _classify(p)
     return p
+
+
+def _check_floats(labelled: list[tuple[str, Any]], syms: list, x: list[float], where: str) -> None:
+    """Bad input naming the first step of L, g or H that has no finite float64 value at the point."""
+    for label, expr in labelled:
+        failure = first_failure(expr, syms, x)
+        if failure is None:
+            continue
+        kind, node = failure
+        if kind == "too large":
+            raise BadInput(f"{label} is too large for float64 at {where}: {brief(node)} overflows", "at")
+        if label == "L":
+            raise BadInput(f"L is not defined at {where}: {failure_text(kind, node)}", "at")
+        raise BadInput(f"L is not twice differentiable at {where}: {label} is undefined there "
+                       f"({failure_text(kind, node)})", "at")
 
 
 def _exactly(H_sym: Any) -> bool:
@@ -207,7 +232,7 @@ def _undefined(v: Any) -> str:
     import sympy
 
     if v.has(sympy.zoo, sympy.nan, sympy.oo, -sympy.oo):
-        return "±∞ or 0/0"
+        return "±∞ or undefined"
     x = as_float(v)
     if math.isinf(x):
         return TOO_LARGE
@@ -229,7 +254,7 @@ def _eigen(p: Point) -> None:
 
     lam = sympy.Symbol("λ")
     n = p.H.shape[0]
-    exact_entries = all(v.is_rational or (v.is_algebraic and len(str(v)) <= LONG_EXACT) for v in p.H)
+    exact_entries = all(_algebraic(v) and len(str(v)) <= LONG_EXACT for v in p.H)
     p.charpoly = sympy.expand((p.H - lam * sympy.eye(n)).det()) if exact_entries else None
     roots: list = []
     if p.charpoly is not None:
@@ -246,6 +271,14 @@ def _eigen(p: Point) -> None:
         if not roots:  # rounding leaves 1e-17 where the eigenvalue is 0: call it 0
             p.eigenvalues = [0.0 if abs(v) <= ZERO_TOL * p.scale else float(v) for v in values]
         p.vectors = [_scaled([float(x) if abs(x) > 1e-12 else 0.0 for x in vectors[:, i]]) for i in range(n)]
+
+
+def _algebraic(v: Any) -> bool:
+    """Built from rationals with + · / and rational powers (2, 1/3, √2): by its form, not sympy's costly is_algebraic."""
+    import sympy
+
+    return v.is_Rational or (v.is_number and not v.atoms(sympy.Function, sympy.NumberSymbol, sympy.Float)
+                             and all(p.exp.is_Rational for p in v.atoms(sympy.Pow)))
 
 
 def _exact_vectors(H: Any, eigenvalues: list) -> list | None:
@@ -385,8 +418,10 @@ def _eigen_steps(sol: Solution, p: Point) -> None:
     n = len(p.names)
     if p.charpoly is not None:
         lines = [t(f"det(H − λI) = {show(p.charpoly, None)} = 0")]
-        factored = sympy.factor(p.charpoly)
         lam = sympy.Symbol("λ")
+        # factor over the rationals only: over Q(2^(1/1000)) sympy would run for minutes
+        factored = sympy.factor(p.charpoly) if sympy.Poly(p.charpoly, lam).domain.is_QQ or \
+            sympy.Poly(p.charpoly, lam).domain.is_ZZ else p.charpoly
         if sum(f.has(lam) for f in sympy.Mul.make_args(factored)) > 1 or factored.is_Pow:  # a real factorisation
             lines.append(t(f"{show(factored, None)} = 0"))
     else:
@@ -423,7 +458,8 @@ def _escape_step(sol: Solution, e: Expr, p: Point) -> None:
     uu = sum(x * x for x in u_exact)
     for st in ESCAPE_STEPS:  # the first step size at which L really drops
         moved = [wi + exact(st) * ui for wi, ui in zip(p.w, u_exact)]
-        value = to_float(e.sympy.subs({e.symbols[n]: v for n, v in zip(p.names, moved)}))
+        syms, x = [e.symbols[n] for n in p.names], [float(v) for v in moved]
+        value = math.nan if first_failure(e.sympy, syms, x) else as_float(value_at(e.sympy, dict(zip(syms, moved))))
         if value < to_float(p.loss):
             break
     predicted = to_float(p.loss + exact(st) ** 2 * lam * uu / 2)
@@ -507,6 +543,10 @@ def _solve(e: Expr, names: list[str], grad: list) -> tuple[list, list[str], str 
     equations = []
     for gi in grad:
         numerator = _never_zero_dropped(sympy.fraction(sympy.together(gi))[0])
+        if numerator.is_number:  # ∂L/∂w constant: no condition when 0, no solution otherwise (sympy can hang on it)
+            if numerator.is_zero or as_float(numerator) == 0:
+                continue
+            return [], [], None
         if not numerator.is_polynomial(*syms):
             return [], [], "g = 0 is not a polynomial system (only those, times factors such as exp(…), are solved here)"
         if sympy.Poly(numerator, *syms).total_degree() > MAX_SOLVE_DEGREE:

@@ -13,7 +13,6 @@ Gradients come from the symbolic expression (sympy), evaluated in float64 (calc.
 """
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass
 from typing import Any, Callable
@@ -21,8 +20,8 @@ from typing import Any, Callable
 import numpy as np
 
 from calc.errors import BadInput, closest
-from calc.expr import (Expr, as_float, check_point, exact, gradient, gradient_step, kinks, loss_text, numeric, parse,
-                       show, subscript)
+from calc.expr import (Expr, check_point, failure_text, first_failure, gradient, gradient_step, kinks, loss_text,
+                       numeric, parse, subscript)
 from calc.solution import Slip, Solution, Step, Table, conventions, t
 
 METHODS = ("gd", "momentum", "adagrad", "rmsprop", "adam")
@@ -157,25 +156,21 @@ class Loss:
     def trouble(self, theta: np.ndarray) -> str:
         """Why L has no gradient at θ ('' when it has one, or when only float64 overflows)."""
         if self._has_kinks:
-            found = kinks(self.e.sympy, {self.e.symbols[n]: float(x) for n, x in zip(self.names, theta)})
+            found = kinks(self.e.sympy, [self.e.symbols[n] for n in self.names], theta)
             if found:
                 return found[0]
-        return "" if self.finite(theta) else self._exact_trouble(theta)
+        return "" if self.finite(theta) else self._why_not_finite(theta)
 
     def finite(self, theta: np.ndarray) -> bool:
         return bool(np.isfinite(self.value(theta)) and np.all(np.isfinite(self.gradient(theta))))
 
-    def _exact_trouble(self, theta: np.ndarray) -> str:
-        """Non-finite floats: a true singularity (log 0, √ at 0, 1/0), or only float overflow ('')?"""
-        import sympy
-
-        subs = {self.e.symbols[n]: exact(float(x)) for n, x in zip(self.names, theta)}
+    def _why_not_finite(self, theta: np.ndarray) -> str:
+        """A true singularity (log 0, √ at 0, 1/0, log of a negative), or only float64 overflow ('')?"""
+        syms = [self.e.symbols[n] for n in self.names]
         for label, expr in [("L", self.e.sympy)] + [(f"∂L/∂{n}", gi) for n, gi in zip(self.names, self.grad)]:
-            v = expr.subs(subs)
-            if v.has(sympy.zoo, sympy.nan, sympy.oo, -sympy.oo):
-                return f"{label} is infinite or undefined there"
-            if math.isnan(as_float(v)):  # as_float, not v.is_real: that can overflow inside sympy
-                return f"{label} is not a real number there ({show(v)})"
+            failure = first_failure(expr, syms, theta)
+            if failure and failure[0] != "too large":
+                return f"{label} is undefined there: {failure_text(*failure)}"
         return ""
 
 

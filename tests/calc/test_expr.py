@@ -105,6 +105,7 @@ def test_show_writes_steps_like_a_student():
     ("(9^9999)^9999*w", ["more than 400 digits"]),
     ("(3*w)^5000", ["more than 400 digits"]),               # sympy would expand it to 3^5000·w^5000
     ("1e300*1e300*w", ["more than 400 digits"]),            # each number is fine, their product is not
+    ("max(sqrt(-1), w)", ["max of a constant that is not a real number", "column 1"]),  # sympy raises ValueError
 ])
 def test_bad_expressions(text, fragments):
     with pytest.raises(BadInput) as err:
@@ -244,6 +245,10 @@ def test_check_point_names_missing_and_unused_variables():
 def test_kinks_found_where_abs_max_min_are_not_differentiable():
     e = Expr("abs(w1) + max(w1, w2)")
     s = e.symbols
-    assert len(kinks(e.sympy, {s["w1"]: 0, s["w2"]: 1})) == 1      # abs(0)
-    assert len(kinks(e.sympy, {s["w1"]: 1, s["w2"]: 1})) == 1      # max tie
-    assert kinks(e.sympy, {s["w1"]: 1, s["w2"]: 2}) == []
+    syms = [s["w1"], s["w2"]]
+    assert len(kinks(e.sympy, syms, [0, 1])) == 1      # abs(0)
+    assert len(kinks(e.sympy, syms, [1, 1])) == 1      # max tie
+    assert kinks(e.sympy, syms, [1, 2]) == []
+    # in float64 0.3 − 3·0.1 is 5.6e-17, not 0: still the kink of abs(w1 − 3·w2)
+    e = Expr("abs(w1 - 3*w2)")
+    assert kinks(e.sympy, [e.symbols["w1"], e.symbols["w2"]], [0.3, 0.1]) == ["abs(w1 - 3·w2) has a kink where w1 - 3·w2 = 0"]

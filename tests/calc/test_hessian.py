@@ -258,6 +258,19 @@ def test_says_clearly_when_it_cannot_solve():
     assert any("--at" in w for w in sol.warnings)
 
 
+def test_constant_gradient_has_no_critical_point():
+    # ∂L/∂w = −10^(1/1000) ≠ 0 everywhere (sympy.solve hung on this constant equation)
+    sol = hessian("10^(1/1000)*(1 - w)")
+    assert sol.answer["critical_points"] == [] and sol.answer["solved"] is True
+
+
+def test_abs_of_a_function_sympy_cannot_prove_real():
+    # L = |ln w| at w = 2: ln 2 > 0, so L = ln w near 2, L' = 1/w = 0.5, L'' = −1/w² = −0.25
+    # (sympy leaves d sign(ln w)/dw unevaluated; it is 2δ(ln w)/w = 0 here)
+    a = hessian("abs(log(w))", {"w": 2}).answer
+    assert a["gradient"] == [0.5] and a["hessian"] == [[-0.25]]
+
+
 def test_no_real_critical_point():
     sol = hessian("w^3 + w")   # L' = 3w² + 1 > 0
     assert sol.answer["critical_points"] == [] and sol.answer["solved"] is True
@@ -269,7 +282,7 @@ def test_no_real_critical_point():
     ("abs(w) + w^2", {"w": 0}, "not differentiable"),
     ("max(w1, w2)", {"w1": 1, "w2": 1}, "not differentiable"),
     ("log(w)", {"w": 0}, "not defined"),
-    ("log(w)", {"w": -1}, "not a real number"),
+    ("log(w)", {"w": -1}, "L is not defined at \\(w = -1\\): log\\(w\\) has no real value"),
     ("sqrt(w)", {"w": 0}, "not twice differentiable"),
     ("1/w", {"w": 0}, "not defined"),
     ("(1 - w1*w2)^2", {"w1": 0}, "no value for w2"),
@@ -280,7 +293,8 @@ def test_no_real_critical_point():
     ("log(w)", {"w": -0.5}, r"at \(w = -0.5\)"),              # the point as written, not -1/2
     ("w^9000", {"w": 3}, "L is too large for float64"),        # 3^9000 ≈ 10^4294
     ("exp(exp(exp(exp(10))))*w", {"w": 1}, "too large for float64"),
-    ("sin(10^400*w)", {"w": 1}, "∂L/∂w is too large for float64"),
+    ("sin(10^400*w)", {"w": 1}, "too large for float64 at \\(w = 1\\): 1.0*e\\+400 overflows"),
+    ("cos(exp(exp(w)))", {"w": 100}, "too large for float64"),   # exactly, this would never finish
 ])
 def test_bad_points(expr, at, fragment):
     with pytest.raises(BadInput, match=fragment) as err:

@@ -152,6 +152,14 @@ def test_long_runs_shorten_the_table_not_the_answer():
     assert len(sol.answer["trajectory"]) == 101
 
 
+def test_abs_of_a_function_sympy_cannot_prove_real():
+    # L = |√w| = √w for w > 0: g = 1/(2√w) = 0.25 at w = 4, θ₁ = 4 − 0.1·0.25 = 3.975
+    # (sympy writes ∂L/∂w with re, im, atan2 and sign, which the float evaluator must know)
+    assert optimize("abs(sqrt(w))", {"w": 4}, lr=0.1).answer["final"][0] == pytest.approx(3.975)
+    # L = |tanh(ln w)|: at w = 2, tanh(ln 2) = 0.6 > 0, g = (1 − 0.6²)/2 = 0.32 (sinh, cosh, arg appear)
+    assert optimize("abs(tanh(log(w)))", {"w": 2}, lr=0.1).answer["gradients"][0][0] == pytest.approx(0.32)
+
+
 def test_momentum_table_has_no_column_twice():
     # the course's momentum moves by m itself (θ ← θ + m): Δθ would repeat the m column
     def headers(**kw):
@@ -188,11 +196,17 @@ def test_worked_lines_show_the_numbers():
 @pytest.mark.parametrize("expr, at, kw, fragment, where", [
     ("abs(w)", {"w": 0}, {}, "abs(w) has a kink", "at"),
     ("max(w, 0) + w^2", {"w": 0}, {}, "arguments tie", "at"),
-    ("log(w)", {"w": 0}, {}, "infinite or undefined", "at"),
-    ("log(w)", {"w": -1}, {}, "not a real number", "at"),
-    ("sqrt(w)", {"w": 0}, {}, "∂L/∂w is infinite", "at"),
+    ("log(w)", {"w": 0}, {}, "L is undefined there: log(w) is ±∞", "at"),
+    ("log(w)", {"w": -1}, {}, "L is undefined there: log(w) has no real value", "at"),
+    ("sqrt(w)", {"w": 0}, {}, "∂L/∂w is undefined there: 1/sqrt(w) is ±∞", "at"),
+    ("1/(w - 0.1)", {"w": 0.1}, {}, "L is undefined there", "at"),
+    ("cos(exp(exp(w)))", {"w": 100}, {}, "too large for float64", "at"),   # exactly, this would never finish
     # |w| from 1 with η = 0.5: w₁ = 0.5, w₂ = 0 — the third step starts on the kink
     ("abs(w)", {"w": 1}, {"lr": 0.5, "steps": 3}, "step 3 starts at (w = 0)", ""),
+    # L = (w1·w2)^w2 at (0.5, 0.5): L = 0.5, g = (w2·L/w1, L·(ln(w1·w2) + 1)) = (0.5, −0.193); η = 2 gives
+    # θ₁ = (−0.5, 0.886) and (−0.443)^0.886 has no real value (exactly, sympy would factor 17-digit integers)
+    ("(w1*w2)^w2", {"w1": 0.5, "w2": 0.5}, {"lr": 2, "steps": 2}, "step 2 starts at (w1 = -0.5, w2 = 0.886", ""),
+    ("(w1*w2)^w2", {"w1": 0.5, "w2": 0.5}, {"lr": 2, "steps": 2}, "has no real value", ""),
     ("w^2", {"w": 1, "v": 0}, {}, "does not use 'v'", "at"),
     ("w^2 + v", {"w": 1}, {}, "no value for v", "at"),
     ("w^2", {"w": 1}, {"method": "sgd"}, "unknown method 'sgd'", "method"),

@@ -118,7 +118,7 @@ def test_diverging_run_exits_0_with_a_warning(dlcalc):
     (["w^2 + v", "--at", "w=1", "--lr", "0.1"], ["--at", "no value for v"]),
     (["w^2", "--at", "w=one", "--lr", "0.1"], ["--at", "'one' is not a number"]),
     (["abs(w)", "--at", "w=0", "--lr", "0.1"], ["--at", "no gradient", "kink"]),
-    (["log(w)", "--at", "w=-1", "--lr", "0.1"], ["--at", "no gradient", "not a real number"]),
+    (["log(w)", "--at", "w=-1", "--lr", "0.1"], ["--at", "no gradient", "log(w) has no real value"]),
     (["abs(w)", "--at", "w=1", "--lr", "0.5", "--steps", "3"], ["step 3", "no gradient"]),
     (["w.real", "--at", "w=1", "--lr", "0.1"], ["EXPR:", "attribute access"]),
     (["1e99999999*w", "--at", "w=1", "--lr", "0.1"], ["EXPR:", "number out of range"]),
