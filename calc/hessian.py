@@ -131,8 +131,9 @@ class Point:
 
 
 def _sign(v: Any, scale: float) -> int:
-    if hasattr(v, "is_zero") and v.is_zero:
-        return 0
+    """The sign of v; a float within ZERO_TOL·scale of 0 is rounding noise, but 1e-12 written exactly is not 0."""
+    if getattr(v, "is_Rational", False):
+        return (v.p > 0) - (v.p < 0)
     x = to_float(v)
     return 0 if abs(x) <= ZERO_TOL * scale else (1 if x > 0 else -1)
 

@@ -82,6 +82,8 @@ def test_not_a_critical_point():
     ("x^2 - y^2 + z^4", {"x": 0, "y": 0, "z": 0}, [-2, 0, 2], "saddle"),   # both signs decide, 0 or not
     ("(1 - w1*w2)^2", {"w1": 1, "w2": 1}, [0, 4], "degenerate"),           # on the valley w1·w2 = 1: H = [[2, 2], [2, 2]]
     ("w^2", {"w": 0}, [2], "local_min"),
+    ("1e-12*w^2", {"w": 0}, [2e-12], "local_min"),                         # small, but exactly > 0: not "0"
+    ("1e-12*(w - 1)^2", {"w": 0}, [2e-12], "not_critical"),                # g = −2e-12 exactly ≠ 0
     ("-w^2", {"w": 0}, [-2], "local_max"),
 ])
 def test_small_cases(expr, at, eigenvalues, classification):
