@@ -432,7 +432,8 @@ def _table_step(s: Settings, rows: list[list], names: list[str], steps: int) -> 
     before, after = ("θₜ₋₁", "θₜ") if s.method == "adam" else ("θₜ", "θₜ₊₁")
     headers = (["t"] + (["w"] if n > 1 else []) + [before, "gₜ"] + state + (["Δθ"] if _shows_delta(s) else []) + [after]
                + ([f"L({before})"] if n == 1 else []))
-    return Step("Every iteration", table=Table(headers, _shorten(rows, n, steps)), note=_left_out(steps))
+    first = 1 if s.method == "adam" else 0
+    return Step("Every iteration", table=Table(headers, _shorten(rows, n, steps)), note=_left_out(steps, first))
 
 
 def _shows_delta(s: Settings) -> bool:
@@ -455,7 +456,7 @@ def _split(step: Step, n: int) -> list[Step]:
 
 def _losses_step(losses: list[float], steps: int) -> Step:
     rows = [[k, v] for k, v in enumerate(losses)]
-    return Step("Loss at each θₜ", table=Table(["t", "L(θₜ)"], _shorten(rows, 1, steps + 1)), note=_left_out(steps + 1))
+    return Step("Loss at each θₜ", table=Table(["t", "L(θₜ)"], _shorten(rows, 1, steps + 1)), note=_left_out(steps + 1, 0))
 
 
 def _shorten(rows: list[list], per: int, count: int) -> list[list]:
@@ -465,10 +466,11 @@ def _shorten(rows: list[list], per: int, count: int) -> list[list]:
     return rows[: TABLE_HEAD * per] + rows[-TABLE_TAIL * per:]
 
 
-def _left_out(count: int) -> str:
+def _left_out(count: int, first: int) -> str:
+    """What _shorten left out, by the t of the rows (t counts from `first`)."""
     if count <= TABLE_HEAD + TABLE_TAIL:
         return ""
-    return f"rows {TABLE_HEAD + 1}…{count - TABLE_TAIL} are left out here; the JSON answer has every iteration"
+    return f"t = {first + TABLE_HEAD}…{first + count - TABLE_TAIL - 1} are left out here; the JSON answer has every iteration"
 
 
 # ── grading: the conventions students mix up ───────────────────────────────

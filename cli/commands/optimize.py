@@ -10,9 +10,11 @@ from cli.commands.hessian import ExprArg, ExprOpt, expression, is_file, point_op
 from cli.common import AnswerOnlyOpt, FormatOpt, PrecisionOpt, run, run_file
 
 
-def _opt(name: str, help_: str, short: str | None = None):
+def _opt(name: str, help_: str, short: str | None = None, default: str | None = None):
+    """An option read as text (the kind's schema converts it, so typer has no default to show: `default` is it)."""
     names = [name] + ([short] if short else [])
-    return typer.Option(*names, help=help_, show_default=False)
+    shown = f" \\[default: {default}]" if default else ""  # escaped: rich would take [default: …] for markup
+    return typer.Option(*names, help=help_ + shown, show_default=False)
 
 
 def register(app: typer.Typer) -> None:
@@ -22,13 +24,13 @@ def register(app: typer.Typer) -> None:
         expr_option: ExprOpt = None,
         at: Annotated[Optional[str], _opt(
             "--at", "Start point θ₀, e.g. 'w1=1, w2=-1' (its order is the variables' order).")] = None,
-        method: Annotated[Optional[str], _opt("--method", "gd, momentum, adagrad, rmsprop or adam. [default: gd]", "-m")] = None,
+        method: Annotated[Optional[str], _opt("--method", "gd, momentum, adagrad, rmsprop or adam.", "-m", "gd")] = None,
         lr: Annotated[Optional[str], _opt("--lr", "Learning rate η.")] = None,
-        steps: Annotated[Optional[str], _opt("--steps", "Number of updates. [default: 1]", "-n")] = None,
-        momentum: Annotated[Optional[str], _opt("--momentum", "Momentum λ: m ← λm − ηg, θ ← θ + m. [default: 0.9]")] = None,
-        alpha: Annotated[Optional[str], _opt("--alpha", "RMSProp's α: σₜ = √(ασₜ₋₁² + (1−α)gₜ²). [default: 0.9]")] = None,
-        beta1: Annotated[Optional[str], _opt("--beta1", "Adam's β1. [default: 0.9]")] = None,
-        beta2: Annotated[Optional[str], _opt("--beta2", "Adam's β2. [default: 0.999]")] = None,
+        steps: Annotated[Optional[str], _opt("--steps", "Number of updates.", "-n", "1")] = None,
+        momentum: Annotated[Optional[str], _opt("--momentum", "Momentum λ: m ← λm − ηg, θ ← θ + m.", None, "0.9")] = None,
+        alpha: Annotated[Optional[str], _opt("--alpha", "RMSProp's α: σₜ = √(ασₜ₋₁² + (1−α)gₜ²).", None, "0.9")] = None,
+        beta1: Annotated[Optional[str], _opt("--beta1", "Adam's β1.", None, "0.9")] = None,
+        beta2: Annotated[Optional[str], _opt("--beta2", "Adam's β2.", None, "0.999")] = None,
         eps: Annotated[Optional[str], _opt("--eps", "ε of PyTorch's forms: Adam (1e-8), --adagrad-sum (1e-10), "
                                                     "--rmsprop-torch (1e-8).")] = None,
         adagrad_sum: Annotated[bool, typer.Option(

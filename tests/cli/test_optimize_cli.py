@@ -141,3 +141,11 @@ def test_plot_without_matplotlib_is_a_clean_error(dlcalc, monkeypatch, tmp_path:
 
 def test_plot_needs_a_png_name(dlcalc, tmp_path: Path):
     assert_bad_input(dlcalc(*BOWL, "--plot", str(tmp_path / "trace.jpg")), "--plot", ".png")
+
+
+def test_help_shows_the_defaults(dlcalc):
+    # rich reads '[default: gd]' as markup and drops it unless escaped
+    r = dlcalc("optimize", "--help")
+    text = " ".join(r.out.replace("│", " ").split())
+    for shown in ("[default: gd]", "[default: 1]", "[default: 0.9]", "[default: 0.999]"):
+        assert shown in text, shown
