@@ -520,10 +520,7 @@ def _operation(node: Any) -> Callable[..., Any]:
     if isinstance(node, (sympy.Max, sympy.Min)):
         op = np.maximum if isinstance(node, sympy.Max) else np.minimum
         return lambda *args: reduce(op, args)
-    unary = {sympy.exp: np.exp, sympy.log: np.log, sympy.sin: np.sin, sympy.cos: np.cos, sympy.tan: np.tan,
-             sympy.tanh: np.tanh, sympy.sinh: np.sinh, sympy.cosh: np.cosh, sympy.Abs: np.abs, sympy.sign: np.sign,
-             sympy.re: np.positive, sympy.im: lambda v: 0.0 * v, sympy.arg: np.angle,
-             sympy.DiracDelta: lambda v: np.where(v == 0, np.inf, 0.0)}
+    unary = _unary()
     if node.func in unary and len(node.args) == 1:
         return unary[node.func]
     if node.is_Pow:
@@ -533,6 +530,16 @@ def _operation(node: Any) -> Callable[..., Any]:
     if isinstance(node, sympy.Heaviside):  # with sympy's value at 0 (½) as its second argument
         return lambda v, h0=0.5: np.heaviside(v, h0)
     raise TypeError(f"no numeric form for {node.func.__name__}")  # a bug: the grammar never builds it
+
+
+@lru_cache(maxsize=None)
+def _unary() -> dict:
+    import sympy
+
+    return {sympy.exp: np.exp, sympy.log: np.log, sympy.sin: np.sin, sympy.cos: np.cos, sympy.tan: np.tan,
+            sympy.tanh: np.tanh, sympy.sinh: np.sinh, sympy.cosh: np.cosh, sympy.Abs: np.abs, sympy.sign: np.sign,
+            sympy.re: np.positive, sympy.im: lambda v: 0.0 * v, sympy.arg: np.angle,
+            sympy.DiracDelta: lambda v: np.where(v == 0, np.inf, 0.0)}
 
 
 def evaluate(e: Any, symbols: list, x: Sequence[float]) -> Iterator[tuple[Any, list, Any]]:

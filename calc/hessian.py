@@ -168,7 +168,7 @@ def analyse(e: Expr, names: list[str], w: list, grad: list, H_sym: Any) -> Point
         if max(digits(v) for v in [loss, *g, *H]) > MAX_DIGITS:  # w^5000 at 1.5: exact, but hundreds of digits long
             loss, g, H = sympy.Float(as_float(loss)), [sympy.Float(as_float(v)) for v in g], H.applyfunc(as_float)
     else:
-        at = numeric_at(syms, x)
+        at = _floats_at(syms, x)
         loss, g, H = at(e.sympy), [at(gi) for gi in grad], H_sym.applyfunc(at)
         if not all(v.is_finite for v in [loss, *g, *H]):
             _check_floats(labelled, syms, x, where)
@@ -200,7 +200,7 @@ def _exactly(H_sym: Any) -> bool:
     return count(H_sym) <= EXACT_NODES or not H_sym.atoms(sympy.Function)
 
 
-def numeric_at(syms: list, x: list[float]) -> Callable[[Any], Any]:
+def _floats_at(syms: list, x: list[float]) -> Callable[[Any], Any]:
     """v ↦ v(x) as a sympy Float, evaluated in float64 (oo or nan where that is not finite)."""
     import sympy
 
@@ -421,8 +421,8 @@ def _eigen_steps(sol: Solution, p: Point) -> None:
         lines = [t(f"det(H − λI) = {show(p.charpoly, None)} = 0")]
         lam = sympy.Symbol("λ")
         # factor over the rationals only: over Q(2^(1/1000)) sympy would run for minutes
-        factored = sympy.factor(p.charpoly) if sympy.Poly(p.charpoly, lam).domain.is_QQ or \
-            sympy.Poly(p.charpoly, lam).domain.is_ZZ else p.charpoly
+        domain = sympy.Poly(p.charpoly, lam).domain
+        factored = sympy.factor(p.charpoly) if domain.is_QQ or domain.is_ZZ else p.charpoly
         if sum(f.has(lam) for f in sympy.Mul.make_args(factored)) > 1 or factored.is_Pow:  # a real factorisation
             lines.append(t(f"{show(factored, None)} = 0"))
     else:
@@ -457,10 +457,11 @@ def _escape_step(sol: Solution, e: Expr, p: Point) -> None:
     lam, u = p.eigenvalues[0], p.vectors[0]
     u_exact = [x if hasattr(x, "is_Integer") else exact(x) for x in u]
     uu = sum(x * x for x in u_exact)
+    syms = [e.symbols[n] for n in p.names]
     for st in ESCAPE_STEPS:  # the first step size at which L really drops
         moved = [wi + exact(st) * ui for wi, ui in zip(p.w, u_exact)]
-        syms, x = [e.symbols[n] for n in p.names], [float(v) for v in moved]
-        value = math.nan if first_failure(e.sympy, syms, x) else as_float(value_at(e.sympy, dict(zip(syms, moved))))
+        ok = first_failure(e.sympy, syms, [float(v) for v in moved]) is None  # exactly only where floats are finite
+        value = as_float(value_at(e.sympy, dict(zip(syms, moved)))) if ok else math.nan
         if value < to_float(p.loss):
             break
     predicted = to_float(p.loss + exact(st) ** 2 * lam * uu / 2)
