@@ -21,10 +21,13 @@ def number(x: Any, precision: int = 4) -> str:
             return "inf" if x > 0 else "-inf"
         if x.is_integer() and abs(x) < 1e15:
             return str(int(x))
-        if (precision > 0 and abs(x) < 0.5 * 10.0 ** -precision) or abs(x) >= 1e12:
+        if precision > 0 and abs(x) < 10.0 ** (1 - precision):
+            return f"{x:.{precision}g}"  # small values keep `precision` significant digits: 0.00025, not 0.0003
+        if abs(x) >= 1e12:
             return f"{x:.{max(precision, 1)}e}"
         s = f"{x:.{precision}f}"
-        return s.rstrip("0").rstrip(".") if "." in s else s  # 0.6, not 0.6000; at most `precision` decimals
+        s = s.rstrip("0").rstrip(".") if "." in s else s
+        return "0" if s == "-0" else s  # 0.6, not 0.6000; at most `precision` decimals
     if isinstance(x, dict):
         return "{" + ", ".join(f"{k}: {number(v, precision)}" for k, v in x.items()) + "}"
     if isinstance(x, (np.ndarray, list, tuple)):

@@ -1,6 +1,8 @@
 """Plain text, as written on an exam sheet: `Step n  title`, then the worked lines."""
 from __future__ import annotations
 
+import numpy as np
+
 from calc.solution import Solution, Step
 from cli.render.layout import Fmt, equation, grid_text, matrices, table_text
 
@@ -25,8 +27,23 @@ def step_lines(step: Step, fmt: Fmt) -> list[str]:
     return out
 
 
+LONG = 24  # entries (rows) of an answer shown in full on a terminal; JSON always carries them all
+
+
 def answer_lines(sol: Solution, fmt: Fmt) -> list[str]:
-    return [f"{key} = {fmt(value)}" for key, value in sol.answer.items()]
+    return [f"{key} = {_shortened(value, fmt)}" for key, value in sol.answer.items()]
+
+
+def _shortened(value, fmt: Fmt) -> str:
+    """A long list as its first and last entries (a 1000-step trace is for JSON)."""
+    try:
+        a = np.asarray(value, dtype=float)
+    except (TypeError, ValueError):
+        return fmt(value)
+    if a.ndim == 0 or len(a) <= LONG:
+        return fmt(value)
+    head, tail = ", ".join(fmt(v) for v in a[:8]), ", ".join(fmt(v) for v in a[-2:])
+    return f"[{head}, …, {tail}] ({len(a)} entries; all of them with --format json)"
 
 
 def render(sol: Solution, fmt: Fmt, answer_only: bool = False) -> str:

@@ -30,7 +30,7 @@ def _grid(label: str, a, hl: set, fmt: Fmt) -> RichText:
 def _table(table, fmt: Fmt) -> RichTable:
     rt = RichTable(show_edge=False, header_style="bold cyan", pad_edge=False)
     for h, numeric in zip(table.headers, numeric_columns(table)):
-        rt.add_column(h, justify="right" if numeric else "left")
+        rt.add_column(h, justify="right" if numeric else "left", overflow="fold")  # fold, never cut a number
     for row in table.rows:
         rt.add_row(*(fmt(v) for v in row))
     return rt

@@ -116,7 +116,7 @@ def test_worked_lines_show_the_numbers() -> None:
     sol = neuron(weights=[20, 20], bias=-30, inputs=[1, 0])
     out = text(sol, "plain")
     assert "net = 20·1 + 20·0 + (-30) = -10" in out
-    assert "out = σ(-10) = 4.5398e-05" in out
+    assert "out = σ(-10) = 4.54e-05" in out  # σ(−10) = 4.5398e-05, 4 significant digits
 
 
 def test_step_and_sign_at_zero_are_positive() -> None:

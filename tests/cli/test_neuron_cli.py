@@ -77,7 +77,7 @@ def test_single_row_worked_lines(dlcalc) -> None:
     r = dlcalc("neuron", "--weights", "20 20", "--bias", "-30", "--inputs", "1 0", "--format", "plain")
     assert r.code == 0, r.err
     assert "net = 20·1 + 20·0 + (-30) = -10" in r.out
-    assert "out = σ(-10) = 4.5398e-05" in r.out
+    assert "out = σ(-10) = 4.54e-05" in r.out  # σ(−10) = 4.5398e-05 to 4 significant digits
     assert "Answer  net = -10" in r.out
 
 
