@@ -81,7 +81,8 @@ def _only_the_command_run(args: list[str]) -> typer.Typer:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Run the app; bad input becomes one line on stderr and exit code 2, never a traceback."""
+    """Run the app; bad input becomes one line on stderr and exit code 2, never a traceback
+    (a bug in dlcalc itself: one line and exit code 3)."""
     args = list(sys.argv[1:] if argv is None else argv)
     try:
         result = _only_the_command_run(args)(args=args, prog_name="dlcalc", standalone_mode=False)
@@ -101,7 +102,15 @@ def main(argv: list[str] | None = None) -> None:
         code = _fail("interrupted", 130)
     except BrokenPipeError:
         code = 0
-    sys.stdout.flush()
+    except Exception as e:  # a bug in dlcalc: one line and exit 3, not a traceback (unless asked for)
+        if os.environ.get("DLCALC_DEBUG"):
+            raise
+        code = _fail(f"internal error ({type(e).__name__}: {e}); please report it with the command you ran "
+                     "(DLCALC_DEBUG=1 shows the traceback)", 3)
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        pass
     sys.exit(code)
 
 
