@@ -19,11 +19,11 @@ class BadInput(ValueError):
         return f"{self.where}: {self.message}" if self.where else self.message
 
 
-def closest(name: str, options) -> str:
+def closest(name: str, options, cutoff: float = 0.5) -> str:
     """' (did you mean X?)' for the nearest valid name, or ''."""
     import difflib
 
-    match = difflib.get_close_matches(str(name), [str(o) for o in options], n=1, cutoff=0.5)
+    match = difflib.get_close_matches(str(name), [str(o) for o in options], n=1, cutoff=cutoff)
     return f" (did you mean '{match[0]}'?)" if match else ""
 
 

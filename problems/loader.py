@@ -4,7 +4,6 @@ A problem that fails validation keeps its error, so a batch reports it and goes 
 """
 from __future__ import annotations
 
-import difflib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -131,7 +130,7 @@ def _problem(raw: Any, name: str, line: int, default_id: str, default_kind: str 
         kind_name = raw.get("kind", default_kind)
         if kind_name is None:
             for k, v in raw.items():  # `problem:` for `problems:` makes a set look like one problem without a kind
-                if isinstance(v, list) and difflib.SequenceMatcher(None, str(k), "problems").ratio() >= 0.75:
+                if isinstance(v, list) and closest(str(k), ["problems"], cutoff=0.75):
                     raise BadInput(f"unknown key '{k}' (did you mean 'problems'?)", p.where(str(k)))
             raise BadInput("required field 'kind' is missing", p.where("kind"))
         p.kind = registry.kind(str(kind_name), p.where("kind"))

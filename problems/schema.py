@@ -16,6 +16,7 @@ from calc.solution import Slip, Solution
 from problems.matrix import parse_matrix, parse_number, to_array
 
 _MISSING = object()
+MATRIX_JSON = {"oneOf": [{"type": "array"}, {"type": "string"}, {"type": "number"}]}  # a list, §3 text, or a number
 
 
 @dataclass
@@ -41,16 +42,16 @@ class Field:
         v = _CONVERT[self.type](self, raw)
         if self.type in ("number", "int"):
             if self.positive and not v > 0:
-                raise BadInput(f"must be > 0, got {_show(raw)}")
+                raise BadInput(f"must be > 0, got {shown(raw)}")
             if self.minimum is not None and v < self.minimum:
-                raise BadInput(f"must be ≥ {self.minimum:g}, got {_show(raw)}")
+                raise BadInput(f"must be ≥ {self.minimum:g}, got {shown(raw)}")
         return v
 
     def json_schema(self) -> dict:
         if self.json is not None:
             return {**self.json, "description": self.help}
         base = {
-            "matrix": {"oneOf": [{"type": "array"}, {"type": "string"}, {"type": "number"}]},
+            "matrix": MATRIX_JSON,
             "number": {"oneOf": [{"type": "number"}, {"type": "string"}]},
             "int": {"type": "integer"},
             "bool": {"type": "boolean"},
@@ -64,7 +65,8 @@ class Field:
         return out
 
 
-def _show(raw: Any) -> str:
+def shown(raw: Any) -> str:
+    """A raw value for an error message, quoted and cut short."""
     return quote(raw, 40) if isinstance(raw, str) else quote(repr(raw), 40)[1:-1]
 
 
@@ -75,35 +77,35 @@ def as_matrix(f: Field | None, raw: Any) -> np.ndarray:
     if isinstance(raw, str):
         return parse_matrix(raw, allow)
     if isinstance(raw, bool) or raw is None:
-        raise BadInput(f"expected a matrix, got {_show(raw)}")
+        raise BadInput(f"expected a matrix, got {shown(raw)}")
     if isinstance(raw, (int, float)):
         return to_array(float(raw), allow)
     if isinstance(raw, list):
         return to_array(raw, allow)
-    raise BadInput(f"expected a matrix (list or text like '1 0; 0 1'), got {_show(raw)}")
+    raise BadInput(f"expected a matrix (list or text like '1 0; 0 1'), got {shown(raw)}")
 
 
 def as_number(f: Field | None, raw: Any) -> float:
     if isinstance(raw, bool) or raw is None:
-        raise BadInput(f"expected a number, got {_show(raw)}")
+        raise BadInput(f"expected a number, got {shown(raw)}")
     if isinstance(raw, (int, float)):
         x = float(raw)
         if not np.isfinite(x) and not (f and f.allow_nonfinite):
-            raise BadInput(f"expected a finite number, got {_show(raw)}")
+            raise BadInput(f"expected a finite number, got {shown(raw)}")
         return x
     if isinstance(raw, str):
         return parse_number(raw, bool(f and f.allow_nonfinite))
-    raise BadInput(f"expected a number, got {_show(raw)}")
+    raise BadInput(f"expected a number, got {shown(raw)}")
 
 
 def as_int(f: Field | None, raw: Any) -> int:
     if isinstance(raw, bool):
-        raise BadInput(f"expected an integer, got {_show(raw)}")
+        raise BadInput(f"expected an integer, got {shown(raw)}")
     if isinstance(raw, int):
         return raw
     x = as_number(None, raw) if isinstance(raw, (float, str)) else None
     if x is None or not float(x).is_integer():
-        raise BadInput(f"expected an integer, got {_show(raw)}")
+        raise BadInput(f"expected an integer, got {shown(raw)}")
     return int(x)
 
 
@@ -112,19 +114,19 @@ def as_bool(f: Field | None, raw: Any) -> bool:
         return raw
     if isinstance(raw, str) and raw.lower() in ("true", "false", "yes", "no"):
         return raw.lower() in ("true", "yes")
-    raise BadInput(f"expected true or false, got {_show(raw)}")
+    raise BadInput(f"expected true or false, got {shown(raw)}")
 
 
 def as_choice(f: Field, raw: Any) -> str:
     s = str(raw).strip() if isinstance(raw, (str, int, float)) and not isinstance(raw, bool) else None
     if s is None or s not in f.choices:
-        raise BadInput(f"expected one of {', '.join(map(str, f.choices))}, got {_show(raw)}{closest(s or '', f.choices)}")
+        raise BadInput(f"expected one of {', '.join(map(str, f.choices))}, got {shown(raw)}{closest(s or '', f.choices)}")
     return s
 
 
 def as_str(f: Field | None, raw: Any) -> str:
     if not isinstance(raw, (str, int, float)) or isinstance(raw, bool):
-        raise BadInput(f"expected text, got {_show(raw)}")
+        raise BadInput(f"expected text, got {shown(raw)}")
     return str(raw)
 
 

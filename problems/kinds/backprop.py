@@ -5,7 +5,7 @@ from typing import Any
 
 from calc import backprop
 from calc.errors import BadInput, closest, quote
-from problems.schema import Field, Kind, as_matrix
+from problems.schema import MATRIX_JSON, Field, Kind, as_matrix
 from problems.yamlfile import line_of
 
 LAYER_KEYS = ("weights", "bias", "activation")
@@ -48,14 +48,14 @@ def _validate(p: dict) -> None:
     backprop.build(p["input"], p["target"], p["layers"], p["layout"], p["loss"])
 
 
-MATRIX = {"oneOf": [{"type": "array"}, {"type": "string"}, {"type": "number"}]}
 LAYERS_SCHEMA = {
     "type": "array", "minItems": 1,
     "items": {
         "type": "object", "additionalProperties": False, "required": ["weights"],
         "properties": {
-            "weights": {**MATRIX, "description": "out×in (layout out_in) or in×out (in_out); a vector is one unit's weights"},
-            "bias": {**MATRIX, "description": "one bias per unit, or one number for every unit (default 0)"},
+            "weights": {**MATRIX_JSON,
+                        "description": "out×in (layout out_in) or in×out (in_out); a vector is one unit's weights"},
+            "bias": {**MATRIX_JSON, "description": "one bias per unit, or one number for every unit (default 0)"},
             "activation": {"enum": list(backprop.ACTIVATION_NAMES) + ["none", "identity"],
                            "description": "default sigmoid; softmax only in the last layer, with loss cross_entropy"},
         },

@@ -8,7 +8,7 @@ import numpy as np
 from calc import cnn
 from calc.errors import BadInput, closest, quote
 from problems.kinds.conv import PAD_JSON, PAIR_JSON, as_padding, as_pair
-from problems.schema import Field, Kind, as_bool, as_matrix, as_str
+from problems.schema import MATRIX_JSON, Field, Kind, as_bool, as_matrix, as_str
 from problems.yamlfile import line_of
 
 OPTIONS = {  # the keys each layer type takes besides `type` and `name`
@@ -103,7 +103,6 @@ _CONVERT = {
     "name": lambda raw, kind: as_str(None, raw),
 }
 
-_MATRIX = {"oneOf": [{"type": "array"}, {"type": "string"}, {"type": "number"}]}
 LAYERS_SCHEMA = {
     "type": "array",
     "minItems": 1,
@@ -112,7 +111,8 @@ LAYERS_SCHEMA = {
         {"type": "object", "required": ["type"], "additionalProperties": False, "properties": {
             "type": {"enum": list(cnn.LAYER_TYPES)},
             "name": {"type": "string"},
-            "kernel": _MATRIX, "kernels": {"type": "array", "items": _MATRIX}, "weights": _MATRIX, "bias": _MATRIX,
+            "kernel": MATRIX_JSON, "kernels": {"type": "array", "items": MATRIX_JSON},
+            "weights": MATRIX_JSON, "bias": MATRIX_JSON,
             "stride": PAIR_JSON, "dilation": PAIR_JSON, "size": PAIR_JSON, "padding": PAD_JSON,
             "flip": {"type": "boolean"},
             "activation": {"enum": list(cnn.FC_ACTIVATIONS) + ["linear"]},

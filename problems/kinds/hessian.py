@@ -9,7 +9,7 @@ from calc import hessian
 from calc.errors import BadInput
 from calc.expr import Expr, check_point
 from problems.matrix import parse_number
-from problems.schema import Field, Kind, as_number, _show
+from problems.schema import Field, Kind, as_number, shown
 
 EXPR_HELP = ("loss expression: numbers, variables, + - * / ^ **, parentheses, "
              "exp log ln sqrt sin cos tan tanh sigmoid abs max min")
@@ -22,7 +22,7 @@ def as_expr(raw: Any) -> Expr:
     if isinstance(raw, Expr):
         return raw
     if isinstance(raw, bool) or not isinstance(raw, (str, int, float)):
-        raise BadInput(f"expected an expression as text, got {_show(raw)}")
+        raise BadInput(f"expected an expression as text, got {shown(raw)}")
     return Expr(str(raw))
 
 
@@ -33,7 +33,7 @@ def as_point(raw: Any) -> dict[str, float]:
     elif isinstance(raw, dict):
         pairs = [(str(k), v) for k, v in raw.items()]
     else:
-        raise BadInput(f"expected name=value pairs like 'w1=0, w2=0' or a mapping, got {_show(raw)}")
+        raise BadInput(f"expected name=value pairs like 'w1=0, w2=0' or a mapping, got {shown(raw)}")
     if not pairs:
         raise BadInput("the point is empty: expected name=value pairs like 'w1=0, w2=0'")
     point: dict[str, float | Fraction] = {}

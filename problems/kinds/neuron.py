@@ -5,7 +5,7 @@ from typing import Any
 
 from calc import neuron
 from calc.errors import BadInput
-from problems.schema import Field, Kind, as_matrix, check_keys
+from problems.schema import MATRIX_JSON, Field, Kind, as_matrix, check_keys
 from problems.yamlfile import line_of
 
 LAYER_KEYS = ("weights", "bias", "activation")
@@ -44,11 +44,10 @@ def _layers(raw: Any) -> list[dict]:
     return out
 
 
-_MATRIX_OR_TEXT = {"oneOf": [{"type": "array"}, {"type": "string"}, {"type": "number"}]}
 LAYERS_SCHEMA = {
     "type": "array", "minItems": 1,
     "items": {"type": "object", "additionalProperties": False, "required": ["weights"],
-              "properties": {"weights": _MATRIX_OR_TEXT, "bias": _MATRIX_OR_TEXT,
+              "properties": {"weights": MATRIX_JSON, "bias": MATRIX_JSON,
                              "activation": {"enum": list(neuron.NEURON_ACTIVATIONS)}}},
 }
 
