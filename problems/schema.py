@@ -151,7 +151,7 @@ COMMON = {
 
 @dataclass
 class Kind:
-    """A problem kind, declared once: fields, solver, answer keys, slips, command name."""
+    """A problem kind, declared once: fields, solver, answer keys, slips."""
 
     name: str
     summary: str
@@ -159,7 +159,6 @@ class Kind:
     solver: Callable[..., Solution]
     answer_keys: Sequence[str]
     slips: Sequence[Slip] = ()
-    command: str = ""
     validate: Callable[[dict], None] | None = None  # cross-field checks after conversion
 
     @property

@@ -6,9 +6,6 @@ import sys
 from calc.solution import Solution
 from cli.render.numbers import formatter
 
-FORMATS = ("rich", "plain", "markdown", "latex", "json")
-
-
 def default_format() -> str:
     return "rich" if sys.stdout.isatty() else "plain"
 

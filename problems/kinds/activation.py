@@ -6,7 +6,7 @@ from problems.schema import Field, Kind
 
 KINDS = [
     Kind(
-        name="activation", command="activation",
+        name="activation",
         summary="Activation function values and derivatives (softmax: stable, with its Jacobian)",
         fields=[
             Field("name", "choice", "the activation function", required=True, choices=activation_kind.NAMES,

@@ -64,7 +64,7 @@ LAYERS_SCHEMA = {
 
 KINDS = [
     Kind(
-        name="backprop", command="backprop",
+        name="backprop",
         summary="Backpropagation: forward pass, δ terms, gradients and gradient-descent updates of a small network",
         fields=[
             Field("input", "matrix", "one sample (a vector), or one row per sample", required=True),

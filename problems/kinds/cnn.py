@@ -122,7 +122,7 @@ LAYERS_SCHEMA = {
 
 KINDS = [
     Kind(
-        name="cnn", command="cnn",
+        name="cnn",
         summary="CNN forward pass: conv, pooling, activation, flatten and fc layers, each worked; optional loss",
         fields=[
             Field("input", "matrix", "input image H×W or C×H×W", required=True),

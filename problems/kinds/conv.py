@@ -95,7 +95,7 @@ FULL = Field("full", "bool", "write out every output cell (default: the first 16
 
 KINDS = [
     Kind(
-        name="conv", command="conv",
+        name="conv",
         summary="2-D convolution (kernel flipped, the course convention) or cross-correlation, "
                 "with stride, padding, dilation, channels, filters, bias and activation",
         fields=[

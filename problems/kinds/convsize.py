@@ -7,7 +7,7 @@ from problems.schema import Field, Kind
 
 KINDS = [
     Kind(
-        name="convsize", command="convsize",
+        name="convsize",
         summary="Conv layer output shape and parameter count (and a fully connected layer's), without data",
         fields=[
             Field("input_shape", "any", "input shape H×W or C×H×W, e.g. 6x6 or 3x32x32", required=True,

@@ -6,7 +6,7 @@ from problems.schema import Field, Kind
 
 KINDS = [
     Kind(
-        name="cross_entropy", command="ce",
+        name="cross_entropy",
         summary="Cross-entropy: binary (labels + positive-class probabilities) or categorical",
         fields=[
             Field("target", "matrix", "class indices, one-hot rows, or binary labels", required=True),

@@ -6,7 +6,7 @@ from problems.schema import Field, Kind
 
 KINDS = [
     Kind(
-        name="dice", command="dice",
+        name="dice",
         summary="Dice coefficient and loss, sum or squared-sum denominator",
         fields=[
             Field("target", "matrix", "ground-truth mask X", required=True),

@@ -86,7 +86,7 @@ def expr_field() -> Field:
 
 KINDS = [
     Kind(
-        name="hessian", command="hessian",
+        name="hessian",
         summary="Gradient, Hessian, eigenvalues and classification (min/max/saddle) of a loss expression",
         fields=[
             expr_field(),

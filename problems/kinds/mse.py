@@ -6,7 +6,7 @@ from problems.schema import Field, Kind
 
 KINDS = [
     Kind(
-        name="mse", command="mse",
+        name="mse",
         summary="Mean squared error",
         fields=[
             Field("target", "matrix", "true values y", required=True),

@@ -53,7 +53,7 @@ LAYERS_SCHEMA = {
 
 KINDS = [
     Kind(
-        name="neuron", command="neuron",
+        name="neuron",
         summary="Neuron / layer / small network forward pass: net = w·x + b, out = g(net); logic-gate truth tables",
         fields=[
             Field("weights", "matrix", "weights w: a vector (one neuron) or one row per unit (a layer)"),

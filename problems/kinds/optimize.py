@@ -7,7 +7,7 @@ from problems.schema import Field, Kind
 
 KINDS = [
     Kind(
-        name="optimize", command="optimize",
+        name="optimize",
         summary="Optimiser trace on a loss expression: gd, momentum, adagrad, rmsprop or adam, every iteration",
         fields=[
             expr_field(),

@@ -6,7 +6,7 @@ from problems.schema import Field, Kind
 
 KINDS = [
     Kind(
-        name="perceptron", command="perceptron",
+        name="perceptron",
         summary="Perceptron learning rule, epoch by epoch: w ← w + η(y − ŷ)x, b ← b + η(y − ŷ)",
         fields=[
             Field("data", "matrix", "training samples, one row per sample", required=True),

@@ -7,7 +7,7 @@ from problems.schema import Field, Kind
 
 KINDS = [
     Kind(
-        name="pool", command="pool",
+        name="pool",
         summary="Max, average or min pooling with every window shown",
         fields=[
             Field("input", "matrix", "input: H×W or C×H×W (channels pooled separately)", required=True),
