@@ -30,8 +30,9 @@ def option_name(path: str) -> str:
     return "--" + re.split(r"[.\[]", path, maxsplit=1)[0].replace("_", "-")
 
 
-def run(kind_name: str, raw: dict[str, Any], fmt: Format | None, precision: int, answer_only: bool) -> None:
-    """Convert the options with the kind's schema, solve, print."""
+def run(kind_name: str, raw: dict[str, Any], fmt: Format | None, precision: int, answer_only: bool) -> tuple[Any, dict]:
+    """Convert the options with the kind's schema, solve, print; the Solution and its params are returned
+    for a command that does more with them (a plot)."""
     from cli import inputs, render
     from problems import registry
 
@@ -45,6 +46,7 @@ def run(kind_name: str, raw: dict[str, Any], fmt: Format | None, precision: int,
         from_a_field = kind.field_named(re.split(r"[.\[]", e.where)[0]) is not None
         raise BadInput(e.message, option_name(e.where) if from_a_field else e.where) from None
     render.show(sol, fmt.value if fmt else None, precision, answer_only)
+    return sol, params
 
 
 def _is_matrix(kind, name: str) -> bool:
@@ -53,7 +55,7 @@ def _is_matrix(kind, name: str) -> bool:
 
 
 def run_file(kind_name: str, path: str, fmt: Format | None, precision: int, answer_only: bool,
-             options: dict[str, str] | None = None, **overrides: Any) -> None:
+             options: dict[str, str] | None = None, **overrides: Any) -> tuple[Any, dict]:
     """Solve the one problem in a YAML file (its `kind` may be left out: the command names it).
 
     `overrides` are converted command-line values that replace file fields when not None; errors
@@ -72,4 +74,6 @@ def run_file(kind_name: str, path: str, fmt: Format | None, precision: int, answ
     if problem.error is None and given:
         problem.params.update(given)
         problem.options = {k: (options or {}).get(k, option_name(k)) for k in given}
-    render.show(problem.solve(), fmt.value if fmt else None, precision, answer_only)
+    sol = problem.solve()
+    render.show(sol, fmt.value if fmt else None, precision, answer_only)
+    return sol, problem.params

@@ -50,22 +50,16 @@ def register(app: typer.Typer) -> None:
                    eps=eps, adagrad_sum=adagrad_sum or None, rmsprop_torch=rmsprop_torch or None)
         if source == "EXPR" and is_file(text):
             overrides = {k: _converted(k, v) for k, v in raw.items() if v is not None}
-            run_file("optimize", text, fmt, precision, answer_only, at=point_option(at), **overrides)
-            if plot is not None:
-                _plot_file(plot, text, point_option(at), overrides)
-            return
-        if at is None:
+            sol, params = run_file("optimize", text, fmt, precision, answer_only, at=point_option(at), **overrides)
+        elif at is None:
             raise BadInput("missing the start point, e.g. --at 'w1=1, w2=-1'", "--at")
-        try:
-            run("optimize", dict(expr=text, at=at, **raw), fmt, precision, answer_only)
-        except BadInput as e:
-            raise rename_expr(e, source) from None
+        else:
+            try:
+                sol, params = run("optimize", dict(expr=text, at=at, **raw), fmt, precision, answer_only)
+            except BadInput as e:
+                raise rename_expr(e, source) from None
         if plot is not None:
-            from problems import registry
-
-            kind = registry.kind("optimize")
-            params = kind.params(dict(expr=text, at=at, **raw), lambda path, line: path)  # valid: run() took them
-            _draw(plot, kind.solve(params), params["expr"])
+            _draw(plot, sol, params["expr"])
 
 
 def _converted(name: str, raw):
@@ -89,14 +83,6 @@ def _check_plot(path: str) -> None:
         raise BadInput(f"expected a .png file name, got '{path}'", "--plot")
     if importlib.util.find_spec("matplotlib") is None:
         raise BadInput("drawing needs matplotlib, an optional extra: pip install 'dlcalc[plot]'", "--plot")
-
-
-def _plot_file(path: str, file: str, at, overrides: dict) -> None:
-    from problems import loader
-
-    [problem] = loader.load_path(file, default_kind="optimize")
-    problem.params.update({k: v for k, v in {"at": at, **overrides}.items() if v is not None})
-    _draw(path, problem.solve(), problem.params["expr"])
 
 
 def _draw(path: str, sol, expr) -> None:
