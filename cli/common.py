@@ -49,6 +49,24 @@ def run(kind_name: str, raw: dict[str, Any], fmt: Format | None, precision: int,
     return sol, params
 
 
+def option_value(kind_name: str, field: str, raw: Any) -> Any:
+    """An option given next to a problem file, converted by the kind's own field (errors name the option)."""
+    from cli import inputs
+    from problems import registry
+
+    if raw is None:
+        return None
+    kind = registry.kind(kind_name)
+    f = kind.field_named(field)
+    assert f is not None, field
+    if isinstance(raw, str) and f.type == "matrix":
+        raw = inputs.read_matrix(raw, option_name(field))
+    try:
+        return f.value(raw)
+    except BadInput as e:
+        raise BadInput(e.message, option_name(field)) from None
+
+
 def _is_matrix(kind, name: str) -> bool:
     f = kind.field_named(name)
     return f is not None and f.type == "matrix"

@@ -6,7 +6,7 @@ from typing import Annotated, Optional
 import typer
 
 from calc.errors import BadInput
-from cli.common import AnswerOnlyOpt, FormatOpt, PrecisionOpt, run, run_file
+from cli.common import AnswerOnlyOpt, FormatOpt, PrecisionOpt, option_value, run, run_file
 
 MATRIX_HELP = "MATLAB '1 0; 0 1', nested list '[[1,0],[0,1]]', @file (.csv/.txt/.json/.npy) or - for stdin."
 ACTIVATIONS = "step, sign, sigmoid, tanh, relu or linear"
@@ -49,21 +49,6 @@ def register(app: typer.Typer) -> None:
                 raise BadInput(f"the file {file} gives the network; only --inputs, --activation and "
                                "--truth-table can be added to it", option)
         run_file("neuron", file, fmt, precision, answer_only, truth_table=truth_table or None,
-                 inputs=_field("inputs", inputs), activation=_field("activation", activation))
+                 inputs=option_value("neuron", "inputs", inputs),
+                 activation=option_value("neuron", "activation", activation))
 
-
-def _field(name: str, raw: Optional[str]):
-    """A command-line value converted the way the neuron kind converts it (errors name the option)."""
-    if raw is None:
-        return None
-    from cli import inputs as matrix_input
-    from problems import registry
-
-    option = "--" + name.replace("_", "-")
-    field = registry.kind("neuron").field_named(name)
-    assert field is not None
-    value = matrix_input.read_matrix(raw, option) if field.type == "matrix" else raw
-    try:
-        return field.value(value)
-    except BadInput as e:
-        raise BadInput(e.message, option) from None

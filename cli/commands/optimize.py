@@ -7,7 +7,7 @@ import typer
 
 from calc.errors import BadInput
 from cli.commands.hessian import ExprArg, ExprOpt, expression, is_file, point_option, rename_expr
-from cli.common import AnswerOnlyOpt, FormatOpt, PrecisionOpt, run, run_file
+from cli.common import AnswerOnlyOpt, FormatOpt, PrecisionOpt, option_value, run, run_file
 
 
 def _opt(name: str, help_: str, short: str | None = None, default: str | None = None):
@@ -49,7 +49,7 @@ def register(app: typer.Typer) -> None:
         raw = dict(method=method, lr=lr, steps=steps, momentum=momentum, alpha=alpha, beta1=beta1, beta2=beta2,
                    eps=eps, adagrad_sum=adagrad_sum or None, rmsprop_torch=rmsprop_torch or None)
         if source == "EXPR" and is_file(text):
-            overrides = {k: _converted(k, v) for k, v in raw.items() if v is not None}
+            overrides = {k: option_value("optimize", k, v) for k, v in raw.items() if v is not None}
             sol, params = run_file("optimize", text, fmt, precision, answer_only, at=point_option(at), **overrides)
         elif at is None:
             raise BadInput("missing the start point, e.g. --at 'w1=1, w2=-1'", "--at")
@@ -62,15 +62,6 @@ def register(app: typer.Typer) -> None:
             _draw(plot, sol, params["expr"])
 
 
-def _converted(name: str, raw):
-    """A command-line value converted by the kind's own field (errors name the option)."""
-    from problems import registry
-
-    field = registry.kind("optimize").field_named(name)
-    try:
-        return field.value(raw)
-    except BadInput as e:
-        raise BadInput(e.message, "--" + name.replace("_", "-")) from None
 
 
 # ── --plot (matplotlib is an optional extra) ────────────────────────────────
