@@ -20,8 +20,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # runnable from a checkout
 
-from calc.conv import conv, conv2d  # noqa: E402
-from calc.pool import pool2d  # noqa: E402
+from dlcalc.calc.conv import conv, conv2d  # noqa: E402
+from dlcalc.calc.pool import pool2d  # noqa: E402
 
 
 def best(fn, runs: int) -> tuple[float, float]:
@@ -44,7 +44,7 @@ def im2col(x: np.ndarray, k: np.ndarray) -> np.ndarray:
 
 def tap_by_tap(x: np.ndarray, k: np.ndarray) -> np.ndarray:
     """conv2d forced onto its low-memory path (one multiply-add per kernel tap)."""
-    import calc.conv as module
+    import dlcalc.calc.conv as module
 
     old, module.IM2COL_LIMIT = module.IM2COL_LIMIT, 0
     try:

@@ -11,9 +11,9 @@ from typing import Any
 
 import numpy as np
 
-from calc.activations import ACTIVATIONS, ALIASES, Activation, activation, softmax
-from calc.errors import BadInput
-from calc.solution import Grid, Slip, Solution, Step, Text, conventions, t
+from dlcalc.calc.activations import ACTIVATIONS, ALIASES, Activation, activation, softmax
+from dlcalc.calc.errors import BadInput
+from dlcalc.calc.solution import Grid, Slip, Solution, Step, Text, conventions, t
 
 NAMES = ("sigmoid", "tanh", "relu", "leaky_relu", "softmax", "linear", "step", "sign")
 MAX_LINES = 64           # worked lines per step; the rest are in the answer

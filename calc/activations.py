@@ -10,7 +10,7 @@ from typing import Callable
 
 import numpy as np
 
-from calc.errors import BadInput, closest
+from dlcalc.calc.errors import BadInput, closest
 
 
 def sigmoid(z):

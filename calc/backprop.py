@@ -16,9 +16,9 @@ from typing import Any
 
 import numpy as np
 
-from calc.activations import ACTIVATIONS, ALIASES, softmax
-from calc.errors import BadInput, closest, dims, quote
-from calc.solution import Grid, Slip, Solution, Step, Table, Text, conventions, t
+from dlcalc.calc.activations import ACTIVATIONS, ALIASES, softmax
+from dlcalc.calc.errors import BadInput, closest, dims, quote
+from dlcalc.calc.solution import Grid, Slip, Solution, Step, Table, Text, conventions, t
 
 LOSSES = ("half_sse", "sse", "mse", "cross_entropy", "bce")
 LAYOUTS = ("out_in", "in_out")

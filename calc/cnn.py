@@ -15,12 +15,12 @@ from typing import Any
 
 import numpy as np
 
-from calc import activations, losses
-from calc.conv import add_grids, as_image, as_kernels, conv_steps, padding4, pair, pair_text, paren
-from calc.errors import BadInput, quote
-from calc.errors import dims as dims_text
-from calc.pool import pool_steps
-from calc.solution import Grid, Slip, Solution, Step, Table, conventions, t
+from dlcalc.calc import activations, losses
+from dlcalc.calc.conv import add_grids, as_image, as_kernels, conv_steps, padding4, pair, pair_text, paren
+from dlcalc.calc.errors import BadInput, quote
+from dlcalc.calc.errors import dims as dims_text
+from dlcalc.calc.pool import pool_steps
+from dlcalc.calc.solution import Grid, Slip, Solution, Step, Table, conventions, t
 
 LAYER_TYPES = ("conv", "maxpool", "avgpool", "flatten", "fc", "relu", "sigmoid", "tanh", "softmax")
 ACTIVATION_LAYERS = ("relu", "sigmoid", "tanh", "softmax")
@@ -255,7 +255,7 @@ def forward(input: Any, layers: list[Layer], flip: bool = True, full: bool = Fal
         turned = flip if layer.flip is None else layer.flip
         try:
             steps, y, params, count = _RUN[layer.type](layer, x, turned, full, name, passes[-1].name if passes else "x")
-        except BadInput as e:  # from here or from calc.conv/pool: name this layer and what came into it
+        except BadInput as e:  # from here or from dlcalc.calc.conv/pool: name this layer and what came into it
             came = f" (this layer's input is {describe(x.shape)}{', from ' + passes[-1].name if passes else ''})"
             key = e.where.rsplit(".", 1)[-1] if e.where.startswith("layers[") else e.where
             raise layer.fail(key if key in FIELDS or key == "type" else "", e.message + came) from None

@@ -12,9 +12,9 @@ from typing import Any
 
 import numpy as np
 
-from calc.activations import activation as lookup_activation
-from calc.errors import BadInput, dims
-from calc.solution import Grid, Slip, Solution, Step, conventions, t
+from dlcalc.calc.activations import activation as lookup_activation
+from dlcalc.calc.errors import BadInput, dims
+from dlcalc.calc.solution import Grid, Slip, Solution, Step, conventions, t
 
 Pair = tuple[int, int]
 Pad4 = tuple[int, int, int, int]  # top, bottom, left, right

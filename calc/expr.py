@@ -20,8 +20,8 @@ from typing import Any, Callable, Iterator, Sequence, Union
 
 import numpy as np
 
-from calc.errors import BadInput, closest
-from calc.solution import Step, t
+from dlcalc.calc.errors import BadInput, closest
+from dlcalc.calc.solution import Step, t
 
 MAX_CHARS = 2000       # longest expression accepted
 MAX_DEPTH = 60         # deepest nesting of parentheses/operators

@@ -17,11 +17,11 @@ from typing import Any, Callable
 
 import numpy as np
 
-from calc.errors import BadInput
-from calc.expr import (MAX_DIGITS, Expr, as_float, brief, check_point, count, derivative, digits, exact, failure_text,
+from dlcalc.calc.errors import BadInput
+from dlcalc.calc.expr import (MAX_DIGITS, Expr, as_float, brief, check_point, count, derivative, digits, exact, failure_text,
                        first_failure, gradient, gradient_step, kinks, loss_text, numeric, parse, show, subscript,
                        substitute, value_at)
-from calc.solution import Grid, Solution, Step, Text, conventions, t
+from dlcalc.calc.solution import Grid, Solution, Step, Text, conventions, t
 
 ZERO_TOL = 1e-10       # relative size below which a float eigenvalue or gradient counts as 0
 ESCAPE_STEPS = (Fraction(1, 10), Fraction(1, 100), Fraction(1, 1000))

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from calc.activations import sigmoid, softmax
-from calc.errors import BadInput, dims
-from calc.solution import Grid, Slip, Solution, Step, conventions, t
+from dlcalc.calc.activations import sigmoid, softmax
+from dlcalc.calc.errors import BadInput, dims
+from dlcalc.calc.solution import Grid, Slip, Solution, Step, conventions, t
 
 LOG_NAME = {"e": "ln", "2": "log₂", "10": "log₁₀"}
 LN_BASE = {"e": 1.0, "2": np.log(2.0), "10": np.log(10.0)}  # log_b x = ln x / ln b

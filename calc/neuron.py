@@ -12,9 +12,9 @@ from typing import Any
 
 import numpy as np
 
-from calc.activations import Activation, activation
-from calc.errors import BadInput
-from calc.solution import Slip, Solution, Step, Table, Text, conventions, t
+from dlcalc.calc.activations import Activation, activation
+from dlcalc.calc.errors import BadInput
+from dlcalc.calc.solution import Slip, Solution, Step, Table, Text, conventions, t
 
 NEURON_ACTIVATIONS = ("step", "sign", "sigmoid", "tanh", "relu", "linear")
 MAX_TRUTH_INPUTS = 10  # 2¹⁰ = 1024 rows

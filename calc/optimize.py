@@ -19,10 +19,10 @@ from typing import Any, Callable
 
 import numpy as np
 
-from calc.errors import BadInput, closest
-from calc.expr import (Expr, check_point, failure_text, first_failure, gradient, gradient_step, kinks, loss_text,
+from dlcalc.calc.errors import BadInput, closest
+from dlcalc.calc.expr import (Expr, check_point, failure_text, first_failure, gradient, gradient_step, kinks, loss_text,
                        numeric, parse, subscript)
-from calc.solution import Slip, Solution, Step, Table, conventions, t
+from dlcalc.calc.solution import Slip, Solution, Step, Table, conventions, t
 
 METHODS = ("gd", "momentum", "adagrad", "rmsprop", "adam")
 TITLES = {"gd": "Gradient descent", "momentum": "Gradient descent with momentum", "adagrad": "Adagrad",

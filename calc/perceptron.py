@@ -10,8 +10,8 @@ from typing import Any
 
 import numpy as np
 
-from calc.errors import BadInput
-from calc.solution import Slip, Solution, Step, Table, Text, conventions, t
+from dlcalc.calc.errors import BadInput
+from dlcalc.calc.solution import Slip, Solution, Step, Table, Text, conventions, t
 
 MAX_EPOCHS = 10_000
 MAX_VISITS = 2_000_000  # samples × epochs: about 3 s of work (1.5 µs a visit)

@@ -7,7 +7,7 @@ from typing import Annotated, Any, Optional
 
 import typer
 
-from calc.errors import BadInput
+from dlcalc.calc.errors import BadInput
 
 
 class Format(str, Enum):
@@ -33,8 +33,8 @@ def option_name(path: str) -> str:
 def run(kind_name: str, raw: dict[str, Any], fmt: Format | None, precision: int, answer_only: bool) -> tuple[Any, dict]:
     """Convert the options with the kind's schema, solve, print; the Solution and its params are returned
     for a command that does more with them (a plot)."""
-    from cli import inputs, render
-    from problems import registry
+    from dlcalc.cli import inputs, render
+    from dlcalc.problems import registry
 
     kind = registry.kind(kind_name)
     raw = {k: inputs.read_matrix(v, option_name(k)) if isinstance(v, str) and _is_matrix(kind, k) else v
@@ -51,8 +51,8 @@ def run(kind_name: str, raw: dict[str, Any], fmt: Format | None, precision: int,
 
 def option_value(kind_name: str, field: str, raw: Any) -> Any:
     """An option given next to a problem file, converted by the kind's own field (errors name the option)."""
-    from cli import inputs
-    from problems import registry
+    from dlcalc.cli import inputs
+    from dlcalc.problems import registry
 
     if raw is None:
         return None
@@ -79,8 +79,8 @@ def run_file(kind_name: str, path: str, fmt: Format | None, precision: int, answ
     `overrides` are converted command-line values that replace file fields when not None; errors
     about them name the option (`options` maps a field to its option when the names differ).
     """
-    from cli import render
-    from problems import loader
+    from dlcalc.cli import render
+    from dlcalc.problems import loader
 
     problems = loader.load_path(path, default_kind=kind_name)
     if len(problems) != 1:

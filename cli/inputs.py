@@ -6,8 +6,8 @@ from pathlib import Path
 
 import numpy as np
 
-from calc.errors import BadInput
-from problems.matrix import MAX_CHARS, MAX_DEPTH, MAX_ELEMENTS, parse_matrix
+from dlcalc.calc.errors import BadInput
+from dlcalc.problems.matrix import MAX_CHARS, MAX_DEPTH, MAX_ELEMENTS, parse_matrix
 
 
 def read_matrix(value: str | None, option: str):

@@ -8,7 +8,7 @@ from typing import Optional
 
 import typer
 
-from calc.errors import BadInput
+from dlcalc.calc.errors import BadInput
 
 
 def _version(value: bool) -> None:
@@ -52,7 +52,7 @@ def _register_commands(app: typer.Typer) -> None:
     """Every module in cli/commands/ (a directory listing: pkgutil costs start-up time)."""
     folder = os.path.join(os.path.dirname(__file__), "commands")
     for name in sorted(f[:-3] for f in os.listdir(folder) if f.endswith(".py") and not f.startswith("_")):
-        importlib.import_module(f"cli.commands.{name}").register(app)
+        importlib.import_module(f"dlcalc.cli.commands.{name}").register(app)
     order = [c for names in HELP_PANELS.values() for c in names]
     for command in app.registered_commands:
         command.rich_help_panel = next((p for p, names in HELP_PANELS.items() if command.name in names), "Commands")

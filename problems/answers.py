@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from calc.errors import BadInput
-from problems import yamlfile
-from problems.matrix import parse_matrix
+from dlcalc.calc.errors import BadInput
+from dlcalc.problems import yamlfile
+from dlcalc.problems.matrix import parse_matrix
 
 MAX_BYTES = 50_000_000
 

@@ -10,10 +10,10 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from calc.errors import BadInput, closest
-from calc.grading import Tolerance, as_expected, matches, rounding_slip, sign_slip
-from problems.answers import BadRow, Row, parse_answer
-from problems.loader import Problem
+from dlcalc.calc.errors import BadInput, closest
+from dlcalc.calc.grading import Tolerance, as_expected, matches, rounding_slip, sign_slip
+from dlcalc.problems.answers import BadRow, Row, parse_answer
+from dlcalc.problems.loader import Problem
 
 
 @dataclass

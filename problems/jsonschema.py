@@ -1,10 +1,10 @@
 """The JSON Schema of problem files, derived from the registry (never a second list of kinds)."""
 from __future__ import annotations
 
-from calc.errors import BadInput, closest
-from problems import registry
-from problems.loader import SET_KEYS
-from problems.schema import COMMON
+from dlcalc.calc.errors import BadInput, closest
+from dlcalc.problems import registry
+from dlcalc.problems.loader import SET_KEYS
+from dlcalc.problems.schema import COMMON
 
 # YAML reads `1e-3` as text (it wants `1.0e-3`); the loader accepts both, so the schema does too.
 _NUMBER = {"oneOf": [{"type": "number", "minimum": 0}, {"type": "string", "pattern": r"^\s*[0-9.eE+-]+\s*$"}]}

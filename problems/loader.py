@@ -9,10 +9,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from calc.errors import BadInput, closest
-from calc.solution import Solution
-from problems import registry, yamlfile
-from problems.schema import COMMON, Kind, as_number, as_str, check_keys
+from dlcalc.calc.errors import BadInput, closest
+from dlcalc.calc.solution import Solution
+from dlcalc.problems import registry, yamlfile
+from dlcalc.problems.schema import COMMON, Kind, as_number, as_str, check_keys
 
 SET_KEYS = ("title", "problems", "source", "note", "rtol", "atol")
 TEXT_KEYS = ("id", "title", "source", "note")
@@ -46,6 +46,8 @@ class Problem:
         top = re.split(r"[.\[]", path, maxsplit=1)[0]
         if top in self.options:
             return self.options[top]
+        if not self.file:  # fields given in Python: the field path is the whole location
+            return path
         return f"{self.file}:{line or locate(self.raw, path) or self.line}: {path}" if path else f"{self.file}:{self.line}"
 
     def solve(self) -> Solution:
@@ -111,6 +113,12 @@ def load_text(data: bytes | str, name: str, default_kind: str | None = None, ste
             raise BadInput(f"duplicate problem id '{p.id}' (first at line {seen[p.id].line})", f"{name}:{p.line}: id")
         seen[p.id] = p
     return problems
+
+
+def load_mapping(raw: dict, default_id: str = "problem") -> Problem:
+    """One problem from a mapping built in Python (dlcalc.solve): the same checks as a file, and
+    errors that name the field alone."""
+    return _problem(raw, "", 0, default_id, None, {})
 
 
 def _problem(raw: Any, name: str, line: int, default_id: str, default_kind: str | None, parent: dict) -> Problem:

@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from calc.errors import BadInput, dims, quote
+from dlcalc.calc.errors import BadInput, dims, quote
 
 MAX_CHARS = 2_000_000     # longest matrix text accepted
 MAX_ELEMENTS = 1_000_000  # most numbers in one matrix

@@ -5,10 +5,10 @@ import glob
 from dataclasses import dataclass
 from functools import lru_cache
 
-from calc.errors import BadInput
-from calc.solution import Solution
-from problems import library
-from problems.loader import Problem, load_path
+from dlcalc.calc.errors import BadInput
+from dlcalc.calc.solution import Solution
+from dlcalc.problems import library
+from dlcalc.problems.loader import Problem, load_path
 
 
 def expand(paths: list[str]) -> list[str]:

@@ -5,8 +5,8 @@ import importlib
 import os
 from functools import lru_cache
 
-from calc.errors import BadInput, closest
-from problems.schema import Kind
+from dlcalc.calc.errors import BadInput, closest
+from dlcalc.problems.schema import Kind
 
 _FOLDER = os.path.join(os.path.dirname(__file__), "kinds")
 
@@ -15,7 +15,7 @@ _FOLDER = os.path.join(os.path.dirname(__file__), "kinds")
 def kinds() -> dict[str, Kind]:
     found: dict[str, Kind] = {}
     for name in sorted(f[:-3] for f in os.listdir(_FOLDER) if f.endswith(".py") and not f.startswith("_")):
-        module = importlib.import_module(f"problems.kinds.{name}")
+        module = importlib.import_module(f"dlcalc.problems.kinds.{name}")
         for kind in getattr(module, "KINDS", ()):
             found[kind.name] = kind
     return found
@@ -24,7 +24,7 @@ def kinds() -> dict[str, Kind]:
 def kind(name: str, where: str = "kind") -> Kind:
     """A kind by name. Its module is named after it, so one command imports one kind, not all of them."""
     if isinstance(name, str) and name.isidentifier() and os.path.exists(os.path.join(_FOLDER, f"{name}.py")):
-        module = importlib.import_module(f"problems.kinds.{name}")
+        module = importlib.import_module(f"dlcalc.problems.kinds.{name}")
         found = next((k for k in getattr(module, "KINDS", ()) if k.name == name), None)
         if found is not None:
             return found

@@ -11,9 +11,9 @@ from typing import Any
 
 import numpy as np
 
-from calc.errors import BadInput, closest, quote
-from calc.solution import Slip, Solution
-from problems.matrix import parse_matrix, parse_number, to_array
+from dlcalc.calc.errors import BadInput, closest, quote
+from dlcalc.calc.solution import Slip, Solution
+from dlcalc.problems.matrix import parse_matrix, parse_number, to_array
 
 _MISSING = object()
 MATRIX_JSON = {"oneOf": [{"type": "array"}, {"type": "string"}, {"type": "number"}]}  # a list, §3 text, or a number

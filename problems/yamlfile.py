@@ -6,9 +6,10 @@ refused), and bounded size.
 """
 from __future__ import annotations
 
+import re
 from typing import Any
 
-from calc.errors import BadInput
+from dlcalc.calc.errors import BadInput
 
 MAX_BYTES = 5_000_000
 MAX_NODES = 2_000_000
@@ -80,8 +81,75 @@ def load(data: bytes | str, name: str) -> Any:
 
 
 def _check_depth(loader_cls: Any, data: str, name: str) -> None:
-    """Refuse deep nesting from the event stream, before composing: libyaml's composer recurses in C,
-    so `[[[[…` a hundred thousand deep would crash the process instead of raising."""
+    """Refuse deep nesting before composing: libyaml's composer recurses in C (`[[[[…` a hundred thousand
+    deep would crash the process), and newer libyaml stops at its own depth with its own message."""
+    _check_flow_depth(data, name)
+    _check_event_depth(loader_cls, data, name)
+
+
+# Characters that can open, close or hide a flow collection; `#` only starts a comment after a space.
+_FLOW_CHARS = re.compile(r"""[\[\]{}'"#\n]""")
+
+
+def _check_flow_depth(data: str, name: str) -> None:
+    """Count flow brackets ourselves, outside quotes and comments. The parser cannot do it for us: its
+    scanner reads up to 1024 characters ahead on one line before the first event, far past our limit."""
+    depth, line, pos, n = 0, 1, 0, len(data)
+    while True:
+        m = _FLOW_CHARS.search(data, pos)
+        if m is None:
+            return
+        ch, i = m.group(), m.start()
+        pos = i + 1
+        before = data[i - 1] if i else "\n"
+        if ch == "\n":
+            line += 1
+        elif ch in "[{" and (depth > 0 or _value_starts(data, i)):
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise BadInput(f"YAML nested more than {MAX_DEPTH} levels deep", f"{name}:{line}")
+        elif ch in "]}" and depth > 0:
+            depth -= 1
+        elif ch == "#" and before in " \t\r\n":
+            end = data.find("\n", i)
+            pos = n if end < 0 else end
+        elif ch in "'\"" and (before in " \t\r\n[{,:" if depth > 0 else _value_starts(data, i)):
+            pos = _quote_end(data, i, ch)
+            line += data.count("\n", i, pos)
+
+
+def _value_starts(data: str, i: int) -> bool:
+    """In block context a collection or quoted scalar begins a line or follows `key: `, `- ` or `? `;
+    elsewhere (`it's`, `a [1]`) the character is part of a plain scalar."""
+    j = i - 1
+    while j >= 0 and data[j] in " \t":
+        j -= 1
+    return j < 0 or data[j] in "\r\n" or (data[j] in ":-?" and j < i - 1)
+
+
+def _quote_end(data: str, i: int, quote: str) -> int:
+    """Index after the quoted scalar opening at `i` (`''` escapes in single quotes, `\\` in double)."""
+    j = i + 1
+    while True:
+        j = data.find(quote, j)
+        if j < 0:
+            return len(data)  # unterminated: the parser reports it
+        if quote == '"':
+            k = j
+            while k > i + 1 and data[k - 1] == "\\":
+                k -= 1
+            if (j - k) % 2:  # an odd run of backslashes escapes this quote
+                j += 1
+                continue
+            return j + 1
+        if data.startswith("''", j):
+            j += 2
+            continue
+        return j + 1
+
+
+def _check_event_depth(loader_cls: Any, data: str, name: str) -> None:
+    """Block nesting, exactly, from the event stream (events arrive in order, a line at a time)."""
     import yaml
 
     loader, depth = loader_cls(data), 0

@@ -21,7 +21,7 @@ class Result:
 
 
 def run_cli(*args: str, stdin: str = "") -> Result:
-    from cli.main import main
+    from dlcalc.cli.main import main
 
     out, err = io.StringIO(), io.StringIO()
     old_stdin = sys.stdin

@@ -15,12 +15,12 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from calc.errors import BadInput
-from calc.expr import parse as parse_expr
-from cli.render import text as render_text
-from problems import registry
-from problems.loader import load_text
-from problems.matrix import parse_matrix, to_array
+from dlcalc.calc.errors import BadInput
+from dlcalc.calc.expr import parse as parse_expr
+from dlcalc.cli.render import text as render_text
+from dlcalc.problems import registry
+from dlcalc.problems.loader import load_text
+from dlcalc.problems.matrix import parse_matrix, to_array
 
 CORPUS = Path(__file__).parent / "corpus"
 FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])

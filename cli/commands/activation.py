@@ -5,8 +5,8 @@ from typing import Annotated, Optional
 
 import typer
 
-from calc.errors import BadInput, closest
-from cli.common import AnswerOnlyOpt, FormatOpt, PrecisionOpt, run
+from dlcalc.calc.errors import BadInput, closest
+from dlcalc.cli.common import AnswerOnlyOpt, FormatOpt, PrecisionOpt, run
 
 NAMES = "sigmoid, tanh, relu, leaky_relu, softmax, linear, step or sign"
 OPTIONS = ("--alpha", "--format", "--precision", "--answer-only", "--help")

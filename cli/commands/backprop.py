@@ -5,8 +5,8 @@ from typing import Annotated, Optional
 
 import typer
 
-from calc.errors import BadInput
-from cli.common import AnswerOnlyOpt, FormatOpt, PrecisionOpt, run_file
+from dlcalc.calc.errors import BadInput
+from dlcalc.cli.common import AnswerOnlyOpt, FormatOpt, PrecisionOpt, run_file
 
 
 def register(app: typer.Typer) -> None:
@@ -31,8 +31,8 @@ def register(app: typer.Typer) -> None:
         fmt: FormatOpt = None, precision: PrecisionOpt = 4, answer_only: AnswerOnlyOpt = False,
     ) -> None:
         """Backpropagation: forward pass, loss, δ terms, gradients and updated weights of a small network."""
-        from calc.backprop import NAMINGS
-        from calc.errors import closest, quote
+        from dlcalc.calc.backprop import NAMINGS
+        from dlcalc.calc.errors import closest, quote
 
         if lr is not None and not 0 < lr < float("inf"):
             raise BadInput(f"the learning rate must be a finite number > 0, got {lr:g}", "--lr")

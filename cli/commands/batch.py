@@ -6,8 +6,8 @@ from typing import Annotated, Optional
 
 import typer
 
-from calc.errors import BadInput
-from cli.common import AnswerOnlyOpt, FormatOpt, PrecisionOpt
+from dlcalc.calc.errors import BadInput
+from dlcalc.cli.common import AnswerOnlyOpt, FormatOpt, PrecisionOpt
 
 PROGRESS_AFTER = 5  # problems; more than this on a terminal shows a progress bar
 
@@ -23,7 +23,7 @@ def register(app: typer.Typer) -> None:
         fmt: FormatOpt = None, precision: PrecisionOpt = 4, answer_only: AnswerOnlyOpt = False,
     ) -> int:
         """Solve problem files and problem sets (JSON Lines with --format json)."""
-        from problems import problemset
+        from dlcalc.problems import problemset
 
         items = problemset.collect(files or [], example or [])
         if not items:
@@ -48,7 +48,7 @@ def register(app: typer.Typer) -> None:
         fmt: FormatOpt = None,
     ) -> None:
         """List the bundled course examples and homework (solve one with 'dlcalc solve --example ID')."""
-        from problems import library, registry
+        from dlcalc.problems import library, registry
 
         if kind is not None:
             registry.kind(kind, "--kind")  # an unknown kind is a typo, not an empty list
@@ -62,14 +62,14 @@ def register(app: typer.Typer) -> None:
         """Print the JSON Schema of problem files (for editors' autocompletion and validation)."""
         import json
 
-        from problems import jsonschema
+        from dlcalc.problems import jsonschema
 
         sys.stdout.write(json.dumps(jsonschema.schema(kind), indent=2, ensure_ascii=False) + "\n")
 
 
 def _solve_all(items: list, jobs: int, fmt: str | None, precision: int, answer_only: bool) -> int:
-    from cli import render
-    from problems.loader import Problem
+    from dlcalc.cli import render
+    from dlcalc.problems.loader import Problem
 
     fmt = fmt or render.default_format()
     failed = 0
@@ -83,8 +83,8 @@ def _solve_all(items: list, jobs: int, fmt: str | None, precision: int, answer_o
                 _json_line({"id": pid, "file": getattr(item, "file", None), "error": str(result)})
             continue
         if fmt == "json":
-            from cli.render import jsonout
-            from cli.render.numbers import formatter
+            from dlcalc.cli.render import jsonout
+            from dlcalc.cli.render.numbers import formatter
 
             _json_line({"id": item.id, "file": item.file, **jsonout.solution_dict(result, formatter(precision))})
         else:
@@ -96,8 +96,8 @@ def _solve_all(items: list, jobs: int, fmt: str | None, precision: int, answer_o
 
 def _results(items: list, jobs: int):
     """(item, Solution or BadInput) in input order, in parallel with jobs > 1, with a progress bar on a terminal."""
-    from problems.loader import Problem
-    from problems.problemset import FileError
+    from dlcalc.problems.loader import Problem
+    from dlcalc.problems.problemset import FileError
 
     def one(item):
         if isinstance(item, FileError):
@@ -111,7 +111,7 @@ def _results(items: list, jobs: int):
     if jobs > 1 and len(items) > 1:
         from concurrent.futures import ProcessPoolExecutor
 
-        from problems.problemset import solve_in_worker
+        from dlcalc.problems.problemset import solve_in_worker
 
         with ProcessPoolExecutor(max_workers=jobs) as pool:
             futures = [pool.submit(solve_in_worker, it.file, it.id) if isinstance(it, Problem) and it.error is None
@@ -150,13 +150,13 @@ def _header(pid: str, file: str, fmt: str) -> None:
 
 
 def _json_line(obj: dict) -> None:
-    from cli.render.jsonout import dumps
+    from dlcalc.cli.render.jsonout import dumps
 
     sys.stdout.write(dumps(obj) + "\n")
 
 
 def _print_rows(headers: list[str], rows: list[tuple], fmt: str | None) -> None:
-    from cli import render
+    from dlcalc.cli import render
 
     fmt = fmt or render.default_format()
     if fmt == "json":
@@ -171,19 +171,19 @@ def _print_rows(headers: list[str], rows: list[tuple], fmt: str | None) -> None:
             table.add_row(*r)
         Console().print(table)
     else:
-        from calc.solution import Table
-        from cli.render.layout import table_text
+        from dlcalc.calc.solution import Table
+        from dlcalc.cli.render.layout import table_text
 
         sys.stdout.write("\n".join(table_text(Table(headers, [list(r) for r in rows]), str)) + "\n")
 
 
 def _check(file: str, answers: list[str], rtol: float, atol: float, fmt: str | None, precision: int) -> int:
-    from calc.errors import closest
-    from calc.grading import Tolerance
-    from cli import render
-    from cli.render.numbers import number
-    from problems import grading, library
-    from problems.loader import load_path
+    from dlcalc.calc.errors import closest
+    from dlcalc.calc.grading import Tolerance
+    from dlcalc.cli import render
+    from dlcalc.cli.render.numbers import number
+    from dlcalc.problems import grading, library
+    from dlcalc.problems.loader import load_path
 
     is_example = not file.endswith((".yaml", ".yml")) and file in library.problems()
     problems = {p.id: p for p in ([library.example(file)] if is_example else load_path(file))}
@@ -225,7 +225,7 @@ def _asking(problem, ask: str):
 
 def _answer_spec(spec: str, problems: dict) -> tuple[str, str, str]:
     """`ID=VALUE`, `ID.key=VALUE`, `key=VALUE` or `VALUE` (the last two for a one-problem file)."""
-    from calc.errors import closest
+    from dlcalc.calc.errors import closest
 
     head, sep, value = spec.partition("=")
     only = next(iter(problems)) if len(problems) == 1 else None

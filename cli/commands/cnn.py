@@ -5,7 +5,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from cli.common import AnswerOnlyOpt, FormatOpt, PrecisionOpt, run_file
+from dlcalc.cli.common import AnswerOnlyOpt, FormatOpt, PrecisionOpt, run_file
 
 
 def register(app: typer.Typer) -> None:

@@ -5,7 +5,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from cli.common import AnswerOnlyOpt, FormatOpt, PrecisionOpt, run
+from dlcalc.cli.common import AnswerOnlyOpt, FormatOpt, PrecisionOpt, run
 
 # help lines wrap at 80 columns only at spaces: no long unbroken words (rich cuts them with …)
 MATRIX_HELP = "MATLAB '1 0; 0 1', nested list '[[1,0],[0,1]]', @file (.csv, .txt, .json, .npy) or - for stdin."

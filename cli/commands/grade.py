@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from calc.errors import BadInput
+from dlcalc.calc.errors import BadInput
 
 
 class ReportFormat(str, Enum):
@@ -31,10 +31,10 @@ def register(app: typer.Typer) -> None:
                                                        show_default=False)] = None,
     ) -> int:
         """Grade a class: score per student, diagnosis of each wrong answer, summary per problem."""
-        from calc.grading import Tolerance
-        from problems import answers as answer_sheets
-        from problems import grading
-        from problems.loader import load_path
+        from dlcalc.calc.grading import Tolerance
+        from dlcalc.problems import answers as answer_sheets
+        from dlcalc.problems import grading
+        from dlcalc.problems.loader import load_path
 
         if output is not None and not output.parent.is_dir():
             raise BadInput("directory does not exist", f"--output {output}")
@@ -81,7 +81,7 @@ def _write_atomically(path: Path, text: str) -> None:
 
 
 def _json(report) -> str:
-    from cli.render.jsonout import dumps
+    from dlcalc.cli.render.jsonout import dumps
 
     return dumps({
         "students": [{"id": s.id, "score": s.score, "max": s.max, "problems": [
@@ -96,7 +96,7 @@ def _csv(report) -> str:
     import csv
     import io
 
-    from cli.render.jsonout import plain_value
+    from dlcalc.cli.render.jsonout import plain_value
 
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
@@ -119,9 +119,9 @@ def _cell(v) -> str:
 
 
 def _plain(report) -> str:
-    from calc.solution import Table
-    from cli.render.layout import table_text
-    from cli.render.numbers import number
+    from dlcalc.calc.solution import Table
+    from dlcalc.cli.render.layout import table_text
+    from dlcalc.cli.render.numbers import number
 
     pids = [m.problem for m in report.students[0].marks] if report.students else []
     rows = [[s.id, f"{s.score:g}/{s.max:g}"] + ["✓" if m.correct else "✗" for m in s.marks] for s in report.students]

@@ -5,8 +5,8 @@ from typing import Annotated, Optional
 
 import typer
 
-from calc.errors import BadInput
-from cli.common import AnswerOnlyOpt, FormatOpt, PrecisionOpt, run, run_file
+from dlcalc.calc.errors import BadInput
+from dlcalc.cli.common import AnswerOnlyOpt, FormatOpt, PrecisionOpt, run, run_file
 
 EXPR_HELP = ("Loss expression, e.g. '(1 - w1*w2)^2': numbers, variables, + - * / ^ **, parentheses, "
              "exp log ln sqrt sin cos tan tanh sigmoid abs max min. Start with '-'? Put it after -- or use --expr. "
@@ -59,7 +59,7 @@ def point_option(raw: Optional[str]):
     """--at given next to a problem file replaces the file's point."""
     if raw is None:
         return None
-    from problems.kinds.hessian import as_point
+    from dlcalc.problems.kinds.hessian import as_point
 
     try:
         return as_point(raw)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import typer
 from typing import Annotated
 
-from cli.common import AnswerOnlyOpt, FormatOpt, PrecisionOpt, run
+from dlcalc.cli.common import AnswerOnlyOpt, FormatOpt, PrecisionOpt, run
 
 MATRIX_HELP = "MATLAB '1 0; 0 1', nested list '[[1,0],[0,1]]', @file (.csv/.txt/.json/.npy) or - for stdin."
 

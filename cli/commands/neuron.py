@@ -5,8 +5,8 @@ from typing import Annotated, Optional
 
 import typer
 
-from calc.errors import BadInput
-from cli.common import AnswerOnlyOpt, FormatOpt, PrecisionOpt, option_value, run, run_file
+from dlcalc.calc.errors import BadInput
+from dlcalc.cli.common import AnswerOnlyOpt, FormatOpt, PrecisionOpt, option_value, run, run_file
 
 MATRIX_HELP = "MATLAB '1 0; 0 1', nested list '[[1,0],[0,1]]', @file (.csv/.txt/.json/.npy) or - for stdin."
 ACTIVATIONS = "step, sign, sigmoid, tanh, relu or linear"

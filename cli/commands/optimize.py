@@ -5,9 +5,9 @@ from typing import Annotated, Optional
 
 import typer
 
-from calc.errors import BadInput
-from cli.commands.hessian import ExprArg, ExprOpt, expression, is_file, point_option, rename_expr
-from cli.common import AnswerOnlyOpt, FormatOpt, PrecisionOpt, option_value, run, run_file
+from dlcalc.calc.errors import BadInput
+from dlcalc.cli.commands.hessian import ExprArg, ExprOpt, expression, is_file, point_option, rename_expr
+from dlcalc.cli.common import AnswerOnlyOpt, FormatOpt, PrecisionOpt, option_value, run, run_file
 
 
 def _opt(name: str, help_: str, short: str | None = None, default: str | None = None):
@@ -80,7 +80,7 @@ def _draw(path: str, sol, expr) -> None:
     """The trajectory over the loss: a curve for one variable, contours for two."""
     import numpy as np
 
-    from calc.optimize import Loss
+    from dlcalc.calc.optimize import Loss
 
     names = sol.answer["variables"]
     if len(names) > 2:

@@ -5,7 +5,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from cli.common import AnswerOnlyOpt, FormatOpt, PrecisionOpt, run
+from dlcalc.cli.common import AnswerOnlyOpt, FormatOpt, PrecisionOpt, run
 
 MATRIX_HELP = "MATLAB '0 0; 0 1', nested list '[[0,0],[0,1]]', @file (.csv/.txt/.json/.npy) or - for stdin."
 

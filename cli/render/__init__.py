@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import sys
 
-from calc.solution import Solution
-from cli.render.numbers import formatter
+from dlcalc.calc.solution import Solution
+from dlcalc.cli.render.numbers import formatter
 
 def default_format() -> str:
     return "rich" if sys.stdout.isatty() else "plain"
@@ -14,7 +14,7 @@ def text(sol: Solution, fmt: str, precision: int = 4, answer_only: bool = False)
     """Render to a string in any non-rich format."""
     import importlib
 
-    module = importlib.import_module(f"cli.render.{ {'json': 'jsonout'}.get(fmt, fmt) }")  # only the one needed
+    module = importlib.import_module(f"dlcalc.cli.render.{ {'json': 'jsonout'}.get(fmt, fmt) }")  # only the one needed
     return module.render(sol, formatter(precision), answer_only)
 
 
@@ -27,7 +27,7 @@ def show(sol: Solution, fmt: str | None, precision: int = 4, answer_only: bool =
     if fmt == "rich":
         from rich.console import Console
 
-        from cli.render import richview
+        from dlcalc.cli.render import richview
 
         richview.render(sol, formatter(precision), answer_only, Console())
     else:

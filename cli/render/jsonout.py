@@ -7,31 +7,37 @@ from typing import Any
 
 import numpy as np
 
-from calc.solution import Solution
-from cli.render import latex, plain
-from cli.render.layout import Fmt
+from dlcalc.calc.solution import Solution
+from dlcalc.cli.render import latex, plain
+from dlcalc.cli.render.layout import Fmt
 
 
-def plain_value(x: Any) -> Any:
-    """numpy and non-finite floats → strict-JSON values."""
+def python_value(x: Any, strict: bool = False) -> Any:
+    """numpy values → plain Python lists, numbers and booleans; `strict` also writes non-finite
+    floats as the strings "inf", "-inf", "nan" (strict JSON)."""
     if isinstance(x, np.ndarray):
-        return [plain_value(v) for v in x] if x.ndim else plain_value(x.item())
+        return [python_value(v, strict) for v in x] if x.ndim else python_value(x.item(), strict)
     if isinstance(x, (list, tuple)):
-        return [plain_value(v) for v in x]
+        return [python_value(v, strict) for v in x]
     if isinstance(x, dict):
-        return {str(k): plain_value(v) for k, v in x.items()}
+        return {str(k): python_value(v, strict) for k, v in x.items()}
     if isinstance(x, (bool, np.bool_)):
         return bool(x)
     if isinstance(x, (int, np.integer)):
         return int(x)
     if isinstance(x, (float, np.floating)):
         x = float(x)
-        if math.isnan(x):
+        if strict and math.isnan(x):
             return "nan"
-        if math.isinf(x):
+        if strict and math.isinf(x):
             return "inf" if x > 0 else "-inf"
         return x
     return x
+
+
+def plain_value(x: Any) -> Any:
+    """numpy and non-finite floats → strict-JSON values."""
+    return python_value(x, strict=True)
 
 
 def solution_dict(sol: Solution, fmt: Fmt) -> dict:

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import re
 
-from calc.solution import Solution, Step
-from cli.render.layout import Fmt, equation, matrices, numeric_columns
+from dlcalc.calc.solution import Solution, Step
+from dlcalc.cli.render.layout import Fmt, equation, matrices, numeric_columns
 
 _FUNCS = {"log", "ln", "exp", "max", "min", "sin", "cos", "tan", "tanh", "det"}
 _SYMBOLS = {

@@ -5,7 +5,7 @@ from typing import Callable
 
 import numpy as np
 
-from calc.solution import Grid, Step, Table
+from dlcalc.calc.solution import Grid, Step, Table
 
 Fmt = Callable[[object], str]
 

@@ -1,8 +1,8 @@
 """Markdown: a heading per step, worked lines as a list, matrices and tables as Markdown tables."""
 from __future__ import annotations
 
-from calc.solution import Solution
-from cli.render.layout import Fmt, equation, matrices
+from dlcalc.calc.solution import Solution
+from dlcalc.cli.render.layout import Fmt, equation, matrices
 
 
 def _table(headers: list[str], rows: list[list[str]]) -> list[str]:

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from calc.solution import Solution, Step
-from cli.render.layout import Fmt, equation, grid_text, matrices, table_text
+from dlcalc.calc.solution import Solution, Step
+from dlcalc.cli.render.layout import Fmt, equation, grid_text, matrices, table_text
 
 INDENT = " " * 8
 

@@ -6,9 +6,9 @@ from rich.panel import Panel
 from rich.table import Table as RichTable
 from rich.text import Text as RichText
 
-from calc.solution import Solution, Step
-from cli.render.layout import Fmt, brackets, cells, equation, matrices, numeric_columns
-from cli.render.plain import answer_lines
+from dlcalc.calc.solution import Solution, Step
+from dlcalc.cli.render.layout import Fmt, brackets, cells, equation, matrices, numeric_columns
+from dlcalc.cli.render.plain import answer_lines
 
 HIGHLIGHT = "bold black on yellow"
 

@@ -1,8 +1,8 @@
 """Activation values and derivatives at given points as a problem kind."""
 from __future__ import annotations
 
-from calc import activation_kind
-from problems.schema import Field, Kind
+from dlcalc.calc import activation_kind
+from dlcalc.problems.schema import Field, Kind
 
 KINDS = [
     Kind(

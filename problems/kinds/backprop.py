@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from calc import backprop
-from calc.errors import BadInput, closest, quote
-from problems.schema import MATRIX_JSON, Field, Kind, as_matrix
-from problems.yamlfile import line_of
+from dlcalc.calc import backprop
+from dlcalc.calc.errors import BadInput, closest, quote
+from dlcalc.problems.schema import MATRIX_JSON, Field, Kind, as_matrix
+from dlcalc.problems.yamlfile import line_of
 
 LAYER_KEYS = ("weights", "bias", "activation")
 

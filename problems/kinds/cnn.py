@@ -5,11 +5,11 @@ from typing import Any
 
 import numpy as np
 
-from calc import cnn
-from calc.errors import BadInput, closest, quote
-from problems.kinds.conv import PAD_JSON, PAIR_JSON, as_padding, as_pair
-from problems.schema import MATRIX_JSON, Field, Kind, as_bool, as_matrix, as_str
-from problems.yamlfile import line_of
+from dlcalc.calc import cnn
+from dlcalc.calc.errors import BadInput, closest, quote
+from dlcalc.problems.kinds.conv import PAD_JSON, PAIR_JSON, as_padding, as_pair
+from dlcalc.problems.schema import MATRIX_JSON, Field, Kind, as_bool, as_matrix, as_str
+from dlcalc.problems.yamlfile import line_of
 
 OPTIONS = {  # the keys each layer type takes besides `type` and `name`
     "conv": ("kernel", "kernels", "bias", "stride", "padding", "dilation", "flip", "activation"),

@@ -9,10 +9,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from calc import conv, pool
-from calc.errors import BadInput
-from problems.matrix import parse_number
-from problems.schema import Field, Kind
+from dlcalc.calc import conv, pool
+from dlcalc.calc.errors import BadInput
+from dlcalc.problems.matrix import parse_number
+from dlcalc.problems.schema import Field, Kind
 
 _SEP = re.compile(r"\s*[,x×*]\s*|\s+")
 PAD_WORDS = "an integer, 'same', 'valid', rows,columns or top,bottom,left,right"

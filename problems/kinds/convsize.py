@@ -1,9 +1,9 @@
 """Conv-layer output shapes and parameter counts as a problem kind (`convsize`)."""
 from __future__ import annotations
 
-from calc import conv
-from problems.kinds.conv import PAIR_JSON, SHAPE_JSON, dilation_field, padding_field, stride_field, as_pair, as_shape
-from problems.schema import Field, Kind
+from dlcalc.calc import conv
+from dlcalc.problems.kinds.conv import PAIR_JSON, SHAPE_JSON, dilation_field, padding_field, stride_field, as_pair, as_shape
+from dlcalc.problems.schema import Field, Kind
 
 KINDS = [
     Kind(

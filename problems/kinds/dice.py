@@ -1,8 +1,8 @@
 """The Dice coefficient and loss as a problem kind."""
 from __future__ import annotations
 
-from calc import losses
-from problems.schema import Field, Kind
+from dlcalc.calc import losses
+from dlcalc.problems.schema import Field, Kind
 
 KINDS = [
     Kind(

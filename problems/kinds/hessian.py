@@ -5,11 +5,11 @@ import re
 from fractions import Fraction
 from typing import Any
 
-from calc import hessian
-from calc.errors import BadInput
-from calc.expr import Expr, check_point
-from problems.matrix import parse_number
-from problems.schema import Field, Kind, as_number, shown
+from dlcalc.calc import hessian
+from dlcalc.calc.errors import BadInput
+from dlcalc.calc.expr import Expr, check_point
+from dlcalc.problems.matrix import parse_number
+from dlcalc.problems.schema import Field, Kind, as_number, shown
 
 EXPR_HELP = ("loss expression: numbers, variables, + - * / ^ **, parentheses, "
              "exp log ln sqrt sin cos tan tanh sigmoid abs max min")

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from calc import neuron
-from calc.errors import BadInput
-from problems.schema import MATRIX_JSON, Field, Kind, as_matrix, check_keys
-from problems.yamlfile import line_of
+from dlcalc.calc import neuron
+from dlcalc.calc.errors import BadInput
+from dlcalc.problems.schema import MATRIX_JSON, Field, Kind, as_matrix, check_keys
+from dlcalc.problems.yamlfile import line_of
 
 LAYER_KEYS = ("weights", "bias", "activation")
 

@@ -1,9 +1,9 @@
 """The `optimize` kind: optimiser traces (gd, momentum, Adagrad, RMSProp, Adam) on a loss expression."""
 from __future__ import annotations
 
-from calc import optimize
-from problems.kinds.hessian import POINT_JSON, as_point, check_at, expr_field
-from problems.schema import Field, Kind
+from dlcalc.calc import optimize
+from dlcalc.problems.kinds.hessian import POINT_JSON, as_point, check_at, expr_field
+from dlcalc.problems.schema import Field, Kind
 
 KINDS = [
     Kind(

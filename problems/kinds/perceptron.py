@@ -1,8 +1,8 @@
 """Perceptron training as a problem kind."""
 from __future__ import annotations
 
-from calc import perceptron
-from problems.schema import Field, Kind
+from dlcalc.calc import perceptron
+from dlcalc.problems.schema import Field, Kind
 
 KINDS = [
     Kind(

@@ -1,9 +1,9 @@
 """Max, average and min pooling as a problem kind (`pool`); field converters shared with `conv`."""
 from __future__ import annotations
 
-from calc import pool
-from problems.kinds.conv import FULL, PAIR_JSON, padding_field, stride_field, as_mode, as_pair
-from problems.schema import Field, Kind
+from dlcalc.calc import pool
+from dlcalc.problems.kinds.conv import FULL, PAIR_JSON, padding_field, stride_field, as_mode, as_pair
+from dlcalc.problems.schema import Field, Kind
 
 KINDS = [
     Kind(

@@ -4,7 +4,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from calc.errors import BadInput, closest
+from dlcalc.calc.errors import BadInput, closest
 
 HERE = Path(__file__).parent
 
@@ -16,7 +16,7 @@ def files() -> list[Path]:
 @lru_cache(maxsize=1)
 def problems() -> dict:
     """Every bundled problem by id."""
-    from problems.loader import load_path
+    from dlcalc.problems.loader import load_path
 
     out = {}
     for path in files():

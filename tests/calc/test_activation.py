@@ -13,8 +13,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.special import softmax as scipy_softmax
 
-from calc.activation_kind import ACTIVATION_SLIPS, activation_name, solve_activation
-from calc.errors import BadInput
+from dlcalc.calc.activation_kind import ACTIVATION_SLIPS, activation_name, solve_activation
+from dlcalc.calc.errors import BadInput
 
 FORMULAS = {
     "sigmoid": lambda z: 1 / (1 + math.exp(-z)),

@@ -12,8 +12,8 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from calc import backprop as bp
-from calc.errors import BadInput
+from dlcalc.calc import backprop as bp
+from dlcalc.calc.errors import BadInput
 
 X = [0.05, 0.10]
 T = [0.01, 0.99]

@@ -10,10 +10,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.signal import convolve2d, correlate2d
 
-from calc import cnn
-from calc.cnn import Layer
-from calc.errors import BadInput
-from cli.render.numbers import formatter
+from dlcalc.calc import cnn
+from dlcalc.calc.cnn import Layer
+from dlcalc.calc.errors import BadInput
+from dlcalc.cli.render.numbers import formatter
 
 # ── the reference: an independent forward pass ───────────────────────────────
 

@@ -9,9 +9,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.signal import convolve2d, correlate2d
 
-from calc.conv import CONV_SLIPS, conv, conv2d, conv_steps, output_size
-from calc.errors import BadInput
-from cli.render.numbers import formatter
+from dlcalc.calc.conv import CONV_SLIPS, conv, conv2d, conv_steps, output_size
+from dlcalc.calc.errors import BadInput
+from dlcalc.cli.render.numbers import formatter
 
 # The Deep Learning slides' 5×5 images: A (stride-1 slide) and B (stride-2 and padding slides,
 # last row 0 0 1 1 0 instead of 0 1 1 0 0). X is the X-shaped kernel, symmetric under 180°.
@@ -319,7 +319,7 @@ def test_bad_shapes_and_values():
 @given(problems())
 def test_tap_by_tap_path_for_big_problems_matches_scipy(problem):
     # past IM2COL_LIMIT copied window values, conv2d accumulates one kernel tap at a time instead
-    import calc.conv as module
+    import dlcalc.calc.conv as module
 
     x, k, s, p, d, flip, b = problem
     old, module.IM2COL_LIMIT = module.IM2COL_LIMIT, 0

@@ -7,8 +7,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.signal import correlate2d
 
-from calc.conv import CONVSIZE_SLIPS, convsize
-from calc.errors import BadInput
+from dlcalc.calc.conv import CONVSIZE_SLIPS, convsize
+from dlcalc.calc.errors import BadInput
 
 
 def test_slide_conv_vs_fully_connected():

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 import sympy as sp
 
-from calc.errors import BadInput
-from calc.expr import Expr, check_point, gradient, kinks, natural_key, numeric, show
+from dlcalc.calc.errors import BadInput
+from dlcalc.calc.expr import Expr, check_point, gradient, kinks, natural_key, numeric, show
 
 w, w1, w2, x = sp.symbols("w w1 w2 x", real=True)
 

@@ -10,9 +10,9 @@ import sympy as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from calc.errors import BadInput
-from calc.hessian import hessian
-from problems.loader import load_text
+from dlcalc.calc.errors import BadInput
+from dlcalc.calc.hessian import hessian
+from dlcalc.problems.loader import load_text
 
 
 def test_course_example_saddle_at_origin():
@@ -340,7 +340,7 @@ def test_problem_file_errors_name_line_and_field(text, fragment):
     ("dl-hessian-minimum-ratio", 0.5),         # one positive eigenvalue of two
 ])
 def test_library_problems(pid, expected):
-    from problems import library
+    from dlcalc.problems import library
 
     problem = library.problems()[pid]
     assert problem.error is None, problem.error

@@ -14,8 +14,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from calc.errors import BadInput
-from calc.losses import CROSS_ENTROPY_SLIPS, DICE_SLIPS, MSE_SLIPS, cross_entropy, dice, mse
+from dlcalc.calc.errors import BadInput
+from dlcalc.calc.losses import CROSS_ENTROPY_SLIPS, DICE_SLIPS, MSE_SLIPS, cross_entropy, dice, mse
 
 HAND = 1e-6  # hand values below carry 7 significant decimals
 

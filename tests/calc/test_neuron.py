@@ -9,9 +9,9 @@ import math
 import numpy as np
 import pytest
 
-from calc.errors import BadInput
-from calc.neuron import NEURON_SLIPS, neuron
-from cli.render import text
+from dlcalc.calc.errors import BadInput
+from dlcalc.calc.neuron import NEURON_SLIPS, neuron
+from dlcalc.cli.render import text
 
 
 def g(z: float) -> float:

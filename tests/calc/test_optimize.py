@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from calc.errors import BadInput
-from calc.optimize import SLIPS, optimize
+from dlcalc.calc.errors import BadInput
+from dlcalc.calc.optimize import SLIPS, optimize
 
 # L = w1² + 10·w2², g = (2·w1, 20·w2), from θ₀ = (1, −1) with η = 0.1: g₀ = (2, −20)
 BOWL = "w1^2 + 10*w2^2"
@@ -171,8 +171,8 @@ def test_momentum_table_has_no_column_twice():
 
 def test_loss_on_a_grid_is_nan_where_undefined():
     # for --plot: L = log(w1) + w2² on a grid, NaN where w1 ≤ 0 (log(0) = −∞ is no contour either)
-    from calc.expr import Expr
-    from calc.optimize import Loss
+    from dlcalc.calc.expr import Expr
+    from dlcalc.calc.optimize import Loss
 
     w1, w2 = np.meshgrid([-1.0, 0.0, 1.0, np.e], [0.0, 2.0])
     got = Loss(Expr("log(w1) + w2^2"), ["w1", "w2"]).values(w1, w2)
@@ -311,7 +311,7 @@ def course_grad(w):
     ("dl-opt-adam", "adam", {}),
 ])
 def test_library_optimizer_problems_match_the_reference(pid, method, kw):
-    from problems import library
+    from dlcalc.problems import library
 
     problem = library.problems()[pid]
     expected = reference(method, course_grad, [1.0, 0.5], 0.1, 2, **kw)

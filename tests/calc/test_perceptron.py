@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from calc.errors import BadInput
-from calc.perceptron import PERCEPTRON_SLIPS, perceptron
+from dlcalc.calc.errors import BadInput
+from dlcalc.calc.perceptron import PERCEPTRON_SLIPS, perceptron
 
 X = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=float)
 

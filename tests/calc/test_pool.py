@@ -8,9 +8,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from calc.errors import BadInput
-from calc.pool import POOL_SLIPS, pool, pool2d, pool_steps
-from cli.render.numbers import formatter
+from dlcalc.calc.errors import BadInput
+from dlcalc.calc.pool import POOL_SLIPS, pool, pool2d, pool_steps
+from dlcalc.cli.render.numbers import formatter
 
 FMT = formatter(4)
 # Deep Learning slide 'CNN - Max Pooling'

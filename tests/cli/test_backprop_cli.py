@@ -242,7 +242,7 @@ def _reference_answers() -> dict:
 
 
 def test_bundled_backprop_answers_match_the_reference():
-    from problems import library
+    from dlcalc.problems import library
 
     expected = _reference_answers()
     ours = {pid: p for pid, p in library.problems().items() if p.kind is not None and p.kind.name == "backprop"}
@@ -253,7 +253,7 @@ def test_bundled_backprop_answers_match_the_reference():
 
 
 def test_odd_tokens_are_quoted_on_one_line():
-    from problems.loader import load_text
+    from dlcalc.problems.loader import load_text
 
     for layer in ('{weights: [1], "a\\nb": 1}', '{weights: [1], activation: "sig\\nmoid"}'):
         p = load_text(f"kind: backprop\ninput: [1]\ntarget: [1]\nlayers:\n- {layer}\n", "f.yaml")[0]

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from problems import registry
+from dlcalc.problems import registry
 
 
 def broken(*args, **kwargs):

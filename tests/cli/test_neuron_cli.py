@@ -95,7 +95,7 @@ def test_text_formats_show_the_truth_table(dlcalc, fmt) -> None:
 
 
 def test_library_gates_solve(dlcalc) -> None:
-    from problems import library
+    from dlcalc.problems import library
 
     path = next(p for p in library.files() if p.name == "bigdata-lecture8-gates.yaml")
     r = dlcalc("solve", str(path), "--format", "json")

@@ -10,7 +10,7 @@ import pytest
 
 PROBE = """
 import json, sys
-from cli.main import main
+from dlcalc.cli.main import main
 try:
     main({argv!r})
 except SystemExit:

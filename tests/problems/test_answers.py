@@ -4,8 +4,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from calc.errors import BadInput
-from problems.answers import parse_answer, read
+from dlcalc.calc.errors import BadInput
+from dlcalc.problems.answers import parse_answer, read
 
 
 # ── one answer ───────────────────────────────────────────────────────────────

@@ -6,11 +6,11 @@ from math import log, log10
 import numpy as np
 import pytest
 
-from calc.errors import BadInput
-from calc.grading import Tolerance, matches, rounding_slip, sign_slip
-from problems import grading
-from problems.answers import BadRow, Row
-from problems.loader import load_text
+from dlcalc.calc.errors import BadInput
+from dlcalc.calc.grading import Tolerance, matches, rounding_slip, sign_slip
+from dlcalc.problems import grading
+from dlcalc.problems.answers import BadRow, Row
+from dlcalc.problems.loader import load_text
 
 DEFAULT = Tolerance()  # rtol 1e-3, atol 1e-4 (CONTRACT §6)
 

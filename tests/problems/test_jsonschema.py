@@ -8,9 +8,9 @@ import jsonschema
 import pytest
 import yaml
 
-from problems import jsonschema as problem_schema
-from problems import registry
-from problems.loader import load_text
+from dlcalc.problems import jsonschema as problem_schema
+from dlcalc.problems import registry
+from dlcalc.problems.loader import load_text
 from tests.conftest import assert_bad_input
 
 LIBRARY = sorted((Path(__file__).parents[2] / "problems" / "library").glob("*.yaml"))

@@ -10,7 +10,7 @@ from math import exp, log, tanh
 import numpy as np
 import pytest
 
-from problems import library
+from dlcalc.problems import library
 from tests.cli.test_backprop_cli import _reference_answers as _backprop_reference
 
 Y_HW12_2 = np.array([[0.05, 0.83, 0.13, 0.85], [0.15, 0.03, 0.05, 0.19], [0.77, 0.21, 0.91, 0.10],

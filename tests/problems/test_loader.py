@@ -6,8 +6,8 @@ from math import log
 import numpy as np
 import pytest
 
-from calc.errors import BadInput
-from problems.loader import load_path, load_text, locate
+from dlcalc.calc.errors import BadInput
+from dlcalc.problems.loader import load_path, load_text, locate
 
 SET = """\
 title: Quiz

@@ -4,9 +4,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from calc.errors import BadInput
-from problems import matrix
-from problems.matrix import MAX_CHARS, MAX_DEPTH, parse_matrix, parse_number, to_array
+from dlcalc.calc.errors import BadInput
+from dlcalc.problems import matrix
+from dlcalc.problems.matrix import MAX_CHARS, MAX_DEPTH, parse_matrix, parse_number, to_array
 
 
 def same(a: np.ndarray, expected) -> bool:

@@ -7,9 +7,9 @@ import time
 
 import pytest
 
-from calc.errors import BadInput
-from problems import yamlfile
-from problems.yamlfile import Mapping, Sequence, line_of
+from dlcalc.calc.errors import BadInput
+from dlcalc.problems import yamlfile
+from dlcalc.problems.yamlfile import Mapping, Sequence, line_of
 
 
 def bad(text: str | bytes, name: str = "f.yaml") -> str:
@@ -156,8 +156,8 @@ def test_nesting_at_the_limit_is_fine():
 def test_very_deep_flow_nesting_neither_crashes_nor_hangs():
     # libyaml's composer recurses in C: 200 000 '[' used to kill the process (SIGSEGV). Run in a child
     # process so a regression fails this test instead of the whole run.
-    code = ("from problems import yamlfile\n"
-            "from calc.errors import BadInput\n"
+    code = ("from dlcalc.problems import yamlfile\n"
+            "from dlcalc.calc.errors import BadInput\n"
             "n = 200_000\n"
             "try:\n"
             "    yamlfile.load('a: ' + '[' * n + '1' + ']' * n + '\\n', 'deep.yaml')\n"
