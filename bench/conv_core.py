@@ -2,26 +2,22 @@
 """The convolution core against references: `python bench/conv_core.py [--runs N]`.
 
 Issue 3's case: a 3×56×56 input with 64 filters of 3×3 (stride 1, 'same' padding), timed for
-- calc.conv.conv2d (the kh·kw strided slices of the padded input stacked into im2col, one product),
+- dlcalc.calc.conv.conv2d (the kh·kw strided slices of the padded input stacked into im2col, one product),
 - an im2col variant built with sliding_window_view, for comparison,
 - scipy.signal.correlate2d looped over filters × channels (the reference),
 - a plain Python loop per output pixel (the thing the issue forbids), on one filter, scaled ×64,
-plus pooling that output (calc.pool.pool2d) and the whole `conv` solver with its worked steps.
+plus pooling that output (dlcalc.calc.pool.pool2d) and the whole `conv` solver with its worked steps.
 Every result is checked against scipy before it is timed. Best and median of N runs.
 """
 from __future__ import annotations
 
 import argparse
-import sys
 import time
-from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # runnable from a checkout
-
-from dlcalc.calc.conv import conv, conv2d  # noqa: E402
-from dlcalc.calc.pool import pool2d  # noqa: E402
+from dlcalc.calc.conv import conv, conv2d  # the installed package (pip install . or -e .)
+from dlcalc.calc.pool import pool2d
 
 
 def best(fn, runs: int) -> tuple[float, float]:

@@ -9,7 +9,7 @@ from typing import Any
 
 from dlcalc.calc.errors import BadInput
 from dlcalc.problems import yamlfile
-from dlcalc.problems.matrix import parse_matrix
+from dlcalc.problems.matrix import MAX_CHARS, parse_matrix
 
 MAX_BYTES = 50_000_000
 
@@ -60,14 +60,22 @@ def read(path: str | Path) -> tuple[list[Row], list[BadRow]]:
         raise BadInput("not UTF-8 text", str(path)) from None
 
 
+def _csv_error(e: csv.Error) -> str:
+    """csv's own cell limit is ours: a cell may hold a matrix up to the matrix text limit."""
+    if "field larger than field limit" in str(e):
+        return f"a cell is longer than {MAX_CHARS} characters (the limit for matrix text)"
+    return f"CSV error: {e}"
+
+
 def _read_csv(text: str, name: str) -> tuple[list[Row], list[BadRow]]:
+    csv.field_size_limit(max(csv.field_size_limit(), MAX_CHARS + 1))  # stdlib's default is 131,072
     reader = csv.reader(io.StringIO(text))
     try:
         header = [h.strip().lower() for h in next(reader)]
     except StopIteration:
         raise BadInput("empty answers file (expected a header student,problem,answer)", name) from None
     except csv.Error as e:
-        raise BadInput(f"CSV error: {e}", f"{name}:1") from None
+        raise BadInput(_csv_error(e), f"{name}:1") from None
     missing = [c for c in ("student", "problem", "answer") if c not in header]
     if missing:
         raise BadInput(f"header lacks column{'s' if len(missing) > 1 else ''} {', '.join(missing)} "
@@ -81,7 +89,7 @@ def _read_csv(text: str, name: str) -> tuple[list[Row], list[BadRow]]:
         except StopIteration:
             break
         except csv.Error as e:
-            bad.append(BadRow(reader.line_num, f"CSV error: {e}"))
+            bad.append(BadRow(reader.line_num, _csv_error(e)))
             continue
         line = reader.line_num
         if not any(cell.strip() for cell in record):

@@ -135,3 +135,17 @@ def test_yaml_sheet_is_read_safely(tmp_path):
     with pytest.raises(BadInput, match="not allowed"):
         read(write(tmp_path, "a.yaml", f"ann: !!python/object/apply:os.system ['touch {marker}']\n"))
     assert not marker.exists()
+
+
+def test_a_long_matrix_cell_is_read_past_the_csv_modules_own_limit(tmp_path):
+    # 90,000 entries "1 " are 180,000 characters: past the csv module's default of 131,072 per cell
+    cell = "1 " * 90_000
+    rows, bad = read(write(tmp_path, "a.csv", f'student,problem,answer\nann,q1,"{cell}"\n'))
+    assert bad == [] and len(rows[0].text) == 180_000
+
+
+def test_a_cell_past_the_matrix_text_limit_is_reported_with_our_limit(tmp_path):
+    cell = "1" * 2_000_002  # one character past MAX_CHARS + 1 (README Limits: 2,000,000 characters)
+    rows, bad = read(write(tmp_path, "a.csv", f'student,problem,answer\nann,q1,{cell}\nbob,q1,1\n'))
+    assert [b.message for b in bad] == ["a cell is longer than 2000000 characters (the limit for matrix text)"]
+    assert [r.student for r in rows] == ["bob"]

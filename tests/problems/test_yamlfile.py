@@ -168,6 +168,48 @@ def test_very_deep_flow_nesting_neither_crashes_nor_hangs():
     assert r.stdout.strip() == "deep.yaml:1: YAML nested more than 64 levels deep"
 
 
+LIMIT_MESSAGE = "nested more than 64 levels deep"
+
+
+@pytest.mark.parametrize("n", [65, 1_000, 5_000])
+def test_flow_nesting_past_the_limit_gets_our_message_before_any_parser_limit(n):
+    # libyaml 0.2.5 has no limit; newer ones stop at 1000 with their own message, after reading a whole
+    # line ahead: whatever is installed, the message and the line are ours
+    assert bad("a: " + "[" * n + "1" + "]" * n + "\n") == f"f.yaml:1: YAML {LIMIT_MESSAGE}"
+
+
+def test_flow_nesting_past_the_limit_on_a_later_line_names_that_line():
+    assert bad("kind: mse\nnote: x\nb: " + "{a: " * 70 + "1" + "}" * 70 + "\n") == f"f.yaml:3: YAML {LIMIT_MESSAGE}"
+
+
+@pytest.mark.parametrize("text", [
+    "a: '" + "[" * 100 + "'\n",                      # inside single quotes
+    'a: "' + "[" * 100 + '"\n',                      # inside double quotes
+    'a: ["\\"' + "[" * 100 + '", 1]\n',              # an escaped quote does not end the string
+    "a: ['it''s " + "[" * 100 + "', 1]\n",           # '' is a quote inside single quotes
+    "# " + "[" * 100 + "\na: 1\n",                   # a comment
+    "a: [1] # " + "{" * 100 + "\n",
+    "a: x " + "[" * 100 + "\n",                      # part of a plain scalar in block context
+    "a: it's " + "[" * 100 + "\n",                   # an apostrophe inside a word opens nothing
+    "a: 'two\n  lines " + "[" * 100 + "'\n",         # a quoted scalar over two lines
+], ids=["single", "double", "escaped", "doubled-single", "comment", "trailing-comment", "plain", "apostrophe",
+        "multi-line"])
+def test_brackets_that_are_text_do_not_count(text):
+    yamlfile.load(text, "f.yaml")  # no error: these brackets are characters of a string, not collections
+
+
+def test_real_brackets_after_a_quoted_string_still_count():
+    assert LIMIT_MESSAGE in bad('a: ["]]]", ' + "[" * 70 + "1" + "]" * 71 + "\n")
+    assert LIMIT_MESSAGE in bad("a: ['x''', " + "[" * 70 + "1" + "]" * 71 + "\n")
+    assert LIMIT_MESSAGE in bad('a: ["x\\\\", ' + "[" * 70 + "1" + "]" * 71 + "\n")  # "x\\" ends at its quote
+
+
+def test_block_and_flow_nesting_add_up():
+    # the top mapping, 39 block lists, then 30 flow lists: 70 levels in all
+    text = "a:\n" + "".join("  " * i + "-\n" for i in range(1, 39)) + "  " * 39 + "- " + "[" * 30 + "1" + "]" * 30 + "\n"
+    assert LIMIT_MESSAGE in bad(text)
+
+
 def test_bytes_and_text_give_the_same_document():
     text = "kind: mse\ntarget: [1, 2]\n"
     assert yamlfile.load(text, "f.yaml") == yamlfile.load(text.encode(), "f.yaml")
