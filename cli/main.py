@@ -38,29 +38,48 @@ def new_app() -> typer.Typer:
     return app
 
 
-# How `dlcalc --help` groups the commands, in syllabus order (presentation only; unlisted ones go last).
-HELP_PANELS = {
-    "Losses": ("ce", "dice", "mse"),
-    "Convolutional networks": ("conv", "pool", "convsize", "cnn"),
-    "Neurons and training": ("neuron", "activation", "perceptron", "backprop"),
-    "Optimisation": ("hessian", "optimize"),
-    "Problem files and grading": ("solve", "check", "grade", "examples", "schema"),
-}
+FILES_PANEL = "Problem files and grading"  # the commands of cli/commands/batch.py and grade.py
 
 
-def _register_commands(app: typer.Typer) -> None:
-    """Every module in cli/commands/ (a directory listing: pkgutil costs start-up time)."""
+def _hand_written(app: typer.Typer, command: str | None = None) -> None:
+    """The commands written by hand, one module each in cli/commands/ (a directory listing: pkgutil
+    costs start-up time): those with a positional of their own, and the problem-file commands. Each
+    module names its COMMANDS, so that running one builds only that one."""
     folder = os.path.join(os.path.dirname(__file__), "commands")
     for name in sorted(f[:-3] for f in os.listdir(folder) if f.endswith(".py") and not f.startswith("_")):
-        importlib.import_module(f"dlcalc.cli.commands.{name}").register(app)
-    order = [c for names in HELP_PANELS.values() for c in names]
-    for command in app.registered_commands:
-        command.rich_help_panel = next((p for p, names in HELP_PANELS.items() if command.name in names), "Commands")
-    app.registered_commands.sort(key=lambda c: order.index(c.name) if c.name in order else len(order))
+        module = importlib.import_module(f"dlcalc.cli.commands.{name}")
+        if command is None or command in module.COMMANDS:
+            module.register(app)
 
 
-app = new_app()
-_register_commands(app)
+def _add_kind(app: typer.Typer, command: str) -> None:
+    """A kind's command, generated from its declaration unless a module above wrote it."""
+    from dlcalc.cli import options
+    from dlcalc.problems import registry
+
+    kind = registry.by_command(command)
+    if kind is not None and all(c.name != command for c in app.registered_commands):
+        options.register(app, kind)
+
+
+def full_app() -> typer.Typer:
+    """Every command, in the panels and order the kinds declare (the file commands last)."""
+    from dlcalc.problems import registry
+
+    app = new_app()
+    _hand_written(app)
+    for command in registry.command_index():
+        _add_kind(app, command)
+    kinds = {k.command: k for k in registry.kinds().values() if k.command}
+
+    def place(c) -> tuple:
+        kind = kinds.get(c.name)
+        return (0, kind.rank) if kind else (1, 0)
+
+    for c in app.registered_commands:
+        c.rich_help_panel = kinds[c.name].panel if c.name in kinds else FILES_PANEL
+    app.registered_commands.sort(key=place)
+    return app
 
 
 def _fail(message: str, code: int = 2) -> int:
@@ -69,15 +88,19 @@ def _fail(message: str, code: int = 2) -> int:
 
 
 def _only_the_command_run(args: list[str]) -> typer.Typer:
-    """The app with just the subcommand being run: Typer converts every registered command's
-    signature on each start, which costs a quick command more time than its own work."""
+    """The app with just the subcommand being run: Typer converts every command's signature on each
+    start, and finding every kind imports them all, which costs a quick command more than its own work."""
     name = next((a for a in args if not a.startswith("-")), None)
+    if name is None or any(a in ("--install-completion", "--show-completion") for a in args):
+        return full_app()  # help, completion
+    app = new_app()
+    _hand_written(app, name)
+    _add_kind(app, name)
     chosen = [c for c in app.registered_commands if c.name == name]
-    if not chosen or any(a in ("--install-completion", "--show-completion") for a in args):
-        return app  # help, completion, or a typo that needs every name for its suggestion
-    quick = new_app()
-    quick.registered_commands = chosen
-    return quick
+    if not chosen:
+        return full_app()  # a typo needs every name for its suggestion
+    app.registered_commands = chosen
+    return app
 
 
 def main(argv: list[str] | None = None) -> None:

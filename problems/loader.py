@@ -50,6 +50,19 @@ class Problem:
             return path
         return f"{self.file}:{line or locate(self.raw, path) or self.line}: {path}" if path else f"{self.file}:{self.line}"
 
+    def replace(self, values: dict, options: dict[str, str]) -> None:
+        """Replace fields with values given elsewhere (command-line options, named in `options`), checked
+        as the file's own values are, cross-field checks included."""
+        if self.error is not None or self.kind is None:
+            return
+        unknown = [k for k in values if self.kind.field_named(k) is None]
+        assert not unknown, unknown
+        self.options = options
+        try:
+            self.params = self.kind.params({**self.raw, **values}, self.where)
+        except BadInput as e:
+            self.error = e
+
     def solve(self) -> Solution:
         if self.error is not None:
             raise self.error

@@ -34,6 +34,13 @@ class Field:
     allow_nonfinite: bool = False
     minimum: float | None = None                  # for number/int: smallest allowed value
     positive: bool = False                        # for number/int: strictly > 0
+    # the command line (cli/options.py builds the option from these)
+    flags: tuple[str, ...] = ()                   # more option names: a short form, an alias
+    option: str = ""                              # the long option when not --<name>
+    metavar: str = ""
+    negative: str = ""                            # a bool's off switch when not --no-<name>
+    cli: bool = True                              # False: only in problem files (structured fields)
+    default_shown: Any = None                     # the default help shows when the solver picks it (None given)
 
     def value(self, raw: Any) -> Any:
         """Convert a raw value; raises BadInput without location (the caller adds it)."""
@@ -160,6 +167,12 @@ class Kind:
     answer_keys: Sequence[str]
     slips: Sequence[Slip] = ()
     validate: Callable[[dict], None] | None = None  # cross-field checks after conversion
+    # the subcommand: its name, `dlcalc --help` panel and place there, and whether it reads a FILE
+    command: str = ""
+    panel: str = "Commands"
+    rank: int = 0
+    takes: str = "options"                        # options | file (the options then replace its fields)
+    file_help: str = ""                           # what a FILE holds, for its help
 
     @property
     def primary(self) -> str:

@@ -13,6 +13,9 @@ OPTIONS = ("--alpha", "--format", "--precision", "--answer-only", "--help")
 SHORT = ("-f", "-p", "-q", "-h")
 
 
+COMMANDS = ("activation",)
+
+
 def register(app: typer.Typer) -> None:
     # Unknown options are taken as values, so negative numbers need no `--`: `dlcalc activation relu -1 0 2`.
     @app.command("activation", context_settings={"ignore_unknown_options": True})

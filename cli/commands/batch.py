@@ -12,6 +12,9 @@ from dlcalc.cli.common import AnswerOnlyOpt, FormatOpt, PrecisionOpt
 PROGRESS_AFTER = 5  # problems; more than this on a terminal shows a progress bar
 
 
+COMMANDS = ("solve", "check", "examples", "schema")
+
+
 def register(app: typer.Typer) -> None:
     @app.command("solve")
     def solve(

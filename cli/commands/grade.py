@@ -18,6 +18,9 @@ class ReportFormat(str, Enum):
     plain = "plain"
 
 
+COMMANDS = ("grade",)
+
+
 def register(app: typer.Typer) -> None:
     @app.command("grade")
     def grade(

@@ -6,7 +6,7 @@ from typing import Annotated, Optional
 import typer
 
 from dlcalc.calc.errors import BadInput
-from dlcalc.cli.common import AnswerOnlyOpt, FormatOpt, PrecisionOpt, run, run_file
+from dlcalc.cli.common import run, run_file
 
 EXPR_HELP = ("Loss expression, e.g. '(1 - w1*w2)^2': numbers, variables, + - * / ^ **, parentheses, "
              "exp log ln sqrt sin cos tan tanh sigmoid abs max min. Start with '-'? Put it after -- or use --expr. "
@@ -34,34 +34,33 @@ def rename_expr(err: BadInput, source: str) -> BadInput:
     return BadInput(err.message, source, err.line) if err.where == "--expr" else err
 
 
+COMMANDS = ("hessian",)
+
+
 def register(app: typer.Typer) -> None:
-    @app.command("hessian")
-    def hessian(
-        expr: ExprArg = None,
-        expr_option: ExprOpt = None,
-        at: Annotated[Optional[str], typer.Option(
-            "--at", help="The point w', e.g. 'w1=0, w2=0' (its order is the variables' order). "
-                         "Without it the critical points are solved for.", show_default=False)] = None,
-        fmt: FormatOpt = None, precision: PrecisionOpt = 4, answer_only: AnswerOnlyOpt = False,
-    ) -> None:
-        """Gradient, Hessian, eigenvalues at a point, and whether it is a local min, max or saddle."""
+    from dlcalc.cli.options import OUTPUT, parameters, with_signature
+    from dlcalc.problems import registry
+
+    kind = registry.kind("hessian")
+
+    def hessian(expr: Optional[str] = None, expr_option: Optional[str] = None, **values) -> None:
+        fmt, precision, answer_only = values.pop("fmt"), values.pop("precision"), values.pop("answer_only")
         text, source = expression(expr, expr_option)
         if source == "EXPR" and is_file(text):
-            run_file("hessian", text, fmt, precision, answer_only, at=point_option(at))
+            run_file("hessian", text, fmt, precision, answer_only, overrides=values)
             return
         try:
-            run("hessian", dict(expr=text, at=at), fmt, precision, answer_only)
+            run("hessian", {"expr": text, **values}, fmt, precision, answer_only)
         except BadInput as e:
             raise rename_expr(e, source) from None
 
+    params = expr_parameters() + parameters(kind, "either", only=("at",)) + OUTPUT
+    app.command("hessian")(with_signature(hessian, params, kind.summary))
 
-def point_option(raw: Optional[str]):
-    """--at given next to a problem file replaces the file's point."""
-    if raw is None:
-        return None
-    from dlcalc.problems.kinds.hessian import as_point
 
-    try:
-        return as_point(raw)
-    except BadInput as e:
-        raise BadInput(e.message, "--at") from None
+def expr_parameters() -> list:
+    """EXPR (a positional) and --expr, for expressions that start with '-'."""
+    import inspect
+
+    return [inspect.Parameter("expr", inspect.Parameter.POSITIONAL_OR_KEYWORD, default=None, annotation=ExprArg),
+            inspect.Parameter("expr_option", inspect.Parameter.KEYWORD_ONLY, default=None, annotation=ExprOpt)]

@@ -6,49 +6,34 @@ from typing import Annotated, Optional
 import typer
 
 from dlcalc.calc.errors import BadInput
-from dlcalc.cli.common import AnswerOnlyOpt, FormatOpt, PrecisionOpt, option_value, run, run_file
+from dlcalc.cli.common import run, run_file
 
-MATRIX_HELP = "MATLAB '1 0; 0 1', nested list '[[1,0],[0,1]]', @file (.csv/.txt/.json/.npy) or - for stdin."
-ACTIVATIONS = "step, sign, sigmoid, tanh, relu or linear"
+COMMANDS = ("neuron",)
+WITH_A_FILE = ("inputs", "activation", "truth_table")  # what may be added to a network a file gives
+FileArg = Annotated[Optional[str], typer.Argument(
+    help="Optional YAML problem file (kind: neuron), e.g. a network given as 'layers'.", show_default=False)]
 
 
 def register(app: typer.Typer) -> None:
-    @app.command("neuron")
-    def neuron(
-        file: Annotated[Optional[str], typer.Argument(
-            help="Optional YAML problem file (kind: neuron), e.g. a network given as 'layers'.", show_default=False)] = None,
-        weights: Annotated[Optional[str], typer.Option(
-            "--weights", "-w", help="Weights: a vector (one neuron) or one row per unit (a hidden layer). " + MATRIX_HELP,
-            show_default=False)] = None,
-        bias: Annotated[Optional[str], typer.Option(
-            "--bias", "-b", help="Bias b = w₀ = −θ: a number, or one per unit. Default: 0.", show_default=False)] = None,
-        inputs: Annotated[Optional[str], typer.Option(
-            "--inputs", "-x", help="Inputs: one row, or one row per example.", show_default=False)] = None,
-        activation: Annotated[Optional[str], typer.Option(
-            "--activation", "-a", help=f"Activation: {ACTIVATIONS}. Default: sigmoid.", show_default=False)] = None,
-        truth_table: Annotated[bool, typer.Option(
-            "--truth-table", "-t", help="Enumerate every 0/1 input combination (logic gates).")] = False,
-        out_weights: Annotated[Optional[str], typer.Option(
-            "--out-weights", help="Output neuron's weights, one per hidden unit: makes a two-layer network.",
-            show_default=False)] = None,
-        out_bias: Annotated[Optional[str], typer.Option(
-            "--out-bias", help="Output neuron's bias. Default: 0.", show_default=False)] = None,
-        out_activation: Annotated[Optional[str], typer.Option(
-            "--out-activation", help="Output neuron's activation. Default: the --activation.", show_default=False)] = None,
-        fmt: FormatOpt = None, precision: PrecisionOpt = 4, answer_only: AnswerOnlyOpt = False,
-    ) -> None:
-        """Neuron output net = w·x + b, out = g(net); truth tables for logic gates; two-layer XOR networks."""
-        if file is None:
-            run("neuron", dict(weights=weights, bias=bias, inputs=inputs, activation=activation,
-                               truth_table=truth_table, out_weights=out_weights, out_bias=out_bias,
-                               out_activation=out_activation), fmt, precision, answer_only)
-            return
-        for option, value in (("--weights", weights), ("--bias", bias), ("--out-weights", out_weights),
-                              ("--out-bias", out_bias), ("--out-activation", out_activation)):
-            if value is not None:
-                raise BadInput(f"the file {file} gives the network; only --inputs, --activation and "
-                               "--truth-table can be added to it", option)
-        run_file("neuron", file, fmt, precision, answer_only, truth_table=truth_table or None,
-                 inputs=option_value("neuron", "inputs", inputs),
-                 activation=option_value("neuron", "activation", activation))
+    import inspect
 
+    from dlcalc.cli.common import option_of
+    from dlcalc.cli.options import OUTPUT, parameters, with_signature
+    from dlcalc.problems import registry
+
+    kind = registry.kind("neuron")
+
+    def neuron(file: Optional[str] = None, **values) -> None:
+        fmt, precision, answer_only = values.pop("fmt"), values.pop("precision"), values.pop("answer_only")
+        if file is None:
+            run("neuron", {k: v for k, v in values.items() if v is not None}, fmt, precision, answer_only)
+            return
+        for name, value in values.items():
+            if value is not None and name not in WITH_A_FILE:
+                raise BadInput(f"the file {file} gives the network; only --inputs, --activation and "
+                               "--truth-table can be added to it", option_of(kind.field_named(name)))
+        run_file("neuron", file, fmt, precision, answer_only, overrides=values)
+
+    file_param = inspect.Parameter("file", inspect.Parameter.POSITIONAL_OR_KEYWORD, default=None, annotation=FileArg)
+    params = [file_param] + parameters(kind, "either") + OUTPUT
+    app.command("neuron")(with_signature(neuron, params, kind.summary))

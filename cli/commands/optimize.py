@@ -6,62 +6,47 @@ from typing import Annotated, Optional
 import typer
 
 from dlcalc.calc.errors import BadInput
-from dlcalc.cli.commands.hessian import ExprArg, ExprOpt, expression, is_file, point_option, rename_expr
-from dlcalc.cli.common import AnswerOnlyOpt, FormatOpt, PrecisionOpt, option_value, run, run_file
+from dlcalc.cli.commands.hessian import expr_parameters, expression, is_file, rename_expr
+from dlcalc.cli.common import run, run_file
 
-
-def _opt(name: str, help_: str, short: str | None = None, default: str | None = None):
-    """An option read as text (the kind's schema converts it, so typer has no default to show: `default` is it)."""
-    names = [name] + ([short] if short else [])
-    shown = f" \\[default: {default}]" if default else ""  # escaped: rich would take [default: …] for markup
-    return typer.Option(*names, help=help_ + shown, show_default=False)
+COMMANDS = ("optimize",)
+PlotOpt = Annotated[Optional[str], typer.Option(
+    "--plot", metavar="FILE", show_default=False,
+    help="Also draw the trajectory on the loss (contours for two variables) to FILE.png; needs matplotlib: "
+         "pip install 'dlcalc\\[plot]'.")]
 
 
 def register(app: typer.Typer) -> None:
-    @app.command("optimize")
-    def optimize(
-        expr: ExprArg = None,
-        expr_option: ExprOpt = None,
-        at: Annotated[Optional[str], _opt(
-            "--at", "Start point θ₀, e.g. 'w1=1, w2=-1' (its order is the variables' order).")] = None,
-        method: Annotated[Optional[str], _opt("--method", "gd, momentum, adagrad, rmsprop or adam.", "-m", "gd")] = None,
-        lr: Annotated[Optional[str], _opt("--lr", "Learning rate η.")] = None,
-        steps: Annotated[Optional[str], _opt("--steps", "Number of updates.", "-n", "1")] = None,
-        momentum: Annotated[Optional[str], _opt("--momentum", "Momentum λ: m ← λm − ηg, θ ← θ + m.", None, "0.9")] = None,
-        alpha: Annotated[Optional[str], _opt("--alpha", "RMSProp's α: σₜ = √(ασₜ₋₁² + (1−α)gₜ²).", None, "0.9")] = None,
-        beta1: Annotated[Optional[str], _opt("--beta1", "Adam's β1.", None, "0.9")] = None,
-        beta2: Annotated[Optional[str], _opt("--beta2", "Adam's β2.", None, "0.999")] = None,
-        eps: Annotated[Optional[str], _opt("--eps", "ε of PyTorch's forms: Adam (1e-8), --adagrad-sum (1e-10), "
-                                                    "--rmsprop-torch (1e-8).")] = None,
-        adagrad_sum: Annotated[bool, typer.Option(
-            "--adagrad-sum", help="Adagrad with PyTorch's σ = √(Σg²) + ε instead of the course's root mean square.")] = False,
-        rmsprop_torch: Annotated[bool, typer.Option(
-            "--rmsprop-torch", help="RMSProp as PyTorch's: v = αv + (1−α)g² from v = 0, σ = √v + ε "
-                                    "(the course starts from σ₀ = |g₀|, no ε).")] = False,
-        plot: Annotated[Optional[str], _opt("--plot", "Also draw the trajectory on the loss (contours for two variables) "
-                                                      "to FILE.png; needs matplotlib: pip install 'dlcalc\\[plot]'.")] = None,
-        fmt: FormatOpt = None, precision: PrecisionOpt = 4, answer_only: AnswerOnlyOpt = False,
-    ) -> None:
-        """Optimiser trace: gradient descent, momentum, Adagrad, RMSProp or Adam, every iteration in a table."""
+    import inspect
+
+    from dlcalc.cli.options import OUTPUT, parameters, with_signature
+    from dlcalc.problems import registry
+
+    kind = registry.kind("optimize")
+
+    def optimize(expr: Optional[str] = None, expr_option: Optional[str] = None, plot: Optional[str] = None,
+                 **values) -> None:
+        fmt, precision, answer_only = values.pop("fmt"), values.pop("precision"), values.pop("answer_only")
         text, source = expression(expr, expr_option)
         if plot is not None:
             _check_plot(plot)
-        raw = dict(method=method, lr=lr, steps=steps, momentum=momentum, alpha=alpha, beta1=beta1, beta2=beta2,
-                   eps=eps, adagrad_sum=adagrad_sum or None, rmsprop_torch=rmsprop_torch or None)
         if source == "EXPR" and is_file(text):
-            overrides = {k: option_value("optimize", k, v) for k, v in raw.items() if v is not None}
-            sol, params = run_file("optimize", text, fmt, precision, answer_only, at=point_option(at), **overrides)
-        elif at is None:
+            sol, params = run_file("optimize", text, fmt, precision, answer_only, overrides=values)
+        elif values.get("at") is None:
             raise BadInput("missing the start point, e.g. --at 'w1=1, w2=-1'", "--at")
         else:
             try:
-                sol, params = run("optimize", dict(expr=text, at=at, **raw), fmt, precision, answer_only)
+                sol, params = run("optimize", {"expr": text, **{k: v for k, v in values.items() if v is not None}},
+                                  fmt, precision, answer_only)
             except BadInput as e:
                 raise rename_expr(e, source) from None
         if plot is not None:
             _draw(plot, sol, params["expr"])
 
-
+    fields = [f.name for f in kind.fields if f.name != "expr"]
+    plot = inspect.Parameter("plot", inspect.Parameter.KEYWORD_ONLY, default=None, annotation=PlotOpt)
+    params = expr_parameters() + parameters(kind, "either", only=tuple(fields)) + [plot] + OUTPUT
+    app.command("optimize")(with_signature(optimize, params, kind.summary))
 
 
 # ── --plot (matplotlib is an optional extra) ────────────────────────────────

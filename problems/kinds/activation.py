@@ -7,6 +7,7 @@ from dlcalc.problems.schema import Field, Kind
 KINDS = [
     Kind(
         name="activation",
+        command="activation", panel="Neurons and training", rank=31,
         summary="Activation function values and derivatives (softmax: stable, with its Jacobian)",
         fields=[
             Field("name", "choice", "the activation function", required=True, choices=activation_kind.NAMES,

@@ -127,7 +127,7 @@ KINDS = [
         fields=[
             Field("input", "matrix", "input image H×W or C×H×W", required=True),
             Field("layers", "any", "the layers in order: conv, maxpool, avgpool, relu, sigmoid, tanh, softmax, "
-                  "flatten, fc", required=True, convert=layers, json=LAYERS_SCHEMA),
+                  "flatten, fc", required=True, convert=layers, json=LAYERS_SCHEMA, cli=False),
             Field("flip", "bool", "conv layers flip their kernels 180° (true convolution) unless a layer says "
                   "otherwise; false = cross-correlation", default=True),
             Field("target", "matrix", "target for the loss: class index or one-hot (cross_entropy), or values (mse)"),
@@ -135,5 +135,7 @@ KINDS = [
             Field("full", "bool", "write out every window of every convolution and pooling", default=False),
         ],
         solver=cnn.solve, answer_keys=("output", "layers", "params", "loss"), slips=cnn.SLIPS, validate=cnn.validate,
+        command="cnn", panel="Convolutional networks", rank=23, takes="file",
+        file_help="input, layers, optional target and loss",
     ),
 ]

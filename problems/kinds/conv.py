@@ -79,16 +79,17 @@ SHAPE_JSON = {"oneOf": [{"type": "integer", "minimum": 1}, {"type": "string"},
 
 
 def stride_field(default: Any, help_: str) -> Field:
-    return Field("stride", "any", help_, default=default, convert=as_pair("stride"), json=PAIR_JSON)
+    return Field("stride", "any", help_, default=default, convert=as_pair("stride"), json=PAIR_JSON, flags=("-s",),
+                 metavar="S")
 
 
 def padding_field(help_: str) -> Field:
-    return Field("padding", "any", help_, default=0, convert=as_padding, json=PAD_JSON)
+    return Field("padding", "any", help_, default=0, convert=as_padding, json=PAD_JSON, flags=("-P",), metavar="P")
 
 
 def dilation_field() -> Field:
     return Field("dilation", "any", "gap between kernel taps: 1 = none (int or rows,columns)", default=1,
-                 convert=as_pair("dilation"), json=PAIR_JSON)
+                 convert=as_pair("dilation"), json=PAIR_JSON, flags=("-d",), metavar="D")
 
 
 FULL = Field("full", "bool", "write out every output cell (default: the first 16, the rest summarised)", default=False)
@@ -99,18 +100,20 @@ KINDS = [
         summary="2-D convolution (kernel flipped, the course convention) or cross-correlation, "
                 "with stride, padding, dilation, channels, filters, bias and activation",
         fields=[
-            Field("input", "matrix", "input image: H×W or C×H×W", required=True),
-            Field("kernel", "matrix", "kernel: kh×kw, C×kh×kw (one filter) or F×C×kh×kw (F filters)", required=True),
+            Field("input", "matrix", "input image: H×W or C×H×W", required=True, flags=("-i",)),
+            Field("kernel", "matrix", "kernel: kh×kw, C×kh×kw (one filter) or F×C×kh×kw (F filters)", required=True,
+                  flags=("-k",)),
             stride_field(1, "step between windows (int or rows,columns)"),
             padding_field("zero padding: int, same, valid, rows,columns or top,bottom,left,right"),
             dilation_field(),
             Field("flip", "bool", "rotate the kernel 180° (true convolution); false = cross-correlation",
                   default=True),
-            Field("bias", "matrix", "bias: one number, or one per filter"),
+            Field("bias", "matrix", "bias: one number, or one per filter", flags=("-b",), metavar="B"),
             Field("activation", "choice", "applied after the bias", default="none",
-                  choices=("none", "linear", "relu", "sigmoid", "tanh")),
+                  choices=("none", "linear", "relu", "sigmoid", "tanh"), flags=("-a",), metavar="NAME"),
             FULL,
         ],
         solver=conv.conv, answer_keys=("output", "output_shape"), slips=conv.CONV_SLIPS,
+        command="conv", panel="Convolutional networks", rank=20,
     ),
 ]

@@ -9,12 +9,13 @@ KINDS = [
         name="dice",
         summary="Dice coefficient and loss, sum or squared-sum denominator",
         fields=[
-            Field("target", "matrix", "ground-truth mask X", required=True),
-            Field("pred", "matrix", "predicted probabilities Y", required=True),
+            Field("target", "matrix", "ground-truth mask X", required=True, flags=("-t",)),
+            Field("pred", "matrix", "predicted probabilities Y", required=True, flags=("-y",)),
             Field("mode", "choice", "denominator: sum (Σx + Σy) or squared (Σx² + Σy²)", default="sum",
                   choices=("sum", "squared")),
             Field("smooth", "number", "smoothing S added to numerator and denominator", default=0.0, minimum=0),
         ],
         solver=losses.dice, answer_keys=("coefficient", "loss"), slips=losses.DICE_SLIPS,
+        command="dice", panel="Losses", rank=11,
     ),
 ]

@@ -87,6 +87,7 @@ def expr_field() -> Field:
 KINDS = [
     Kind(
         name="hessian",
+        command="hessian", panel="Optimisation", rank=40,
         summary="Gradient, Hessian, eigenvalues and classification (min/max/saddle) of a loss expression",
         fields=[
             expr_field(),

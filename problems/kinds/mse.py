@@ -9,9 +9,10 @@ KINDS = [
         name="mse",
         summary="Mean squared error",
         fields=[
-            Field("target", "matrix", "true values y", required=True),
-            Field("pred", "matrix", "predicted values ŷ", required=True),
+            Field("target", "matrix", "true values y", required=True, flags=("-t",)),
+            Field("pred", "matrix", "predicted values ŷ", required=True, flags=("-y",)),
         ],
         solver=losses.mse, answer_keys=("loss",), slips=losses.MSE_SLIPS,
+        command="mse", panel="Losses", rank=12,
     ),
 ]

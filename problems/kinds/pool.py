@@ -10,15 +10,17 @@ KINDS = [
         name="pool",
         summary="Max, average or min pooling with every window shown",
         fields=[
-            Field("input", "matrix", "input: H×W or C×H×W (channels pooled separately)", required=True),
+            Field("input", "matrix", "input: H×W or C×H×W (channels pooled separately)", required=True, flags=("-i",)),
             Field("size", "any", "window size (int or rows,columns)", required=True, convert=as_pair("size"),
-                  json=PAIR_JSON),
+                  json=PAIR_JSON, flags=("-k",), metavar="K"),
             stride_field(None, "step between windows (default: the window size)"),
             padding_field("padding: int, same, valid, rows,columns or top,bottom,left,right "
                      "(−∞ for max, zeros counted in avg)"),
-            Field("mode", "choice", "max, avg or min", default="max", choices=pool.MODES, convert=as_mode),
+            Field("mode", "choice", "max, avg or min", default="max", choices=pool.MODES, convert=as_mode,
+                  flags=("-m",)),
             FULL,
         ],
         solver=pool.pool, answer_keys=("output", "output_shape"), slips=pool.POOL_SLIPS,
+        command="pool", panel="Convolutional networks", rank=21,
     ),
 ]
