@@ -48,7 +48,7 @@ def _hand_written(app: typer.Typer, command: str | None = None) -> None:
     folder = os.path.join(os.path.dirname(__file__), "commands")
     for name in sorted(f[:-3] for f in os.listdir(folder) if f.endswith(".py") and not f.startswith("_")):
         module = importlib.import_module(f"dlcalc.cli.commands.{name}")
-        if command is None or command in module.COMMANDS:
+        if command is None or command in getattr(module, "COMMANDS", ()):
             module.register(app)
 
 
@@ -63,22 +63,40 @@ def _add_kind(app: typer.Typer, command: str) -> None:
 
 
 def full_app() -> typer.Typer:
-    """Every command, in the panels and order the kinds declare (the file commands last)."""
+    """Every command, built, in the panels and order the kinds declare (the file commands last)."""
     from dlcalc.problems import registry
 
     app = new_app()
     _hand_written(app)
     for command in registry.command_index():
         _add_kind(app, command)
-    kinds = {k.command: k for k in registry.kinds().values() if k.command}
+    return _placed(app)
 
-    def place(c) -> tuple:
-        kind = kinds.get(c.name)
-        return (0, kind.rank) if kind else (1, 0)
 
+def listing_app() -> typer.Typer:
+    """`dlcalc --help`: each kind's command as a name and a summary from the index, without importing
+    the kinds or building their options (that is for `dlcalc COMMAND --help`)."""
+    from dlcalc.problems import registry
+
+    app = new_app()
+    index = registry.command_index()
+    folder = os.path.join(os.path.dirname(__file__), "commands")
+    for name in sorted(f[:-3] for f in os.listdir(folder) if f.endswith(".py") and not f.startswith("_")):
+        module = importlib.import_module(f"dlcalc.cli.commands.{name}")
+        if not any(c in index for c in getattr(module, "COMMANDS", ())):
+            module.register(app)
+    for entry in index.values():
+        app.command(entry.command, help=entry.summary)(lambda: None)
+    return _placed(app)
+
+
+def _placed(app: typer.Typer) -> typer.Typer:
+    from dlcalc.problems import registry
+
+    index = registry.command_index()
     for c in app.registered_commands:
-        c.rich_help_panel = kinds[c.name].panel if c.name in kinds else FILES_PANEL
-    app.registered_commands.sort(key=place)
+        c.rich_help_panel = index[c.name].panel if c.name in index else FILES_PANEL
+    app.registered_commands.sort(key=lambda c: (0, index[c.name].rank) if c.name in index else (1, 0))
     return app
 
 
@@ -91,14 +109,16 @@ def _only_the_command_run(args: list[str]) -> typer.Typer:
     """The app with just the subcommand being run: Typer converts every command's signature on each
     start, and finding every kind imports them all, which costs a quick command more than its own work."""
     name = next((a for a in args if not a.startswith("-")), None)
-    if name is None or any(a in ("--install-completion", "--show-completion") for a in args):
-        return full_app()  # help, completion
+    if os.environ.get("_DLCALC_COMPLETE") or any(a in ("--install-completion", "--show-completion") for a in args):
+        return full_app()  # completion of options needs every command built
+    if name is None:
+        return listing_app()  # dlcalc --help
     app = new_app()
     _hand_written(app, name)
     _add_kind(app, name)
     chosen = [c for c in app.registered_commands if c.name == name]
     if not chosen:
-        return full_app()  # a typo needs every name for its suggestion
+        return listing_app()  # a typo: every name, for the suggestion
     app.registered_commands = chosen
     return app
 

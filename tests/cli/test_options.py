@@ -24,10 +24,19 @@ COMMAND_KINDS = sorted((k for k in registry.kinds().values() if k.command), key=
 def test_the_command_index_is_what_the_declarations_say():
     index = registry.command_index()
     assert sorted(index) == [k.command for k in COMMAND_KINDS]
-    for command, module in index.items():
-        declared = importlib.import_module(f"dlcalc.problems.kinds.{module}").KINDS
-        assert [k.command for k in declared if k.command == command] == [command]
-        assert registry.by_command(command) in declared
+    for command, entry in index.items():
+        declared = importlib.import_module(f"dlcalc.problems.kinds.{entry.module}").KINDS
+        (kind,) = [k for k in declared if k.command == command]
+        assert (entry.panel, entry.rank, entry.summary) == (kind.panel, kind.rank, kind.summary)
+        assert registry.by_command(command) is kind
+
+
+def test_the_help_listing_matches_the_built_app():
+    from dlcalc.cli.main import listing_app
+
+    listed, built = listing_app(), full_app()
+    assert [(c.name, c.rich_help_panel) for c in listed.registered_commands] == \
+        [(c.name, c.rich_help_panel) for c in built.registered_commands]
 
 
 def test_every_kind_with_a_command_is_in_the_help_once_in_its_panel():
