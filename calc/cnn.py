@@ -133,7 +133,7 @@ def _needs_maps(layer: Layer, x: np.ndarray) -> None:
 
 def _titled(name: str, steps: list[Step]) -> list[Step]:
     """Another module's steps under this layer's name (their conventions are stated in ours)."""
-    return [dataclasses.replace(s, title=f"{name}: {s.title}") for s in steps if s.title != "Conventions"]
+    return [dataclasses.replace(s, title=f"{name}: {s.title}") for s in steps if s.role != "conventions"]
 
 
 def _maps(step: Step, name: str, a: np.ndarray, answered: bool = True) -> Step:
@@ -409,7 +409,7 @@ def _loss(sol: Solution, out: np.ndarray, target: np.ndarray, loss: str, last: s
         worked = losses.cross_entropy(*_ce_inputs(out, target), logits=logits)
     else:
         raise BadInput(f"unknown loss '{loss}'; expected one of {', '.join(LOSSES)}", "loss")
-    sol.steps += [dataclasses.replace(s, title="Loss: " + (s.title.lower() if s.title == "Conventions" else s.title))
+    sol.steps += [dataclasses.replace(s, title="Loss: " + (s.title.lower() if s.role == "conventions" else s.title))
                   for s in worked.steps]
     sol.warnings += worked.warnings
     sol.answer["loss"] = worked.answer["loss"]

@@ -70,6 +70,7 @@ class Step:
     grids: list[Grid] = field(default_factory=list)
     table: Table | None = None
     note: str = ""
+    role: str = "work"  # "conventions" for the opening step; code finds steps by role, never by title
 
 
 @dataclass
@@ -87,7 +88,7 @@ class Solution:
 
 def conventions(*items: str) -> Step:
     """The step every solution opens with: the conventions students and keys disagree on."""
-    return Step("Conventions", prose=list(items))
+    return Step("Conventions", prose=list(items), role="conventions")
 
 
 @dataclass(frozen=True)

@@ -15,19 +15,31 @@ _SYMBOLS = {
     "√": r"\sqrt ", "½": r"\tfrac{1}{2}", "∞": r"\infty ", "⌊": r"\lfloor ", "⌋": r"\rfloor ", "⌈": r"\lceil ",
     "⌉": r"\rceil ", "…": r"\dots ", "ᵀ": "^{T}", "⊙": r" \odot ", "≈": r" \approx ", "∈": r" \in ", "Δ": r"\Delta ",
     "%": r"\%", "#": r"\#", "&": r"\&", "•": "", "⎡": "", "′": "'",
+    "γ": r"\gamma ", "Γ": r"\Gamma ", "ω": r"\omega ", "Ω": r"\Omega ", "φ": r"\phi ", "Φ": r"\Phi ",
+    "ψ": r"\psi ", "Ψ": r"\Psi ", "ρ": r"\rho ", "τ": r"\tau ", "κ": r"\kappa ", "ν": r"\nu ", "ξ": r"\xi ",
+    "π": r"\pi ", "Π": r"\Pi ", "χ": r"\chi ", "ζ": r"\zeta ", "Λ": r"\Lambda ", "Σ̂": r"\hat{\Sigma}",
+    "–": r"\text{--}", "—": r"\text{---}", "°": r"^{\circ}", "±": r"\pm ", "∓": r"\mp ", "∝": r"\propto ",
+    "⊤": "^{T}", "∑": r"\sum ", "∏": r"\prod ", "‖": r"\| ", "⟨": r"\langle ", "⟩": r"\rangle ",
+    "⇒": r"\Rightarrow ", "∀": r"\forall ", "∉": r"\notin ", "≡": r"\equiv ", "⋅": r" \cdot ",
 }
+# combining accents follow their letter: x̂ → \hat{x}, x̄ → \bar{x}, ẋ → \dot{x}, x̃ → \tilde{x}
+_ACCENTS = {"\u0302": "hat", "\u0304": "bar", "\u0307": "dot", "\u0303": "tilde", "\u20d7": "vec"}
+_ACCENT_RE = re.compile(f"(\\\\[A-Za-z]+ ?|.)([{''.join(_ACCENTS)}])")
 _SUB = dict(zip("₀₁₂₃₄₅₆₇₈₉ₜ₊₋ᵢⱼₖ", "0123456789t+-ijk"))
-_SUP = dict(zip("⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻ⁿ", "0123456789+-n"))
+_SUP = dict(zip("⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻ⁿᵗⁱ", "0123456789+-nti"))
+_SUBSCRIPT_RE = re.compile(f"_([^\\W{''.join(_SUP)}]+)")
 _SCRIPTS = re.compile(f"[{''.join(_SUB)}]+|[{''.join(_SUP)}]+")
 _SYMBOL_RE = re.compile("|".join(re.escape(k) for k in sorted(_SYMBOLS, key=len, reverse=True)))
 
 
 def tex(s: str) -> str:
-    """Unicode maths as written in steps → LaTeX maths."""
-    s = re.sub(r"_(\w+)", r"_{\1}", s)
+    """Unicode maths as written in steps → LaTeX maths; a character with no LaTeX name is set as \\text{…}."""
+    s = _SUBSCRIPT_RE.sub(r"_{\1}", s)  # σ_B² is σ_B squared: the superscript stays outside the braces
     s = re.sub(r"(?<![\\{\w])([A-Za-z]{2,})(?![A-Za-z0-9])", _word, s)
     s = _SCRIPTS.sub(_script, s)  # runs: ₁₀ → _{10}, ⁻¹ → ^{-1}
-    return _SYMBOL_RE.sub(lambda m: _SYMBOLS[m.group(0)], s)
+    s = _SYMBOL_RE.sub(lambda m: _SYMBOLS[m.group(0)], s)
+    s = _ACCENT_RE.sub(lambda m: rf"\{_ACCENTS[m.group(2)]}{{{m.group(1).strip()}}}", s)
+    return re.sub(r"[^\x00-\x7f]+", lambda m: rf"\text{{{m.group(0)}}}", s)
 
 
 def _script(m: re.Match) -> str:
@@ -45,6 +57,7 @@ def _word(m: re.Match) -> str:
 def text(s: str) -> str:
     """Prose: escape LaTeX specials; mathematical Unicode becomes inline maths, so pdflatex copes too."""
     s = re.sub(r"([%#&_$^{}])", r"\\\1", s).replace("--", "-{}-")  # keep --no-flip, not an en dash
+    s = _ACCENT_RE.sub(lambda m: rf"$\{_ACCENTS[m.group(2)]}{{{m.group(1)}}}$", s)  # m̂ → $\hat{m}$
     s = "".join(f"${_SYMBOLS[c].strip()}$" if ord(c) > 127 and c in _SYMBOLS and _SYMBOLS[c].strip() else c
                 for c in s)
     return _SCRIPTS.sub(lambda m: f"${_script(m)}$", s)
