@@ -409,7 +409,8 @@ def _loss(sol: Solution, out: np.ndarray, target: np.ndarray, loss: str, last: s
         worked = losses.cross_entropy(*_ce_inputs(out, target), logits=logits)
     else:
         raise BadInput(f"unknown loss '{loss}'; expected one of {', '.join(LOSSES)}", "loss")
-    sol.steps += [dataclasses.replace(s, title="Loss: " + (s.title.lower() if s.role == "conventions" else s.title))
+    sol.steps += [dataclasses.replace(s, title="Loss: " + (s.title.lower() if s.role == "conventions" else s.title),
+                                      role="work")  # the loss's conventions, as one step of the cnn's work
                   for s in worked.steps]
     sol.warnings += worked.warnings
     sol.answer["loss"] = worked.answer["loss"]
