@@ -13,7 +13,7 @@ import numpy as np
 
 from dlcalc.calc.activations import ACTIVATIONS, ALIASES, Activation, activation, softmax
 from dlcalc.calc.errors import BadInput
-from dlcalc.calc.solution import Grid, Slip, Solution, Step, Text, conventions, t
+from dlcalc.calc.solution import Grid, Slip, Solution, Step, Text, conventions, paren, t
 
 NAMES = ("sigmoid", "tanh", "relu", "leaky_relu", "softmax", "linear", "step", "sign")
 MAX_LINES = 64           # worked lines per step; the rest are in the answer
@@ -108,7 +108,7 @@ def _value_line(g: Activation, z: float, out: float, alpha: float) -> Text:
     if g.name == "leaky_relu":
         if z > 0:
             return t("LeakyReLU({}) = {}  (z > 0)", z, out)
-        return t(f"LeakyReLU({{}}) = {{}}·{_p(z)} = {{}}  (z ≤ 0)", z, alpha, z, out)
+        return t(f"LeakyReLU({{}}) = {{}}·{paren(z)} = {{}}  (z ≤ 0)", z, alpha, z, out)
     if g.name in ("step", "sign"):
         return t(f"{s}({{}}) = {{}}  ({'z ≥ 0' if z >= 0 else 'z < 0'})", z, out)
     return t(f"{s}({{}}) = {{}}", z, out)
@@ -119,16 +119,12 @@ def _derivative_line(g: Activation, z: float, out: float, d: float) -> Text:
     if g.name == "sigmoid":
         return t("σ'({}) = {}·(1 − {}) = {}", z, out, out, d)
     if g.name == "tanh":
-        return t(f"tanh'({{}}) = 1 − {_p(out)}² = {{}}", z, out, d)
+        return t(f"tanh'({{}}) = 1 − {paren(out)}² = {{}}", z, out, d)
     if g.name in ("relu", "leaky_relu"):
         return t(f"{s}'({{}}) = {{}}  ({'z > 0' if z > 0 else 'z = 0, by convention' if z == 0 else 'z < 0'})", z, d)
     if g.name in ("step", "sign"):
         return t(f"{s}'({{}}) = {{}}  ({'undefined at z = 0; 0 reported' if z == 0 else 'flat'})", z, d)
     return t(f"{s}'({{}}) = {{}}", z, d)
-
-
-def _p(v: float) -> str:
-    return "({})" if v < 0 else "{}"
 
 
 def _capped(lines: list[Text]) -> list[Text]:

@@ -18,7 +18,7 @@ import numpy as np
 
 from dlcalc.calc.activations import ACTIVATIONS, ALIASES, softmax
 from dlcalc.calc.errors import BadInput, closest, dims, quote
-from dlcalc.calc.solution import Grid, Slip, Solution, Step, Table, Text, conventions, t
+from dlcalc.calc.solution import Grid, Slip, Solution, Step, Table, Text, conventions, paren, t
 
 LOSSES = ("half_sse", "sse", "mse", "cross_entropy", "bce")
 LAYOUTS = ("out_in", "in_out")
@@ -403,11 +403,6 @@ def legend(net: list[Layer], names: Names, layout: str, with_bias: list[bool]) -
 
 # ── worked steps ─────────────────────────────────────────────────────────────
 
-def _v(x: float) -> str:
-    """Placeholder for a factor: negative numbers in brackets, (−0.04)·0.5, the way it is written by hand."""
-    return "({})" if x < 0 else "{}"
-
-
 def _forward_lines(net: list[Layer], names: Names, p: Pass, li: int, with_bias: list[bool]) -> list[Text]:
     layer, src, dst = net[li], names.units[li], names.units[li + 1]
     a, z, out = p.outs[li], p.nets[li], p.outs[li + 1]
@@ -419,7 +414,7 @@ def _forward_lines(net: list[Layer], names: Names, p: Pass, li: int, with_bias: 
         bias_sym = f" + {names.biases[li][j]}" if with_bias[li] else ""
         if w.size <= TERMS_UP_TO:
             symbolic = " + ".join(f"{names.weights[li][j][i]}·{src_sym[i]}" for i in range(w.size)) + bias_sym
-            numbers = " + ".join(f"{_v(w[i])}·{_v(a[i])}" for i in range(w.size)) + (f" + {_v(bias[0])}" if bias else "")
+            numbers = " + ".join(f"{paren(w[i])}·{paren(a[i])}" for i in range(w.size)) + (f" + {paren(bias[0])}" if bias else "")
             values = [x for i in range(w.size) for x in (w[i], a[i])] + bias + [z[j]]
             line = f"net_{u} = {symbolic} = {numbers} = {{}}"
             if len(line) + sum(len(f"{v:.4f}".rstrip("0").rstrip(".")) - 2 for v in values) > LINE_WIDTH:
@@ -457,7 +452,7 @@ def _softmax_lines(dst: list[str], z: np.ndarray, out: np.ndarray) -> list[Text]
 
 def _loss_line(loss: str, y: np.ndarray, tt: np.ndarray, value: float, label: str) -> Text:
     pairs = [x for k in range(y.size) for x in (y[k], tt[k])]
-    sq = " + ".join(f"({{}} − {_v(tt[k])})²" for k in range(y.size))
+    sq = " + ".join(f"({{}} − {paren(tt[k])})²" for k in range(y.size))
     if loss == "half_sse":
         return t(f"{label} = ½[{sq}] = {{}}", *pairs, value)
     if loss == "sse":
@@ -476,16 +471,16 @@ def _fprime_line(act: str, u: str, z: float, out: float, fp: float) -> Text:
     if act == "sigmoid":
         return t(f"∂out_{u}/∂net_{u} = out_{u}(1 − out_{u}) = {{}}·(1 − {{}}) = {{}}", out, out, fp)
     if act == "tanh":
-        return t(f"∂out_{u}/∂net_{u} = 1 − out_{u}² = 1 − {_v(out)}² = {{}}", out, fp)
+        return t(f"∂out_{u}/∂net_{u} = 1 − out_{u}² = 1 − {paren(out)}² = {{}}", out, fp)
     if act in ("relu", "leaky_relu"):
         return t(f"∂out_{u}/∂net_{u} = {{}}  (net_{u} = {{}} {'>' if z > 0 else '≤'} 0)", fp, z)
     return t(f"∂out_{u}/∂net_{u} = {{}}  ({act})", fp)
 
 
 def _dout_line(loss: str, u: str, y: float, tt: float, g: float, K: int) -> Text:
-    rule = {"half_sse": ("out_{0} − t_{0}", "{} − " + _v(tt)),
-            "sse": ("2(out_{0} − t_{0})", "2({} − " + _v(tt) + ")"),
-            "mse": (f"(2/{K})(out_{{0}} − t_{{0}})", f"(2/{K})({{}} − {_v(tt)})")}[loss]
+    rule = {"half_sse": ("out_{0} − t_{0}", "{} − " + paren(tt)),
+            "sse": ("2(out_{0} − t_{0})", "2({} − " + paren(tt) + ")"),
+            "mse": (f"(2/{K})(out_{{0}} − t_{{0}})", f"(2/{K})({{}} − {paren(tt)})")}[loss]
     return t(f"∂L/∂out_{u} = {rule[0].format(u)} = {rule[1]} = {{}}", y, tt, g)
 
 
@@ -494,11 +489,11 @@ def _output_delta_lines(net: list[Layer], names: Names, p: Pass, loss: str) -> l
     for k, u in enumerate(names.units[-1]):
         y, tt, d = p.outs[-1][k], p.target[k], p.deltas[-1][k]
         if p.dout is None:
-            lines.append(t(f"δ_{u} = out_{u} − t_{u} = {{}} − {_v(tt)} = {{}}", y, tt, d))
+            lines.append(t(f"δ_{u} = out_{u} − t_{u} = {{}} − {paren(tt)} = {{}}", y, tt, d))
             continue
         lines.append(_dout_line(loss, u, y, tt, p.dout[k], p.outs[-1].size))
         lines.append(_fprime_line(top.act, u, p.nets[-1][k], y, p.fprimes[-1][k]))
-        lines.append(t(f"δ_{u} = ∂L/∂out_{u} · ∂out_{u}/∂net_{u} = {_v(p.dout[k])}·{_v(p.fprimes[-1][k])} = {{}}",
+        lines.append(t(f"δ_{u} = ∂L/∂out_{u} · ∂out_{u}/∂net_{u} = {paren(p.dout[k])}·{paren(p.fprimes[-1][k])} = {{}}",
                        p.dout[k], p.fprimes[-1][k], d))
     return lines
 
@@ -510,13 +505,13 @@ def _hidden_delta_lines(net: list[Layer], names: Names, p: Pass, li: int) -> lis
         back, fp = p.backs[li], p.fprimes[li][j]
         lines.append(_fprime_line(net[li].act, u, p.nets[li][j], p.outs[li + 1][j], fp))
         if len(ks) > 2 * TERMS_UP_TO:  # a wide next layer: the sum's value, not its terms
-            lines.append(t(f"δ_{u} = (Σ_k δ_k·w_k{j + 1}) · ∂out_{u}/∂net_{u} = {{}} · {_v(fp)} = {{}}",
+            lines.append(t(f"δ_{u} = (Σ_k δ_k·w_k{j + 1}) · ∂out_{u}/∂net_{u} = {{}} · {paren(fp)} = {{}}",
                            p.sums[li][j], fp, p.deltas[li][j]))
             continue
         sym = " + ".join(f"δ_{names.units[li + 2][k]}·{names.weights[li + 1][k][j]}" for k in ks)
-        num = " + ".join(f"{_v(back[k])}·{_v(nxt.W[k, j])}" for k in ks)
+        num = " + ".join(f"{paren(back[k])}·{paren(nxt.W[k, j])}" for k in ks)
         lines.append(t(f"δ_{u} = ({sym}) · ∂out_{u}/∂net_{u}"))
-        lines.append(t(f"     = ({num}) · {_v(fp)} = {{}} · {_v(fp)} = {{}}",
+        lines.append(t(f"     = ({num}) · {paren(fp)} = {{}} · {paren(fp)} = {{}}",
                        *[x for k in ks for x in (back[k], nxt.W[k, j])], fp, p.sums[li][j], fp, p.deltas[li][j]))
     return lines
 
@@ -538,7 +533,7 @@ def _gradient_lines(names: Names, passes: list[Pass], li: int, gW: np.ndarray, g
 def _gradient_line(lhs: str, rule: str, factors: list[tuple], value: float) -> Text:
     """One sample: the rule with its numbers (δ·a, or δ alone); several: the mean of the samples' products."""
     n = len(factors)
-    product = ["·".join(_v(x) for x in fs) for fs in factors]
+    product = ["·".join(paren(x) for x in fs) for fs in factors]
     numbers = [x for fs in factors for x in fs]
     if n == 1:
         return t(f"{lhs} = {rule} = {{}}", value) if len(factors[0]) == 1 else \
@@ -551,7 +546,7 @@ def _gradient_line(lhs: str, rule: str, factors: list[tuple], value: float) -> T
 def _update_lines(names: Names, li: int, old: Layer, new: Layer, gW: np.ndarray, gb: np.ndarray, lr: float,
                   op: str, with_bias: bool) -> list[Text]:
     def line(name: str, before: float, g: float, after: float) -> Text:
-        return t(f"{name}′ = {name} {op} η·∂L/∂{name} = {{}} {op} {{}}·{_v(g)} = {{}}", before, lr, g, after)
+        return t(f"{name}′ = {name} {op} η·∂L/∂{name} = {{}} {op} {{}}·{paren(g)} = {{}}", before, lr, g, after)
     lines = []
     for j in range(old.W.shape[0]):
         lines += [line(names.weights[li][j][i], old.W[j, i], gW[j, i], new.W[j, i]) for i in range(old.W.shape[1])]

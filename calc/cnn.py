@@ -16,11 +16,11 @@ from typing import Any
 import numpy as np
 
 from dlcalc.calc import activations, losses
-from dlcalc.calc.conv import add_grids, as_image, as_kernels, conv_steps, padding4, pair, pair_text, paren
+from dlcalc.calc.conv import add_grids, as_image, as_kernels, conv_steps, padding4, pair, pair_text
 from dlcalc.calc.errors import BadInput, quote
 from dlcalc.calc.errors import dims as dims_text
 from dlcalc.calc.pool import pool_steps
-from dlcalc.calc.solution import Grid, Slip, Solution, Step, Table, conventions, t
+from dlcalc.calc.solution import Grid, Slip, Solution, Step, Table, conventions, paren, t
 
 LAYER_TYPES = ("conv", "maxpool", "avgpool", "flatten", "fc", "relu", "sigmoid", "tanh", "softmax")
 ACTIVATION_LAYERS = ("relu", "sigmoid", "tanh", "softmax")

@@ -14,7 +14,7 @@ import numpy as np
 
 from dlcalc.calc.activations import activation as lookup_activation
 from dlcalc.calc.errors import BadInput, dims
-from dlcalc.calc.solution import Grid, Slip, Solution, Step, conventions, t
+from dlcalc.calc.solution import Grid, Slip, Solution, Step, conventions, paren, t
 
 Pair = tuple[int, int]
 Pad4 = tuple[int, int, int, int]  # top, bottom, left, right
@@ -225,11 +225,6 @@ def conv2d(x: Any, k: Any, stride: Any = 1, padding: Any = 0, dilation: Any = 1,
 
 
 # ── worked steps ─────────────────────────────────────────────────────────────
-
-def paren(v: float) -> str:
-    """A template slot, parenthesised when negative: 1·(−1), not 1·-1."""
-    return "({})" if v < 0 else "{}"
-
 
 def size_step(title: str, hw: Pair, khw: Pair, s: Pair, p: Pad4, d: Pair, out: Pair,
               dilated: bool = True) -> Step:

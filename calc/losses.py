@@ -9,7 +9,7 @@ import numpy as np
 
 from dlcalc.calc.activations import sigmoid, softmax
 from dlcalc.calc.errors import BadInput, dims
-from dlcalc.calc.solution import Grid, Slip, Solution, Step, conventions, t
+from dlcalc.calc.solution import Grid, Slip, Solution, Step, conventions, paren, t
 
 LOG_NAME = {"e": "ln", "2": "log₂", "10": "log₁₀"}
 LN_BASE = {"e": 1.0, "2": np.log(2.0), "10": np.log(10.0)}  # log_b x = ln x / ln b
@@ -179,11 +179,6 @@ def _as_vectors(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return a, b
 
 
-def _paren(v: float) -> str:
-    """`{}` or `({})`: a subtracted negative number is written in brackets, 2 − (−1)."""
-    return "({})" if v < 0 else "{}"
-
-
 def _ones(m: np.ndarray) -> list[tuple[int, int]]:
     return [tuple(int(i) for i in ix) for ix in np.argwhere(m == 1)]
 
@@ -270,7 +265,7 @@ def mse(target: np.ndarray, pred: np.ndarray, reduction: str = "mean", half: boo
     err = np.abs(d) ** power
     sq = "²" if power == 2 else ""
     bars = "|" if power == 1 else ""
-    lines = [t(f"({{}} − {_paren(yhat.flat[i])}){sq} = {{}}" if power == 2 else f"|{{}} − {_paren(yhat.flat[i])}| = {{}}",
+    lines = [t(f"({{}} − {paren(yhat.flat[i])}){sq} = {{}}" if power == 2 else f"|{{}} − {paren(yhat.flat[i])}| = {{}}",
                y.flat[i], yhat.flat[i], err[i]) for i in range(n)]
     sol.add(Step("Squared error of each sample" if power == 2 else "Absolute error of each sample",
                  f"e_i = {bars}(y_i − ŷ_i){sq}{bars}", lines=lines))

@@ -14,7 +14,7 @@ import numpy as np
 
 from dlcalc.calc.activations import Activation, activation
 from dlcalc.calc.errors import BadInput
-from dlcalc.calc.solution import Slip, Solution, Step, Table, Text, conventions, t
+from dlcalc.calc.solution import Slip, Solution, Step, Table, Text, conventions, paren, t
 
 NEURON_ACTIVATIONS = ("step", "sign", "sigmoid", "tanh", "relu", "linear")
 MAX_TRUTH_INPUTS = 10  # 2¹⁰ = 1024 rows
@@ -226,15 +226,11 @@ def _weighted_sum(w: np.ndarray, a: np.ndarray, b: float) -> tuple[str, tuple]:
     """`20·1 + 20·0 + (−30)`: negative numbers in parentheses, as on paper (a leading weight needs none)."""
     parts, values = [], []
     for i, (wi, ai) in enumerate(zip(w, a)):
-        parts.append(f"{_paren(wi, first=i == 0)}·{_paren(ai)}")
+        parts.append(f"{paren(wi, first=i == 0)}·{paren(ai)}")
         values += [wi, ai]
-    parts.append(_paren(b))
+    parts.append(paren(b))
     values.append(b)
     return " + ".join(parts), tuple(values)
-
-
-def _paren(v: float, first: bool = False) -> str:
-    return "({})" if v < 0 and not first else "{}"
 
 
 def _answer(sol: Solution, x: np.ndarray, nets: list, outs: list, layers: list[Layer], truth_table: bool) -> None:

@@ -11,10 +11,10 @@ from typing import Any
 import numpy as np
 
 from dlcalc.calc.conv import (GRID_SIDE, MAX_WORK, Pad4, Pair, add_grids, as_image, cells_shown, check_size, no_padding,
-                       others_step, output_size, pad, pad_text, padding_step, pair, pair_text, paren, resolve_padding,
+                       others_step, output_size, pad, pad_text, padding_step, pair, pair_text, resolve_padding,
                        size_step, tap, window_prose)
 from dlcalc.calc.errors import BadInput, closest, dims
-from dlcalc.calc.solution import Slip, Solution, Step, conventions, t
+from dlcalc.calc.solution import Slip, Solution, Step, conventions, paren, t
 
 MODES = ("max", "avg", "min")
 PAD_VALUE = {"max": -np.inf, "min": np.inf, "avg": 0.0}

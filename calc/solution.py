@@ -86,6 +86,12 @@ class Solution:
         return step
 
 
+def paren(v: float, first: bool = False) -> str:
+    """A template slot, parenthesised when negative: 1·(−1) and 2 − (−1), not 1·-1 (`first`: a term that
+    opens a sum needs none)."""
+    return "({})" if v < 0 and not first else "{}"
+
+
 def conventions(*items: str) -> Step:
     """The step every solution opens with: the conventions students and keys disagree on."""
     return Step("Conventions", prose=list(items), role="conventions")
