@@ -67,8 +67,11 @@ class Field:
             "any": {},
         }[self.type]
         out = {**base, "description": self.help}
-        if self.type == "int" and self.minimum is not None:
-            out["minimum"] = self.minimum
+        bound = {"exclusiveMinimum": 0} if self.positive else {"minimum": self.minimum} if self.minimum is not None else {}
+        if self.type == "int":
+            out.update(bound)
+        elif self.type == "number" and bound:  # the same bound as the loader's, on the numeric branch
+            out["oneOf"] = [{"type": "number", **bound}, {"type": "string"}]
         return out
 
 

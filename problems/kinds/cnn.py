@@ -103,6 +103,7 @@ _CONVERT = {
     "name": lambda raw, kind: as_str(None, raw),
 }
 
+_NAMES = lambda allowed: {"enum": list(dict.fromkeys(allowed + NONE_NAMES))}  # noqa: E731
 LAYERS_SCHEMA = {
     "type": "array",
     "minItems": 1,
@@ -115,8 +116,10 @@ LAYERS_SCHEMA = {
             "weights": MATRIX_JSON, "bias": MATRIX_JSON,
             "stride": PAIR_JSON, "dilation": PAIR_JSON, "size": PAIR_JSON, "padding": PAD_JSON,
             "flip": {"type": "boolean"},
-            "activation": {"enum": list(cnn.FC_ACTIVATIONS) + ["linear"]},
-        }},
+            "activation": _NAMES(cnn.FC_ACTIVATIONS)},
+            # softmax belongs after flatten/fc, as the loader says
+            "if": {"properties": {"type": {"const": "conv"}}},
+            "then": {"properties": {"activation": _NAMES(cnn.CONV_ACTIVATIONS)}}},
     ]},
 }
 

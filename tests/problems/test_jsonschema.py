@@ -102,3 +102,45 @@ def test_schema_of_one_kind(dlcalc):
 
 def test_schema_of_an_unknown_kind(dlcalc):
     assert_bad_input(dlcalc("schema", "--kind", "dise"), "--kind", "unknown kind 'dise'", "did you mean 'dice'?")
+
+
+# ── the schema and the loader agree, field by field ─────────────────────────
+
+def _bounded_fields():
+    for kind in registry.kinds().values():
+        for f in kind.fields:
+            if f.type in ("number", "int") and (f.positive or f.minimum is not None):
+                yield kind, f
+
+
+@pytest.mark.parametrize("kind, field", list(_bounded_fields()), ids=lambda x: getattr(x, "name", ""))
+def test_a_bounded_number_is_refused_by_both_below_its_bound_and_accepted_by_both_at_it(kind, field):
+    prop = jsonschema.Draft202012Validator(problem_schema.schema(kind.name)["$defs"]["problem"]["oneOf"][0]
+                                           ["properties"][field.name])
+    bound = 0 if field.positive else field.minimum
+    inside = bound + 1 if field.positive else bound   # > 0, or ≥ minimum
+    for value, ok in ((bound - 1, False), (inside, True)) + (((bound, False),) if field.positive else ()):
+        value = int(value) if field.type == "int" else float(value)
+        try:
+            field.value(value)
+            loader_ok = True
+        except Exception:
+            loader_ok = False
+        assert loader_ok is ok, (kind.name, field.name, value)
+        assert prop.is_valid(value) is ok, (kind.name, field.name, value)
+
+
+@pytest.mark.parametrize("layer, ok", [
+    ({"type": "conv", "kernel": [[1]], "activation": "identity"}, True),   # identity = linear = none
+    ({"type": "fc", "weights": [[1]], "activation": "linear"}, True),
+    ({"type": "fc", "weights": [[1]], "activation": "softmax"}, True),
+    ({"type": "conv", "kernel": [[1]], "activation": "softmax"}, False),   # softmax only after flatten/fc
+])
+def test_cnn_layer_activations_agree(validator, layer, ok):
+    doc = {"kind": "cnn", "input": [[1, 2], [3, 4]], "layers": [layer] + ([] if layer["type"] == "fc" else [])}
+    if layer["type"] == "fc":
+        doc["layers"] = [{"type": "flatten"}, layer]
+        doc["layers"][1]["weights"] = [[1, 1, 1, 1]]
+    problems = load_text(json.dumps(doc), "f.yaml")
+    assert (problems[0].error is None) is ok, problems[0].error
+    assert validator.is_valid(doc) is ok
