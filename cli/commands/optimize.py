@@ -6,8 +6,8 @@ from typing import Annotated, Optional
 import typer
 
 from dlcalc.calc.errors import BadInput
-from dlcalc.cli.commands.hessian import expr_parameters, expression, is_file, rename_expr
 from dlcalc.cli.common import run, run_file
+from dlcalc.cli.expression import expr_parameters, expression, is_file, rename_expr
 
 COMMANDS = ("optimize",)
 PlotOpt = Annotated[Optional[str], typer.Option(

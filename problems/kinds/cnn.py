@@ -7,7 +7,7 @@ import numpy as np
 
 from dlcalc.calc import cnn
 from dlcalc.calc.errors import BadInput, closest, quote
-from dlcalc.problems.kinds.conv import PAD_JSON, PAIR_JSON, as_padding, as_pair
+from dlcalc.problems.sizes import PAD_JSON, PAIR_JSON, as_padding, as_pair
 from dlcalc.problems.schema import MATRIX_JSON, Field, Kind, as_bool, as_matrix, as_str
 from dlcalc.problems.yamlfile import line_of
 

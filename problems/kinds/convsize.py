@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dlcalc.calc import conv
-from dlcalc.problems.kinds.conv import PAIR_JSON, SHAPE_JSON, dilation_field, padding_field, stride_field, as_pair, as_shape
+from dlcalc.problems.sizes import PAIR_JSON, SHAPE_JSON, dilation_field, padding_field, stride_field, as_pair, as_shape
 from dlcalc.problems.schema import Field, Kind
 
 KINDS = [

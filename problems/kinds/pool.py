@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dlcalc.calc import pool
-from dlcalc.problems.kinds.conv import FULL, PAIR_JSON, padding_field, stride_field, as_mode, as_pair
+from dlcalc.problems.sizes import FULL, PAIR_JSON, padding_field, stride_field, as_mode, as_pair
 from dlcalc.problems.schema import Field, Kind
 
 KINDS = [
