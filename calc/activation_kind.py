@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from dlcalc.calc.activations import ACTIVATIONS, ALIASES, Activation, activation, softmax
+from dlcalc.calc.activations import Activation, activation, canonical, softmax
 from dlcalc.calc.errors import BadInput
 from dlcalc.calc.solution import Grid, Slip, Solution, Step, Text, conventions, paren, t
 
@@ -22,10 +22,7 @@ LEAKY_ALPHA = 0.01
 
 def activation_name(name: Any, where: str = "name") -> str:
     """Canonical name (aliases such as `logistic` or `leaky` accepted); unknown names suggest the closest."""
-    key = ALIASES.get(str(name).strip().lower(), str(name).strip().lower())
-    if key == "softmax":
-        return key
-    return activation(str(name).strip(), where, allowed=tuple(n for n in NAMES if n in ACTIVATIONS) + ("softmax",)).name
+    return canonical(name, NAMES, where)
 
 
 def solve_activation(name: str, values: Any, alpha: float | None = None, slip_output_formula: bool = False,

@@ -10,7 +10,7 @@ from typing import Callable
 
 import numpy as np
 
-from dlcalc.calc.errors import BadInput, closest
+from dlcalc.calc.errors import BadInput, closest, quote
 
 
 def sigmoid(z):
@@ -63,13 +63,27 @@ ALIASES = {"none": "linear", "identity": "linear", "leaky": "leaky_relu", "leaky
            "logistic": "sigmoid", "heaviside": "step"}
 
 
+def canonical(name: object, allowed: tuple[str, ...], where: str = "activation", why: dict[str, str] | None = None,
+              linear: str = "linear") -> str:
+    """The one name normaliser: case and spaces ignored, aliases (`none` = `identity` = `linear`, `logistic`,
+    `leaky`) resolved, and `linear` spelled as the caller does (`none` in cnn). A name outside `allowed`
+    is refused with the reason `why` gives for it, else the closest allowed name."""
+    text = str(name).strip()
+    key = ALIASES.get(text.lower(), text.lower())
+    key = linear if key == "linear" else key
+    if key in allowed:
+        return key
+    reason = (why or {}).get(key)
+    shown = quote(text)  # control characters escaped: one line
+    if reason:
+        raise BadInput(f"activation {shown} {reason}; expected one of {', '.join(allowed)}", where)
+    raise BadInput(f"unknown activation {shown}{closest(text, allowed)}; expected one of {', '.join(allowed)}", where)
+
+
 def activation(name: str, where: str = "activation", allowed: tuple[str, ...] | None = None,
                alpha: float | None = None) -> Activation:
-    """Look up an activation by name (`none` = `linear`); unknown names suggest the closest."""
-    key = ALIASES.get(str(name).lower(), str(name).lower())
-    names = allowed or tuple(ACTIVATIONS)
-    if key not in ACTIVATIONS or key not in names:
-        raise BadInput(f"unknown activation '{name}'{closest(name, names)}; expected one of {', '.join(names)}", where)
+    """Look up an activation by name (see `canonical`)."""
+    key = canonical(name, tuple(n for n in (allowed or tuple(ACTIVATIONS)) if n in ACTIVATIONS), where)
     if key == "leaky_relu" and alpha is not None:
         return _leaky(alpha)
     return ACTIVATIONS[key]

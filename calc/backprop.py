@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from dlcalc.calc.activations import ACTIVATIONS, ALIASES, softmax
+from dlcalc.calc.activations import ACTIVATIONS, canonical, softmax
 from dlcalc.calc.errors import BadInput, closest, dims, quote
 from dlcalc.calc.solution import Grid, Slip, Solution, Step, Table, Text, conventions, paren, t
 
@@ -63,16 +63,11 @@ class Layer:
         return replace(self, W=self.W.copy(), b=self.b.copy())
 
 
+_UNTRAINABLE = "has derivative 0 everywhere, so backprop cannot train it"
+
+
 def activation_name(name: Any, where: str = "activation") -> str:
-    """Normalise an activation name (`none` = `linear`); unknown names suggest the closest."""
-    key = ALIASES.get(str(name).strip().lower(), str(name).strip().lower())
-    if key in ("step", "sign"):
-        raise BadInput(f"activation {quote(name)} has derivative 0 everywhere, so backprop cannot train it; "
-                       f"expected one of {', '.join(ACTIVATION_NAMES)}", where)
-    if key not in ACTIVATION_NAMES:
-        raise BadInput(f"unknown activation {quote(name)}{closest(str(name), ACTIVATION_NAMES)}; "
-                       f"expected one of {', '.join(ACTIVATION_NAMES)}", where)
-    return key
+    return canonical(name, ACTIVATION_NAMES, where, why={"step": _UNTRAINABLE, "sign": _UNTRAINABLE})
 
 
 def build(input: Any, target: Any, layers: list, layout: str = "out_in",

@@ -6,6 +6,7 @@ from typing import Any
 import numpy as np
 
 from dlcalc.calc import cnn
+from dlcalc.calc.activations import canonical
 from dlcalc.calc.errors import BadInput, closest, quote
 from dlcalc.problems.sizes import PAD_JSON, PAIR_JSON, as_padding, as_pair
 from dlcalc.problems.schema import MATRIX_JSON, Field, Kind, as_bool, as_matrix, as_str
@@ -78,15 +79,9 @@ def _kernels(raw: Any, kind: str) -> np.ndarray:
 
 
 def _activation(raw: Any, kind: str) -> str:
-    name = as_str(None, raw).strip().lower()
     allowed = cnn.FC_ACTIVATIONS if kind == "fc" else cnn.CONV_ACTIVATIONS
-    if name in NONE_NAMES:
-        return "none"
-    if name not in allowed:
-        hint = "; softmax belongs after a flatten or fc layer" if name == "softmax" else closest(name, allowed + ("linear",))
-        raise BadInput(f"unknown activation {quote(raw)} for a {kind} layer{hint}; "
-                       f"expected one of {', '.join(allowed)} (linear = none)")
-    return name
+    return canonical(as_str(None, raw), allowed, "", linear="none",
+                     why={"softmax": f"cannot follow a {kind} layer: softmax belongs after a flatten or fc layer"})
 
 
 _CONVERT = {
