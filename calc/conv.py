@@ -431,7 +431,7 @@ def border_cells(shape: tuple[int, ...], p: Pad4) -> list[tuple[int, ...]]:
 
 
 def _out_shape(y: np.ndarray, channels: int) -> tuple[int, ...]:
-    """CONTRACT: H'×W' for one filter on one channel, else F×H'×W'."""
+    """H'×W' for one filter on one channel, else F×H'×W' (the documented conv answer shape)."""
     return y.shape[1:] if y.shape[0] == 1 and channels == 1 else y.shape
 
 

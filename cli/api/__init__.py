@@ -6,7 +6,7 @@
     0.125
     >>> print(sol.to("plain"))          # also "markdown", "latex", "json"
 
-Field names and values are those of the problem files (CONTRACT §5, §10): a matrix may be
+Field names and values are those of the problem files (`dlcalc schema`): a matrix may be
 text (`"1 0; 0 1"`), a nested list or a numpy array. In Jupyter a Solution shows itself as
 Markdown (and as LaTeX when a notebook is converted to PDF).
 

@@ -1,4 +1,4 @@
-"""`dlcalc grade KEY ANSWERS`: a whole class against a key, with slips named (CONTRACT §6)."""
+"""`dlcalc grade KEY ANSWERS`: a whole class against a key, with slips named."""
 from __future__ import annotations
 
 import sys

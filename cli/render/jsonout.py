@@ -1,4 +1,4 @@
-"""CONTRACT §4 JSON: full-precision answers, strict JSON (non-finite numbers as strings)."""
+"""The JSON output: full-precision answers, strict JSON (non-finite numbers as the strings "inf", "nan")."""
 from __future__ import annotations
 
 import json
@@ -9,7 +9,7 @@ import numpy as np
 
 from dlcalc.calc.solution import Solution
 from dlcalc.cli.render import latex, plain
-from dlcalc.cli.render.layout import Fmt
+from dlcalc.cli.render.layout import Formatter
 
 
 def python_value(x: Any, strict: bool = False) -> Any:
@@ -40,7 +40,7 @@ def plain_value(x: Any) -> Any:
     return python_value(x, strict=True)
 
 
-def solution_dict(sol: Solution, fmt: Fmt) -> dict:
+def solution_dict(sol: Solution, fmt: Formatter) -> dict:
     steps = []
     for step in sol.steps:
         d = {"title": step.title, "text": "\n".join(plain.step_lines(step, fmt)), "latex": latex.step_latex(step, fmt)}
@@ -58,5 +58,5 @@ def dumps(obj: Any) -> str:
     return json.dumps(plain_value(obj), ensure_ascii=False, allow_nan=False)
 
 
-def render(sol: Solution, fmt: Fmt, answer_only: bool = False) -> str:
+def render(sol: Solution, fmt: Formatter, answer_only: bool = False) -> str:
     return dumps(solution_dict(sol, fmt))

@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 
 from dlcalc.calc.solution import Solution, Step
-from dlcalc.cli.render.layout import Fmt, equation, matrices, numeric_columns
+from dlcalc.cli.render.layout import Formatter, equation, matrices, numeric_columns
 
 _FUNCS = {"log", "ln", "exp", "max", "min", "sin", "cos", "tan", "tanh", "det"}
 _SYMBOLS = {
@@ -71,13 +71,13 @@ def _align(lines: list[str]) -> list[str]:
     return [r"\begin{align*}", " \\\\\n".join(rows), r"\end{align*}"]
 
 
-def _bmatrix(label: str, a, hl: set, fmt: Fmt) -> str:
+def _bmatrix(label: str, a, hl: set, fmt: Formatter) -> str:
     rows = [" & ".join(rf"\mathbf{{{fmt(v)}}}" if (i, j) in hl else fmt(v) for j, v in enumerate(r))
             for i, r in enumerate(a)]
     return rf"\[ {tex(label)} = \begin{{bmatrix}} " + r" \\ ".join(rows) + r" \end{bmatrix} \]"
 
 
-def step_latex(step: Step, fmt: Fmt) -> str:
+def step_latex(step: Step, fmt: Formatter) -> str:
     out = []
     maths = ([equation(step, fmt)] if equation(step, fmt) else []) + [line.render(fmt) for line in step.lines]
     if step.prose:
@@ -97,12 +97,12 @@ def step_latex(step: Step, fmt: Fmt) -> str:
     return "\n".join(out)
 
 
-def _answer(sol: Solution, fmt: Fmt) -> list[str]:
+def _answer(sol: Solution, fmt: Formatter) -> list[str]:
     rows = [f"  \\mathrm{{{text(k)}}} &= {tex(fmt(v))}" for k, v in sol.answer.items()]
     return [r"\begin{align*}", " \\\\\n".join(rows), r"\end{align*}"]
 
 
-def render(sol: Solution, fmt: Fmt, answer_only: bool = False) -> str:
+def render(sol: Solution, fmt: Formatter, answer_only: bool = False) -> str:
     answer = _answer(sol, fmt)
     if answer_only:
         return "\n".join(answer)

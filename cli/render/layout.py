@@ -1,16 +1,12 @@
 """Layout shared by the text renderers: equation chains and bracketed matrix grids."""
 from __future__ import annotations
 
-from typing import Callable
-
 import numpy as np
 
-from dlcalc.calc.solution import Grid, Step, Table
-
-Fmt = Callable[[object], str]
+from dlcalc.calc.solution import Formatter, Grid, Step, Table
 
 
-def equation(step: Step, fmt: Fmt) -> str:
+def equation(step: Step, fmt: Formatter) -> str:
     """`formula = substitution = result`, leaving out the parts a step does not have."""
     parts = [step.formula] if step.formula else []
     parts += [x.render(fmt) for x in (step.substitution, step.result) if x is not None]
@@ -36,7 +32,7 @@ def _hl2(hl: set, ndim: int) -> set:
     return {h for h in hl if len(h) == 2}
 
 
-def cells(a: np.ndarray, fmt: Fmt) -> tuple[list[list[str]], list[int]]:
+def cells(a: np.ndarray, fmt: Formatter) -> tuple[list[list[str]], list[int]]:
     """Formatted cells and the width of each column (right-aligned)."""
     rows = [[fmt(v) for v in row] for row in a]
     widths = [max(len(r[j]) for r in rows) for j in range(a.shape[1])]
@@ -50,7 +46,7 @@ def brackets(n: int) -> list[tuple[str, str]]:
     return [("⎡", "⎤")] + [("⎢", "⎥")] * (n - 2) + [("⎣", "⎦")]
 
 
-def grid_text(label: str, a: np.ndarray, fmt: Fmt, highlight: set = frozenset()) -> list[str]:
+def grid_text(label: str, a: np.ndarray, fmt: Formatter, highlight: set = frozenset()) -> list[str]:
     """A bracketed grid; highlighted cells are put in parentheses, as one circles them on paper."""
     rows, widths = _marked_cells(a, fmt, highlight) if highlight else cells(a, fmt)
     gap = " " if highlight else "  "  # marked cells carry their own spacing
@@ -63,7 +59,7 @@ def grid_text(label: str, a: np.ndarray, fmt: Fmt, highlight: set = frozenset())
     return out
 
 
-def _marked_cells(a: np.ndarray, fmt: Fmt, highlight: set) -> tuple[list[list[str]], list[int]]:
+def _marked_cells(a: np.ndarray, fmt: Formatter, highlight: set) -> tuple[list[list[str]], list[int]]:
     rows = [[f"({fmt(v)})" if (i, j) in highlight else f" {fmt(v)} " for j, v in enumerate(row)]
             for i, row in enumerate(a)]
     widths = [max(len(r[j]) for r in rows) for j in range(a.shape[1])]
@@ -75,7 +71,7 @@ def numeric_columns(table: Table) -> list[bool]:
     return [all(_is_number(r[j]) for r in table.rows if j < len(r)) for j in range(len(table.headers))]
 
 
-def table_text(table: Table, fmt: Fmt) -> list[str]:
+def table_text(table: Table, fmt: Formatter) -> list[str]:
     """Columns of numbers right-aligned, columns of words left-aligned."""
     rows = [[fmt(v) for v in r] for r in table.rows]
     widths = [max([len(h)] + [len(r[j]) for r in rows if j < len(r)]) for j, h in enumerate(table.headers)]

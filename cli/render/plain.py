@@ -4,12 +4,12 @@ from __future__ import annotations
 import numpy as np
 
 from dlcalc.calc.solution import Solution, Step
-from dlcalc.cli.render.layout import Fmt, equation, grid_text, matrices, table_text
+from dlcalc.cli.render.layout import Formatter, equation, grid_text, matrices, table_text
 
 INDENT = " " * 8
 
 
-def step_lines(step: Step, fmt: Fmt) -> list[str]:
+def step_lines(step: Step, fmt: Formatter) -> list[str]:
     """The body of one step, without its heading (also the `text` of a JSON step)."""
     out = []
     eq = equation(step, fmt)
@@ -30,11 +30,11 @@ def step_lines(step: Step, fmt: Fmt) -> list[str]:
 LONG = 24  # entries (rows) of an answer shown in full on a terminal; JSON always carries them all
 
 
-def answer_lines(sol: Solution, fmt: Fmt) -> list[str]:
+def answer_lines(sol: Solution, fmt: Formatter) -> list[str]:
     return [f"{key} = {_shortened(value, fmt)}" for key, value in sol.answer.items()]
 
 
-def _shortened(value, fmt: Fmt) -> str:
+def _shortened(value, fmt: Formatter) -> str:
     """A long list as its first and last entries (a 1000-step trace is for JSON)."""
     try:
         a = np.asarray(value, dtype=float)
@@ -46,7 +46,7 @@ def _shortened(value, fmt: Fmt) -> str:
     return f"[{head}, …, {tail}] ({len(a)} entries; all of them with --format json)"
 
 
-def render(sol: Solution, fmt: Fmt, answer_only: bool = False) -> str:
+def render(sol: Solution, fmt: Formatter, answer_only: bool = False) -> str:
     if answer_only:
         return "\n".join(answer_lines(sol, fmt))
     out = []

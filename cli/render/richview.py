@@ -7,13 +7,13 @@ from rich.table import Table as RichTable
 from rich.text import Text as RichText
 
 from dlcalc.calc.solution import Solution, Step
-from dlcalc.cli.render.layout import Fmt, brackets, cells, equation, matrices, numeric_columns
+from dlcalc.cli.render.layout import Formatter, brackets, cells, equation, matrices, numeric_columns
 from dlcalc.cli.render.plain import answer_lines
 
 HIGHLIGHT = "bold black on yellow"
 
 
-def _grid(label: str, a, hl: set, fmt: Fmt) -> RichText:
+def _grid(label: str, a, hl: set, fmt: Formatter) -> RichText:
     rows, widths = cells(a, fmt)
     head = f"{label} = " if label else ""
     out = RichText()
@@ -27,7 +27,7 @@ def _grid(label: str, a, hl: set, fmt: Fmt) -> RichText:
     return out
 
 
-def _table(table, fmt: Fmt) -> RichTable:
+def _table(table, fmt: Formatter) -> RichTable:
     rt = RichTable(show_edge=False, header_style="bold cyan", pad_edge=False)
     for h, numeric in zip(table.headers, numeric_columns(table)):
         rt.add_column(h, justify="right" if numeric else "left", overflow="fold")  # fold, never cut a number
@@ -36,7 +36,7 @@ def _table(table, fmt: Fmt) -> RichTable:
     return rt
 
 
-def _body(step: Step, fmt: Fmt) -> Group:
+def _body(step: Step, fmt: Formatter) -> Group:
     parts = []
     eq = equation(step, fmt)
     if eq:
@@ -52,7 +52,7 @@ def _body(step: Step, fmt: Fmt) -> Group:
     return Group(*parts)
 
 
-def render(sol: Solution, fmt: Fmt, answer_only: bool, console: Console) -> None:
+def render(sol: Solution, fmt: Formatter, answer_only: bool, console: Console) -> None:
     answers = RichText("\n".join(answer_lines(sol, fmt)))  # text, not markup: [w1, w2] must survive
     if answer_only:
         console.print(answers, highlight=False)

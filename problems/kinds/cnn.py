@@ -81,7 +81,7 @@ def _kernels(raw: Any, kind: str) -> np.ndarray:
 def _activation(raw: Any, kind: str) -> str:
     allowed = cnn.FC_ACTIVATIONS if kind == "fc" else cnn.CONV_ACTIVATIONS
     return canonical(as_str(None, raw), allowed, "", linear="none",
-                     why={"softmax": f"cannot follow a {kind} layer: softmax belongs after a flatten or fc layer"})
+                     why={"softmax": f"is not allowed in a {kind} layer: softmax belongs after a flatten or fc layer"})
 
 
 _CONVERT = {

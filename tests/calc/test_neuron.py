@@ -120,7 +120,7 @@ def test_worked_lines_show_the_numbers() -> None:
 
 
 def test_step_and_sign_at_zero_are_positive() -> None:
-    # net = 1·1 + (−1)·1 + 0 = 0 → step(0) = 1, sign(0) = +1 (CONTRACT §4)
+    # net = 1·1 + (−1)·1 + 0 = 0 → step(0) = 1, sign(0) = +1 (the README's neuron convention)
     assert neuron(weights=[1, -1], bias=0, inputs=[1, 1], activation="step").answer["output"] == 1
     assert neuron(weights=[1, -1], bias=0, inputs=[1, 1], activation="sign").answer["output"] == 1
     # net = −0.5 → step 0, sign −1
