@@ -195,7 +195,7 @@ def _leaky_as_relu(p: dict):
     return {**p, "name": "relu", "alpha": None} if hits else None
 
 
-ACTIVATION_SLIPS = [
+SLIPS = [
     Slip("derivative through the output formula applied to z (σ'(z) taken as z(1 − z))", _on_input),
     Slip("ReLU'(0) taken as 1", _relu_zero),
     Slip("ReLU instead of leaky ReLU (negative inputs set to 0)", _leaky_as_relu),

@@ -276,7 +276,7 @@ def _swap(used: str, instead: str):
     return lambda p: {**p, "force_activation": instead} if _activations_used(p) == {used} else None
 
 
-NEURON_SLIPS = [
+SLIPS = [
     Slip("forgot the bias (net = w·x only)", lambda p: {**p, "bias_scale": 0.0} if _has_bias(p) else None),
     Slip("bias subtracted (net = w·x − b, the threshold sign mixed up)",
          lambda p: {**p, "bias_scale": -1.0} if _has_bias(p) else None),

@@ -246,7 +246,7 @@ def _summary(sol: Solution, ends: list[tuple[np.ndarray, float]], errors: list[i
 
 # ── slips ───────────────────────────────────────────────────────────────────
 
-PERCEPTRON_SLIPS = [
+SLIPS = [
     Slip("forgot to update the bias", lambda p: {**p, "update_bias": False}),
     Slip("update sign error (w ← w − η(y − ŷ)x)", lambda p: {**p, "update_sign": -1.0}),
     Slip("sign(0) = −1 (step(0) = 0) instead of +1", lambda p: {**p, "zero_positive": False}),

@@ -148,7 +148,7 @@ def _overlap(p: dict) -> dict | None:
     return {**p, "stride": 1} if s != (1, 1) else None
 
 
-POOL_SLIPS = [
+SLIPS = [
     Slip("average pooling instead of max pooling", lambda p: _other_mode(p, "max", "avg")),
     Slip("max pooling instead of average pooling", lambda p: _other_mode(p, "avg", "max")),
     Slip("max pooling instead of min pooling", lambda p: _other_mode(p, "min", "max")),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ast
 import json
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -46,8 +47,11 @@ def test_the_installed_distribution_holds_only_the_dlcalc_package(tmp_path):
         assert _top_levels(files) - {".."} == {"dlcalc", f"dlcalc-{dist.version}.dist-info"}
         assert any(str(f).replace("\\", "/") == "dlcalc/problems/library/lecture12-losses.yaml" for f in files)
         return
-    # an editable (developer) install maps the sources in place: check the wheel a user would get instead
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp_path), str(ROOT)],
+    # an editable (developer) install maps the sources in place: check the wheel a user would get instead,
+    # built from a copy so that no build/ is left in the checkout (a later `pip install .` would reuse it)
+    source = tmp_path / "src"
+    shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(".git", ".venv", "build", "*.egg-info", "__pycache__"))
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp_path), str(source)],
                    check=True, capture_output=True)
     (wheel,) = tmp_path.glob("dlcalc-*.whl")
     names = zipfile.ZipFile(wheel).namelist()

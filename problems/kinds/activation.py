@@ -16,6 +16,6 @@ KINDS = [
             Field("alpha", "number", "leaky ReLU slope for z ≤ 0 (default 0.01)"),
         ],
         solver=activation_kind.solve_activation, answer_keys=("values", "derivatives", "jacobian"),
-        slips=activation_kind.ACTIVATION_SLIPS,
+        slips=activation_kind.SLIPS,
     ),
 ]

@@ -71,6 +71,6 @@ KINDS = [
             Field("layers", "any", "a network: [{weights, bias, activation}, …] instead of weights/out_weights",
                   convert=_layers, json=LAYERS_SCHEMA, cli=False),
         ],
-        solver=neuron.neuron, answer_keys=("net", "output", "table", "logical", "hidden"), slips=neuron.NEURON_SLIPS,
+        solver=neuron.neuron, answer_keys=("net", "output", "table", "logical", "hidden"), slips=neuron.SLIPS,
     ),
 ]

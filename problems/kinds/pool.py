@@ -20,7 +20,7 @@ KINDS = [
                   flags=("-m",)),
             FULL,
         ],
-        solver=pool.pool, answer_keys=("output", "output_shape"), slips=pool.POOL_SLIPS,
+        solver=pool.pool, answer_keys=("output", "output_shape"), slips=pool.SLIPS,
         command="pool", panel="Convolutional networks", rank=21,
     ),
 ]

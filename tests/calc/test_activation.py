@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.special import softmax as scipy_softmax
 
-from dlcalc.calc.activation_kind import ACTIVATION_SLIPS, activation_name, solve_activation
+from dlcalc.calc.activation_kind import SLIPS, activation_name, solve_activation
 from dlcalc.calc.errors import BadInput
 
 FORMULAS = {
@@ -143,7 +143,7 @@ def test_softmax_of_a_tensor_is_bad_input() -> None:
 
 
 def _slip(name: str):
-    return next(s for s in ACTIVATION_SLIPS if s.name.startswith(name))
+    return next(s for s in SLIPS if s.name.startswith(name))
 
 
 def test_slip_derivative_through_output_formula_on_z() -> None:

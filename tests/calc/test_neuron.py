@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from dlcalc.calc.errors import BadInput
-from dlcalc.calc.neuron import NEURON_SLIPS, neuron
+from dlcalc.calc.neuron import SLIPS, neuron
 from dlcalc.cli.render import text
 
 
@@ -199,7 +199,7 @@ def _params(**kw) -> dict:
 
 
 def _slip(name: str):
-    return next(s for s in NEURON_SLIPS if s.name.startswith(name))
+    return next(s for s in SLIPS if s.name.startswith(name))
 
 
 def test_slip_forgot_the_bias() -> None:

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dlcalc.calc.errors import BadInput
-from dlcalc.calc.perceptron import PERCEPTRON_SLIPS, perceptron
+from dlcalc.calc.perceptron import SLIPS, perceptron
 
 X = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=float)
 
@@ -156,7 +156,7 @@ def test_bad_input(kwargs: dict, where: str, fragment: str, recwarn) -> None:
 
 
 def _slipped(name: str, **kw) -> dict:
-    slip = next(s for s in PERCEPTRON_SLIPS if s.name.startswith(name))
+    slip = next(s for s in SLIPS if s.name.startswith(name))
     params = dict(data=X, labels=np.array([-1, -1, -1, 1.0]), lr=1.0, epochs=100, weights=None, bias=None,
                   activation="auto", detail=3)
     return perceptron(**slip.params({**params, **kw})).answer

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dlcalc.calc.errors import BadInput
-from dlcalc.calc.pool import POOL_SLIPS, pool, pool2d, pool_steps
+from dlcalc.calc.pool import SLIPS, pool, pool2d, pool_steps
 from dlcalc.cli.render.numbers import formatter
 
 FMT = formatter(4)
@@ -118,7 +118,7 @@ def test_stride_defaults_to_size_and_is_stated():
 
 def test_slips():
     base = {"input": M, "size": (2, 2), "stride": None, "padding": 0, "mode": "max", "full": False}
-    by_name = {s.name: s for s in POOL_SLIPS}
+    by_name = {s.name: s for s in SLIPS}
     assert by_name["average pooling instead of max pooling"].params(base)["mode"] == "avg"
     assert by_name["max pooling instead of average pooling"].params(base) is None
     assert by_name["stride 1 (overlapping windows) instead of the window size"].params(base)["stride"] == 1
