@@ -14,7 +14,7 @@ Gradients come from the symbolic expression (sympy), evaluated in float64 (calc.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Callable
 
 import numpy as np
@@ -33,6 +33,19 @@ TORCH_EPS = {"adam": 1e-8, "adagrad": 1e-10, "rmsprop": 1e-8}   # PyTorch's defa
 MAX_STEPS = 10_000
 WORKED = 2            # iterations written out in full before the table
 TABLE_HEAD, TABLE_TAIL = 20, 5   # iterations shown when the table is long
+
+
+@dataclass(frozen=True)
+class Wrong:
+    """Wrong conventions students use: only slips set them, and grading solves again with them."""
+
+    ascent: bool = False            # θ + η g
+    bias_correction: bool = True    # False: Adam without m̂, v̂
+    eps_inside: bool = False        # Adam's √(v̂ + ε), as the slide prints it
+    momentum_average: bool = False  # m ← λm + (1−λ)g, θ ← θ − ηm
+
+
+RIGHT = Wrong()
 
 
 @dataclass
@@ -179,12 +192,10 @@ class Loss:
 def optimize(expr: str | Expr, at: dict[str, float], method: str = "gd", lr: float = 0.1, steps: int = 1,
              momentum: float | None = None, alpha: float | None = None, beta1: float | None = None,
              beta2: float | None = None, eps: float | None = None, adagrad_sum: bool = False,
-             ascent: bool = False, bias_correction: bool = True, eps_inside: bool = False,
-             momentum_average: bool = False, rmsprop_torch: bool = False) -> Solution:
+             rmsprop_torch: bool = False, wrong: Wrong = RIGHT) -> Solution:
     """Run `steps` updates of `method` from the point `at` (variables in its order) and show every one.
 
-    `adagrad_sum` and `rmsprop_torch` switch to PyTorch's forms; `ascent`, `bias_correction`, `eps_inside` and
-    `momentum_average` exist for grading slips (wrong conventions students use).
+    `adagrad_sum` and `rmsprop_torch` switch to PyTorch's forms; `wrong` is set by grading slips only.
     """
     e = parse(expr)
     names = check_point(e, at)
@@ -199,9 +210,9 @@ def optimize(expr: str | Expr, at: dict[str, float], method: str = "gd", lr: flo
                        adagrad_sum=adagrad_sum or None, rmsprop_torch=rmsprop_torch or None)
     s = Settings(method, float(lr), momentum=_param("momentum", momentum), alpha=_param("alpha", alpha),
                  beta1=_param("beta1", beta1), beta2=_param("beta2", beta2),
-                 eps=_eps(eps, TORCH_EPS[method] if torch else 0.0), adagrad_sum=adagrad_sum, ascent=ascent,
-                 bias_correction=bias_correction, eps_inside=eps_inside, momentum_average=momentum_average,
-                 rmsprop_torch=rmsprop_torch)
+                 eps=_eps(eps, TORCH_EPS[method] if torch else 0.0), adagrad_sum=adagrad_sum,
+                 ascent=wrong.ascent, bias_correction=wrong.bias_correction, eps_inside=wrong.eps_inside,
+                 momentum_average=wrong.momentum_average, rmsprop_torch=rmsprop_torch)
     theta0 = np.array([float(at[n]) for n in names])
     if not np.all(np.isfinite(theta0)):
         raise BadInput("the start point must be finite numbers", "at")
@@ -475,20 +486,29 @@ def _left_out(count: int, first: int) -> str:
 
 # ── grading: the conventions students mix up ───────────────────────────────
 
-def _only(method: str, change: dict, unless: Callable[[dict], bool] = lambda p: False):
-    return lambda p: {**p, **change} if p.get("method", "gd") == method and not unless(p) else None
+def _wrong(p: dict, **change: bool) -> dict:
+    return {**p, "wrong": replace(p.get("wrong", RIGHT), **change)}
+
+
+def _only(method: str, change: dict, unless: Callable[[dict], bool] = lambda p: False, wrong: dict | None = None):
+    """A slip of one method: `change` replaces parameters, `wrong` sets wrong conventions."""
+    def params(p: dict) -> dict | None:
+        if p.get("method", "gd") != method or unless(p):
+            return None
+        return _wrong({**p, **change}, **(wrong or {}))
+    return params
 
 
 SLIPS = [
     Slip("gradient ascent (θ + ηg) instead of descent, or momentum added with the wrong sign",
-         lambda p: {**p, "ascent": True}),
+         lambda p: _wrong(p, ascent=True)),
     Slip("Adagrad with PyTorch's root of the sum instead of the course's root mean square",
          _only("adagrad", {"adagrad_sum": True}, lambda p: p.get("adagrad_sum"))),
     Slip("Adagrad with the course's root mean square instead of the root of the sum",
          _only("adagrad", {"adagrad_sum": False}, lambda p: not p.get("adagrad_sum"))),
-    Slip("Adam without bias correction (m, v instead of m̂, v̂)", _only("adam", {"bias_correction": False})),
-    Slip("Adam with ε inside the square root, √(v̂ + ε)", _only("adam", {"eps_inside": True})),
-    Slip("momentum as a running average m ← λm + (1 − λ)g, θ ← θ − ηm", _only("momentum", {"momentum_average": True})),
+    Slip("Adam without bias correction (m, v instead of m̂, v̂)", _only("adam", {}, wrong={"bias_correction": False})),
+    Slip("Adam with ε inside the square root, √(v̂ + ε)", _only("adam", {}, wrong={"eps_inside": True})),
+    Slip("momentum as a running average m ← λm + (1 − λ)g, θ ← θ − ηm", _only("momentum", {}, wrong={"momentum_average": True})),
     Slip("RMSProp as PyTorch's (σ² from 0, plus ε) instead of the course's σ₀ = |g₀|",
          _only("rmsprop", {"rmsprop_torch": True}, lambda p: p.get("rmsprop_torch"))),
     Slip("RMSProp as the course's (σ₀ = |g₀|) instead of PyTorch's",

@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dlcalc.calc.errors import BadInput
-from dlcalc.calc.optimize import SLIPS, optimize
+from dlcalc.calc.optimize import SLIPS, Wrong, optimize
 
 # L = w1² + 10·w2², g = (2·w1, 20·w2), from θ₀ = (1, −1) with η = 0.1: g₀ = (2, −20)
 BOWL = "w1^2 + 10*w2^2"
@@ -76,20 +76,20 @@ def test_adam_by_hand():
 def test_adam_slips_by_hand():
     # no bias correction, t = 1: θ₁ = 1 − 0.1·0.2/(√0.004 + 1e-8) = 1 − 0.02/0.0632456 = 0.6837723
     p = dict(expr=BOWL, at=START, method="adam", lr=0.1, steps=1)
-    assert optimize(**p, bias_correction=False).answer["final"][0] == pytest.approx(0.6837723, rel=1e-7)
+    assert optimize(**p, wrong=Wrong(bias_correction=False)).answer["final"][0] == pytest.approx(0.6837723, rel=1e-7)
     # ε inside the root with ε = 5: θ₁ = 1 − 0.1·2/√(4 + 5) = 1 − 0.2/3 = 0.9333333
-    assert optimize(**p, eps=5, eps_inside=True).answer["final"][0] == pytest.approx(1 - 0.2 / 3)
+    assert optimize(**p, eps=5, wrong=Wrong(eps_inside=True)).answer["final"][0] == pytest.approx(1 - 0.2 / 3)
 
 
 def test_gradient_ascent_slip():
     # θ₁ = θ₀ + η g₀ = (1 + 0.2, −1 − 2) = (1.2, −3)
-    assert list(run("gd", steps=1, ascent=True)["final"]) == pytest.approx([1.2, -3])
+    assert list(run("gd", steps=1, wrong=Wrong(ascent=True))["final"]) == pytest.approx([1.2, -3])
 
 
 def test_momentum_and_rmsprop_slips_by_hand():
     p = dict(expr=BOWL, at=START, lr=0.1, steps=1)
     # running-average momentum: m₁ = 0.9·0 + 0.1·2 = 0.2, θ₁ = 1 − 0.1·0.2 = 0.98
-    assert optimize(**p, method="momentum", momentum_average=True).answer["final"][0] == pytest.approx(0.98)
+    assert optimize(**p, method="momentum", wrong=Wrong(momentum_average=True)).answer["final"][0] == pytest.approx(0.98)
     # PyTorch's RMSprop: v₀ = 0.1·4 = 0.4, σ₀ = √0.4 + 1e-8 = 0.6324555, θ₁ = 1 − 0.2/0.6324555 = 0.6837723
     assert optimize(**p, method="rmsprop", rmsprop_torch=True).answer["final"][0] == pytest.approx(0.6837723, rel=1e-7)
 
@@ -166,7 +166,7 @@ def test_momentum_table_has_no_column_twice():
         sol = optimize("w^2", {"w": 1}, method="momentum", lr=0.1, steps=2, **kw)
         return next(s.table.headers for s in sol.steps if s.table is not None)
     assert "Δθ" not in headers() and "mₜ₊₁" in headers()
-    assert "Δθ" in headers(momentum_average=True)   # there θ ← θ − ηm: the move is not m
+    assert "Δθ" in headers(wrong=Wrong(momentum_average=True))   # there θ ← θ − ηm: the move is not m
 
 
 def test_loss_on_a_grid_is_nan_where_undefined():
