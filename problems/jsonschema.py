@@ -15,8 +15,12 @@ _COMMON_SCHEMA = {
 }
 
 
-def _kind_schema(kind) -> dict:
+def _kind_schema(kind, alone: bool = False) -> dict:
+    """One kind's problem; `alone` (`dlcalc schema --kind K`) lets a file leave `kind` out, as the command
+    of that kind (`dlcalc backprop FILE`) accepts."""
     s = kind.json_schema()
+    if alone:
+        s["required"] = [r for r in s["required"] if r != "kind"]
     s["title"] = kind.name
     s["properties"].update({k: {**v, "description": COMMON[k]} for k, v in _COMMON_SCHEMA.items()})
     s["properties"]["ask"] = {"enum": list(kind.answer_keys), "description": COMMON["ask"]}
@@ -28,7 +32,7 @@ def schema(only: str | None = None) -> dict:
     kinds = registry.kinds()
     if only is not None and only not in kinds:
         raise BadInput(f"unknown kind '{only}'{closest(only, kinds)}", "--kind")
-    problem = {"oneOf": [_kind_schema(k) for name, k in sorted(kinds.items()) if only in (None, name)]}
+    problem = {"oneOf": [_kind_schema(k, only is not None) for name, k in sorted(kinds.items()) if only in (None, name)]}
     problem_set = {
         "type": "object",
         "properties": {"title": {"type": "string"}, "source": {"type": "string"}, "note": {"type": "string"},

@@ -11,7 +11,7 @@ import yaml
 from dlcalc.problems import jsonschema as problem_schema
 from dlcalc.problems import registry
 from dlcalc.problems.loader import load_text
-from tests.conftest import assert_bad_input
+from tests.conftest import assert_bad_input, run_cli
 
 LIBRARY = sorted((Path(__file__).parents[2] / "problems" / "library").glob("*.yaml"))
 
@@ -144,3 +144,14 @@ def test_cnn_layer_activations_agree(validator, layer, ok):
     problems = load_text(json.dumps(doc), "f.yaml")
     assert (problems[0].error is None) is ok, problems[0].error
     assert validator.is_valid(doc) is ok
+
+
+def test_one_kinds_schema_accepts_a_file_without_kind_as_its_command_does(tmp_path):
+    # `dlcalc backprop FILE` reads a file that leaves `kind` out; `dlcalc schema --kind backprop` agrees
+    doc = {"input": [0.05, 0.1], "target": [0.01, 0.99],
+           "layers": [{"weights": [[0.15, 0.2], [0.25, 0.3]], "bias": [0.35, 0.35]}]}
+    path = tmp_path / "bp.yaml"
+    path.write_text(json.dumps(doc))
+    assert run_cli("backprop", str(path), "-q").code == 0
+    assert jsonschema.Draft202012Validator(problem_schema.schema("backprop")).is_valid(doc)
+    assert not jsonschema.Draft202012Validator(problem_schema.schema()).is_valid(doc)  # which kind? say it
