@@ -41,14 +41,19 @@ def new_app() -> typer.Typer:
 FILES_PANEL = "Problem files and grading"  # the commands of cli/commands/batch.py and grade.py
 
 
-def _hand_written(app: typer.Typer, command: str | None = None) -> None:
+def _command_modules():
     """The commands written by hand, one module each in cli/commands/ (a directory listing: pkgutil
     costs start-up time): those with a positional of their own, and the problem-file commands. Each
     module names its COMMANDS, so that running one builds only that one."""
     folder = os.path.join(os.path.dirname(__file__), "commands")
     for name in sorted(f[:-3] for f in os.listdir(folder) if f.endswith(".py") and not f.startswith("_")):
         module = importlib.import_module(f"dlcalc.cli.commands.{name}")
-        if command is None or command in getattr(module, "COMMANDS", ()):
+        yield module, getattr(module, "COMMANDS", ())
+
+
+def _hand_written(app: typer.Typer, command: str | None = None) -> None:
+    for module, commands in _command_modules():
+        if command is None or command in commands:
             module.register(app)
 
 
@@ -80,10 +85,8 @@ def listing_app() -> typer.Typer:
 
     app = new_app()
     index = registry.command_index()
-    folder = os.path.join(os.path.dirname(__file__), "commands")
-    for name in sorted(f[:-3] for f in os.listdir(folder) if f.endswith(".py") and not f.startswith("_")):
-        module = importlib.import_module(f"dlcalc.cli.commands.{name}")
-        if not any(c in index for c in getattr(module, "COMMANDS", ())):
+    for module, commands in _command_modules():
+        if not any(c in index for c in commands):  # a kind's own module is listed from the index
             module.register(app)
     for entry in index.values():
         app.command(entry.command, help=entry.summary)(lambda: None)

@@ -82,7 +82,6 @@ def parameters(kind, mode: str = "options", only: tuple[str, ...] = ()) -> list[
     return out
 
 
-
 def with_signature(func: Callable, params: list[inspect.Parameter], doc: str) -> Callable:
     """Give `func(**values)` the signature typer reads its options from."""
     func.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
