@@ -35,7 +35,9 @@ def kind(name: str, where: str = "kind") -> Kind:
             return found
     table = kinds()
     if name not in table:
-        raise BadInput(f"unknown kind '{name}'{closest(name, table)}; known kinds: {', '.join(sorted(table))}", where)
+        named = by_command(name) if isinstance(name, str) else None
+        hint = f" ('{name}' is the command; its kind is '{named.name}')" if named else closest(name, table)
+        raise BadInput(f"unknown kind '{name}'{hint}; known kinds: {', '.join(sorted(table))}", where)
     return table[name]
 
 

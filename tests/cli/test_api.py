@@ -96,6 +96,7 @@ def test_every_bundled_problem_solves_through_the_api_to_its_hand_derived_value(
 
 @pytest.mark.parametrize("call, where, words", [
     (lambda: dlcalc.solve("msee", target=[1], pred=[1]), "kind", "did you mean 'mse'"),
+    (lambda: dlcalc.solve("ce", target=[0], pred=[[1, 0]]), "kind", "'ce' is the command; its kind is 'cross_entropy'"),
     (lambda: dlcalc.solve("mse", target=[1], prd=[1]), "prd", "did you mean 'pred'"),
     (lambda: dlcalc.solve("mse", target=[1]), "pred", "required field 'pred' is missing"),
     (lambda: dlcalc.solve("mse", target=[1], pred="x"), "pred", "'x' is not a number"),
@@ -104,7 +105,7 @@ def test_every_bundled_problem_solves_through_the_api_to_its_hand_derived_value(
     (lambda: dlcalc.solve("dice", target=[1], pred=[1], smooth=-1), "smooth", "≥ 0"),
     (lambda: dlcalc.solve("mse", target=np.array([1.0, np.nan]), pred=[1, 2]), "target", "finite"),
     (lambda: dlcalc.solve(3, target=[1]), "kind", "expected a kind name"),
-], ids=["unknown-kind", "unknown-field", "missing", "not-a-number", "shapes", "kernel-too-big", "minimum",
+], ids=["unknown-kind", "command-name", "unknown-field", "missing", "not-a-number", "shapes", "kernel-too-big", "minimum",
         "nan", "kind-not-text"])
 def test_bad_input_raises_badinput_naming_the_field(call, where, words):
     with pytest.raises(dlcalc.BadInput) as e:
