@@ -567,31 +567,61 @@ def _layer_title(net: list[Layer], names: Names, li: int) -> str:
 
 # ── the solver ───────────────────────────────────────────────────────────────
 
+@dataclass(frozen=True)
+class Wrong:
+    """Wrong conventions students use: only slips set them, and grading solves again with them."""
+
+    ascent: bool = False       # w + η·∂L/∂w
+    derivative: str = "chain"  # none: activation derivatives left out; unpropagated: hidden δ without them
+
+
+RIGHT = Wrong()
+
+
+@dataclass(frozen=True)
+class Run:
+    """What every worked step of one run reads: the problem's conventions and the names of its weights."""
+
+    layout: str
+    loss: str
+    lr: float
+    update_bias: bool
+    steps: int
+    batch: bool
+    names: Names
+    with_bias: list[bool]  # layers whose net input has a bias term
+    n: int                 # samples
+    wrong: Wrong
+
+    @property
+    def op(self) -> str:
+        return "+" if self.wrong.ascent else "−"
+
+
 @np.errstate(over="ignore", invalid="ignore")  # overflow is reported once, in words, not by numpy
 def backprop(input: Any, target: Any, layers: list, layout: str = "out_in", loss: str = "half_sse",
              learning_rate: float = 0.5, update_bias: bool = True, steps: int = 1, batch: bool = False,
-             check: bool = False, weight_names: str = "auto", detail: int = 3,
-             ascent: bool = False, derivative: str = "chain") -> Solution:
+             check: bool = False, weight_names: str = "auto", detail: int = 3, wrong: Wrong = RIGHT) -> Solution:
     """Gradient-descent updates of a fully connected network, worked neuron by neuron.
 
     `input`/`target`: one sample (vectors) or one row per sample. Several samples are one
     batch update per step with the mean gradient (`batch`), else sequential SGD in the given
     order, one update per sample. `detail` updates are worked in full; later ones are summed
-    up in a loss table. `ascent` and `derivative` exist for slips.
+    up in a loss table. `wrong` is set by grading slips only.
     """
     X, T, net = build(input, target, layers, layout, loss)
     n = X.shape[0]
     groups = [list(range(n))] if batch or n == 1 else [[s] for s in range(n)]
     _check_run(net, X, learning_rate, steps, len(groups), weight_names)
     updates = [(step, g) for step in range(1, steps + 1) for g in groups]
-    names = make_names(net, weight_names)
-    sign = 1.0 if ascent else -1.0
+    run = Run(layout, loss, learning_rate, update_bias, steps, batch, make_names(net, weight_names),
+              [update_bias or L.bias_given != "none" for L in net], n, wrong)
+    sign = 1.0 if wrong.ascent else -1.0
     sgd = len(groups) > 1
-    with_bias = [update_bias or L.bias_given != "none" for L in net]  # layers whose net input has a bias term
 
     sol = Solution("backprop", [], {}, title="Backpropagation")
-    sol.add(_conventions(net, X, layout, loss, learning_rate, update_bias, steps, batch, ascent, derivative))
-    sol.add(legend(net, names, layout, with_bias))
+    sol.add(_conventions(net, X, run))
+    sol.add(legend(net, run.names, layout, run.with_bias))
 
     _, losses = outputs_and_losses(net, X, T, loss)
     history = [float(np.mean(losses))]
@@ -600,15 +630,15 @@ def backprop(input: Any, target: Any, layers: list, layout: str = "out_in", loss
     for k, (step, group) in enumerate(updates):
         shown = k < detail
         tag = _tag(k, step, group, len(updates), sgd)
-        passes = [run_sample(net, X[s], T[s], loss, derivative) for s in group]
+        passes = [run_sample(net, X[s], T[s], loss, wrong.derivative) for s in group]
         gW, gb = gradients(net, passes)
         old = [L.copy() for L in net] if shown or k == 0 else []
         if k == 0:
             first = (old, passes, gW, gb)
         if shown:
-            _worked_forward_and_back(sol, net, names, passes, group, loss, with_bias, tag, n)
+            _worked_forward_and_back(sol, net, run, passes, group, tag)
             for li in range(len(net) - 1, -1, -1):
-                sol.add(_gradient_step(net, names, passes, li, gW[li], gb[li], update_bias, layout, tag))
+                sol.add(_gradient_step(net, run, passes, li, gW[li], gb[li], tag))
         for li, layer in enumerate(net):
             layer.W += sign * learning_rate * gW[li]
             if update_bias:
@@ -622,12 +652,12 @@ def backprop(input: Any, target: Any, layers: list, layout: str = "out_in", loss
             sol.warnings.append(f"the weights diverge (no longer finite after update {k + 1}): "
                                 f"η = {learning_rate:g} is too large")
         if shown:
-            _worked_update(sol, net, old, names, gW, gb, learning_rate, sign, update_bias, layout, tag)
-            sol.add(_new_loss_step(names, outs, T, losses, loss, tag, history[-1]))
+            _worked_update(sol, net, old, run, gW, gb, tag)
+            sol.add(_new_loss_step(run, outs, T, losses, tag, history[-1]))
 
     if len(updates) > 1:
         sol.add(_history_step(rows, sgd, detail, len(updates)))
-    check_diff = _check_step(sol, first, X[groups[0]], T[groups[0]], loss, names, with_bias) if check else None
+    check_diff = _check_step(sol, first, X[groups[0]], T[groups[0]], run) if check else None
     sol.add(Step("Weights after the last update" if len(updates) > 1 else "Weights after the update",
                  grids=[g for li, L in enumerate(net) for g in
                         [Grid(f"layers[{li}].weights", given_layout(L, L.W, layout)), Grid(f"layers[{li}].bias", L.b)]]))
@@ -667,8 +697,8 @@ def _tag(k: int, step: int, group: list[int], total: int, sgd: bool) -> str:
     return f"Update {k + 1} (epoch {step}, sample {group[0] + 1}): "
 
 
-def _conventions(net: list[Layer], X: np.ndarray, layout: str, loss: str, lr: float, update_bias: bool, steps: int,
-                 batch: bool, ascent: bool, derivative: str) -> Step:
+def _conventions(net: list[Layer], X: np.ndarray, run: Run) -> Step:
+    layout, loss, lr, update_bias, steps, batch = run.layout, run.loss, run.lr, run.update_bias, run.steps, run.batch
     shape = " → ".join([f"{net[0].W.shape[1]} inputs"] + [f"{L.W.shape[0]} {L.act}" for L in net])
     items = [f"network: {shape}",
              "layout out_in: weights[j][i] is input i → unit j (a row per unit)" if layout == "out_in" else
@@ -676,7 +706,7 @@ def _conventions(net: list[Layer], X: np.ndarray, layout: str, loss: str, lr: fl
              f"loss {loss}: {LOSS_FORMULA[loss]}, so {LOSS_GRADIENT[loss]}",
              "δ_j = ∂L/∂net_j; hidden δ_j = (Σ_k δ_k·w_kj)·f′(net_j)",
              "∂L/∂w_ji = δ_j·a_i, a_i being the input or out that w_ji multiplies",
-             f"update: w ← w {'+' if ascent else '−'} η·∂L/∂w, η = {lr:g}, every gradient taken before it",
+             f"update: w ← w {run.op} η·∂L/∂w, η = {lr:g}, every gradient taken before it",
              "biases are updated the same way (∂L/∂b_j = δ_j)" if update_bias else "biases are kept fixed (update_bias: false)"]
     scalar = [f"layers[{li}]" for li, L in enumerate(net) if L.bias_given == "scalar"]
     if scalar:
@@ -688,8 +718,9 @@ def _conventions(net: list[Layer], X: np.ndarray, layout: str, loss: str, lr: fl
                   "sequential SGD: one update per sample, in the order given"]
     if steps > 1:
         items.append(f"{steps} {'epochs' if n > 1 and not batch else 'steps'} of gradient descent")
-    if ascent:
+    if run.wrong.ascent:
         items.append("(slip) the update adds η·∂L/∂w instead of subtracting it")
+    derivative = run.wrong.derivative
     if derivative == "none":
         items.append("(slip) activation derivatives left out: gradients taken w.r.t. out instead of net")
     elif derivative == "unpropagated":
@@ -697,8 +728,9 @@ def _conventions(net: list[Layer], X: np.ndarray, layout: str, loss: str, lr: fl
     return conventions(*items)
 
 
-def _worked_forward_and_back(sol: Solution, net: list[Layer], names: Names, passes: list[Pass], group: list[int],
-                             loss: str, with_bias: list[bool], tag: str, n: int) -> None:
+def _worked_forward_and_back(sol: Solution, net: list[Layer], run: Run, passes: list[Pass], group: list[int],
+                             tag: str) -> None:
+    names, loss, with_bias, n = run.names, run.loss, run.with_bias, run.n
     several = len(passes) > 1
     labels = [f", sample {s + 1}" if several else "" for s in group]
     for p, label in zip(passes, labels):
@@ -734,18 +766,18 @@ def _forward_rule(act: str, with_bias: bool) -> str:
     return f"{net},  {out}"
 
 
-def _gradient_step(net: list[Layer], names: Names, passes: list[Pass], li: int, gW: np.ndarray, gb: np.ndarray,
-                   update_bias: bool, layout: str, tag: str) -> Step:
+def _gradient_step(net: list[Layer], run: Run, passes: list[Pass], li: int, gW: np.ndarray, gb: np.ndarray,
+                   tag: str) -> Step:
     small = net[li].W.size <= LINES_UP_TO
-    return Step(f"{tag}Gradients, {_layer_title(net, names, li)}",
-                "∂L/∂w_ji = δ_j · a_i" + ("   ∂L/∂b_j = δ_j" if update_bias else ""),
-                lines=_gradient_lines(names, passes, li, gW, gb, update_bias) if small else [],
-                grids=[] if small else [Grid(f"∂L/∂W({li + 1})", given_layout(net[li], gW, layout))])
+    return Step(f"{tag}Gradients, {_layer_title(net, run.names, li)}",
+                "∂L/∂w_ji = δ_j · a_i" + ("   ∂L/∂b_j = δ_j" if run.update_bias else ""),
+                lines=_gradient_lines(run.names, passes, li, gW, gb, run.update_bias) if small else [],
+                grids=[] if small else [Grid(f"∂L/∂W({li + 1})", given_layout(net[li], gW, run.layout))])
 
 
-def _worked_update(sol: Solution, net: list[Layer], old: list[Layer], names: Names, gW: list[np.ndarray],
-                   gb: list[np.ndarray], lr: float, sign: float, update_bias: bool, layout: str, tag: str) -> None:
-    op = "−" if sign < 0 else "+"
+def _worked_update(sol: Solution, net: list[Layer], old: list[Layer], run: Run, gW: list[np.ndarray],
+                   gb: list[np.ndarray], tag: str) -> None:
+    names, lr, op, update_bias, layout = run.names, run.lr, run.op, run.update_bias, run.layout
     for li in range(len(net) - 1, -1, -1):
         small = net[li].W.size <= LINES_UP_TO
         grids = [] if small else [Grid(f"layers[{li}].weights′", given_layout(net[li], net[li].W, layout))] + \
@@ -757,8 +789,9 @@ def _worked_update(sol: Solution, net: list[Layer], old: list[Layer], names: Nam
                      grids=grids))
 
 
-def _new_loss_step(names: Names, outs: list[np.ndarray], T: np.ndarray, losses: np.ndarray, loss: str, tag: str,
+def _new_loss_step(run: Run, outs: list[np.ndarray], T: np.ndarray, losses: np.ndarray, tag: str,
                    total: float) -> Step:
+    names, loss = run.names, run.loss
     n, lines = len(outs), []
     for s, y in enumerate(outs):
         label = f"sample {s + 1}: " if n > 1 else ""
@@ -785,17 +818,16 @@ def _history_step(rows: list[list], sgd: bool, detail: int, total: int) -> Step:
     return Step("Loss per update", prose=prose, table=Table(headers, rows))
 
 
-def _check_step(sol: Solution, first: tuple, X: np.ndarray, T: np.ndarray, loss: str, names: Names,
-                with_bias: list[bool]) -> float | None:
+def _check_step(sol: Solution, first: tuple, X: np.ndarray, T: np.ndarray, run: Run) -> float | None:
     """Compare the first update's backprop gradients with central differences (the course's numerical gradient)."""
     net0, _, gW, gb = first
     size = sum(L.W.size + L.b.size for L in net0)
     if size > CHECK_UP_TO:
         sol.warnings.append(f"gradient check skipped: {size} parameters (it nudges at most {CHECK_UP_TO} one by one)")
         return None
-    nW, nb = numerical_gradients(net0, X, T, loss)
-    rows = [[_name(names, *p), _at(gW, gb, *p), _at(nW, nb, *p), abs(_at(gW, gb, *p) - _at(nW, nb, *p))]
-            for p in parameters(net0, with_bias)]
+    nW, nb = numerical_gradients(net0, X, T, run.loss)
+    rows = [[_name(run.names, *p), _at(gW, gb, *p), _at(nW, nb, *p), abs(_at(gW, gb, *p) - _at(nW, nb, *p))]
+            for p in parameters(net0, run.with_bias)]
     diff = max(r[3] for r in rows)
     sol.add(Step(f"Gradient check (central differences, h = {CHECK_H:g})",
                  "∂L/∂w ≈ [L(w + h) − L(w − h)] / 2h",
@@ -829,15 +861,19 @@ def _answer(sol: Solution, net: list[Layer], first: tuple, history: list[float],
 
 # ── slips: wrong conventions a student may use, for grading diagnosis ────────
 
+def _wrong(p: dict, **change: Any) -> dict:
+    return {**p, "wrong": replace(p.get("wrong", RIGHT), **change)}
+
+
 SLIPS = [
     Slip("biases kept fixed (they should be updated too)", lambda p: {**p, "update_bias": False} if p["update_bias"] else None),
     Slip("biases updated (they should stay fixed)", lambda p: {**p, "update_bias": True} if not p["update_bias"] else None),
-    Slip("sign error in the update: w + η·∂L/∂w", lambda p: {**p, "ascent": True}),
+    Slip("sign error in the update: w + η·∂L/∂w", lambda p: _wrong(p, ascent=True)),
     Slip("missing ½ in the loss (Σ(out − t)² instead of ½Σ)",
          lambda p: {**p, "loss": "sse"} if p["loss"] == "half_sse" else None),
     Slip("extra ½ in the loss (½Σ(out − t)² instead of Σ)", lambda p: {**p, "loss": "half_sse"} if p["loss"] == "sse" else None),
     Slip("gradient w.r.t. out instead of net (activation derivative left out)",
-         lambda p: {**p, "derivative": "none"} if p["loss"] not in ("cross_entropy", "bce") else None),
+         lambda p: _wrong(p, derivative="none") if p["loss"] not in ("cross_entropy", "bce") else None),
     Slip("hidden δ without the next layer's activation derivative (Σ w·∂L/∂out)",
-         lambda p: {**p, "derivative": "unpropagated"} if len(p["layers"]) > 1 else None),
+         lambda p: _wrong(p, derivative="unpropagated") if len(p["layers"]) > 1 else None),
 ]
