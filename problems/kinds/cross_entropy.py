@@ -12,7 +12,7 @@ KINDS = [
             Field("target", "matrix", "class indices '0 1 2', one-hot rows, or binary labels", required=True, flags=("-t",)),
             Field("pred", "matrix", "probabilities (n×c rows, or a vector of positive-class p), or logits", required=True,
                   flags=("-y",)),
-            Field("logits", "bool", "pred holds logits: apply softmax (sigmoid for binary) first", default=False),
+            Field("logits", "bool", "the pred values are logits: apply softmax (sigmoid for binary) first", default=False),
             Field("base", "choice", "logarithm base: e, 2 or 10", default="e", choices=("e", "2", "10")),
         ],
         solver=losses.cross_entropy, answer_keys=("loss", "per_sample"), slips=losses.CROSS_ENTROPY_SLIPS,
