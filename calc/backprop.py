@@ -18,7 +18,7 @@ import numpy as np
 
 from dlcalc.calc.activations import ACTIVATIONS, canonical, softmax
 from dlcalc.calc.errors import BadInput, closest, dims, quote
-from dlcalc.calc.solution import Grid, Slip, Solution, Step, Table, Text, conventions, paren, t
+from dlcalc.calc.solution import Grid, Slip, Solution, Step, Table, Text, conventions, paren, t, with_wrong
 
 LOSSES = ("half_sse", "sse", "mse", "cross_entropy", "bce")
 LAYOUTS = ("out_in", "in_out")
@@ -861,19 +861,15 @@ def _answer(sol: Solution, net: list[Layer], first: tuple, history: list[float],
 
 # ── slips: wrong conventions a student may use, for grading diagnosis ────────
 
-def _wrong(p: dict, **change: Any) -> dict:
-    return {**p, "wrong": replace(p.get("wrong", RIGHT), **change)}
-
-
 SLIPS = [
     Slip("biases kept fixed (they should be updated too)", lambda p: {**p, "update_bias": False} if p["update_bias"] else None),
     Slip("biases updated (they should stay fixed)", lambda p: {**p, "update_bias": True} if not p["update_bias"] else None),
-    Slip("sign error in the update: w + η·∂L/∂w", lambda p: _wrong(p, ascent=True)),
+    Slip("sign error in the update: w + η·∂L/∂w", lambda p: with_wrong(p, RIGHT, ascent=True)),
     Slip("missing ½ in the loss (Σ(out − t)² instead of ½Σ)",
          lambda p: {**p, "loss": "sse"} if p["loss"] == "half_sse" else None),
     Slip("extra ½ in the loss (½Σ(out − t)² instead of Σ)", lambda p: {**p, "loss": "half_sse"} if p["loss"] == "sse" else None),
     Slip("gradient w.r.t. out instead of net (activation derivative left out)",
-         lambda p: _wrong(p, derivative="none") if p["loss"] not in ("cross_entropy", "bce") else None),
+         lambda p: with_wrong(p, RIGHT, derivative="none") if p["loss"] not in ("cross_entropy", "bce") else None),
     Slip("hidden δ without the next layer's activation derivative (Σ w·∂L/∂out)",
-         lambda p: _wrong(p, derivative="unpropagated") if len(p["layers"]) > 1 else None),
+         lambda p: with_wrong(p, RIGHT, derivative="unpropagated") if len(p["layers"]) > 1 else None),
 ]

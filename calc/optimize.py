@@ -14,7 +14,7 @@ Gradients come from the symbolic expression (sympy), evaluated in float64 (calc.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any, Callable
 
 import numpy as np
@@ -22,7 +22,7 @@ import numpy as np
 from dlcalc.calc.errors import BadInput, closest
 from dlcalc.calc.expr import (Expr, check_point, failure_text, first_failure, gradient, gradient_step, kinks, loss_text,
                        numeric, parse, subscript)
-from dlcalc.calc.solution import Slip, Solution, Step, Table, conventions, t
+from dlcalc.calc.solution import Slip, Solution, Step, Table, conventions, t, with_wrong
 
 METHODS = ("gd", "momentum", "adagrad", "rmsprop", "adam")
 TITLES = {"gd": "Gradient descent", "momentum": "Gradient descent with momentum", "adagrad": "Adagrad",
@@ -486,22 +486,18 @@ def _left_out(count: int, first: int) -> str:
 
 # ── grading: the conventions students mix up ───────────────────────────────
 
-def _wrong(p: dict, **change: bool) -> dict:
-    return {**p, "wrong": replace(p.get("wrong", RIGHT), **change)}
-
-
 def _only(method: str, change: dict, unless: Callable[[dict], bool] = lambda p: False, wrong: dict | None = None):
     """A slip of one method: `change` replaces parameters, `wrong` sets wrong conventions."""
     def params(p: dict) -> dict | None:
         if p.get("method", "gd") != method or unless(p):
             return None
-        return _wrong({**p, **change}, **(wrong or {}))
+        return with_wrong({**p, **change}, RIGHT, **(wrong or {}))
     return params
 
 
 SLIPS = [
     Slip("gradient ascent (θ + ηg) instead of descent, or momentum added with the wrong sign",
-         lambda p: _wrong(p, ascent=True)),
+         lambda p: with_wrong(p, RIGHT, ascent=True)),
     Slip("Adagrad with PyTorch's root of the sum instead of the course's root mean square",
          _only("adagrad", {"adagrad_sum": True}, lambda p: p.get("adagrad_sum"))),
     Slip("Adagrad with the course's root mean square instead of the root of the sum",

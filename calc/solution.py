@@ -6,6 +6,7 @@ numbers stay numbers, so each renderer formats them at its own precision.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -95,6 +96,11 @@ def paren(v: float, first: bool = False) -> str:
 def conventions(*items: str) -> Step:
     """The step every solution opens with: the conventions students and keys disagree on."""
     return Step("Conventions", prose=list(items), role="conventions")
+
+
+def with_wrong(params: dict, right: Any, **change: Any) -> dict:
+    """Slip parameters: the solver's `wrong` conventions object (default `right`) with `change` applied."""
+    return {**params, "wrong": dataclasses.replace(params.get("wrong", right), **change)}
 
 
 @dataclass(frozen=True)

@@ -70,8 +70,7 @@ def run(kind_name: str, raw: dict[str, Any], fmt: Format | None, precision: int,
     try:
         sol = kind.solve(params)
     except BadInput as e:
-        from_a_field = kind.field_named(_top(e.where)) is not None
-        raise BadInput(e.message, where(e.where) if from_a_field else e.where) from None
+        raise BadInput(e.message, where(e.where)) from None
     render.show(sol, fmt.value if fmt else None, precision, answer_only)
     return sol, params
 

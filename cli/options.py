@@ -82,6 +82,11 @@ def parameters(kind, mode: str = "options", only: tuple[str, ...] = ()) -> list[
     return out
 
 
+def take_output(values: dict[str, Any]) -> tuple:
+    """Pop the shared output options (format, precision, answer-only) off a command's values."""
+    return values.pop("fmt"), values.pop("precision"), values.pop("answer_only")
+
+
 def with_signature(func: Callable, params: list[inspect.Parameter], doc: str) -> Callable:
     """Give `func(**values)` the signature typer reads its options from."""
     func.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
@@ -101,11 +106,11 @@ def command(kind) -> Callable:
     mode = "file" if over_file else "options"
 
     def solve(**values: Any) -> None:
-        fmt, precision, answer_only = values.pop("fmt"), values.pop("precision"), values.pop("answer_only")
+        fmt, precision, answer_only = take_output(values)
         if over_file:
             run_file(kind.name, values.pop("file"), fmt, precision, answer_only, overrides=values)
         else:
-            run(kind.name, {k: v for k, v in values.items() if v is not None}, fmt, precision, answer_only)
+            run(kind.name, values, fmt, precision, answer_only)  # None: not given, the field's default
 
     params = ([file_param] if over_file else []) + parameters(kind, mode) + OUTPUT
     doc = kind.summary + (".\n\nOptions replace the file's fields." if over_file else "")
@@ -113,4 +118,4 @@ def command(kind) -> Callable:
 
 
 def register(app: typer.Typer, kind) -> None:
-    app.command(kind.command, rich_help_panel=kind.panel or "Commands")(command(kind))
+    app.command(kind.command)(command(kind))  # its help panel is set where the app is put together

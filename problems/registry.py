@@ -16,10 +16,14 @@ if TYPE_CHECKING:
 _FOLDER = os.path.join(os.path.dirname(__file__), "kinds")
 
 
+def _module_names() -> list[str]:
+    return sorted(f[:-3] for f in os.listdir(_FOLDER) if f.endswith(".py") and not f.startswith("_"))
+
+
 @lru_cache(maxsize=1)
 def kinds() -> dict[str, Kind]:
     found: dict[str, Kind] = {}
-    for name in sorted(f[:-3] for f in os.listdir(_FOLDER) if f.endswith(".py") and not f.startswith("_")):
+    for name in _module_names():
         module = importlib.import_module(f"dlcalc.problems.kinds.{name}")
         for kind in getattr(module, "KINDS", ()):
             found[kind.name] = kind
@@ -69,7 +73,7 @@ def command_index() -> dict[str, Entry]:
     from ast import literal_eval
 
     index: dict[str, Entry] = {}
-    for name in sorted(f[:-3] for f in os.listdir(_FOLDER) if f.endswith(".py") and not f.startswith("_")):
+    for name in _module_names():
         with open(os.path.join(_FOLDER, f"{name}.py"), encoding="utf-8") as source:
             text = source.read()
         for chunk in _KIND_START.split(text)[1:]:  # one declaration each

@@ -78,11 +78,12 @@ def _short(answer: dict, limit: int = 60) -> str:
 def solve(kind: str, **fields: Any) -> Solution:
     """Solve one problem of `kind` from its fields, validated exactly as a problem file's are
     (`title`, `id` and the other keys a problem may carry are accepted too)."""
+    from dlcalc.cli.render.jsonout import python_value  # numpy arrays → the lists a YAML file would give
     from dlcalc.problems import loader
 
     if not isinstance(kind, str):
         raise BadInput(f"expected a kind name, got {kind!r}", "kind")
-    problem = loader.load_mapping({"kind": kind, **_plain(fields)})
+    problem = loader.load_mapping({"kind": kind, **python_value(fields)})
     return Solution(problem.solve())
 
 
@@ -98,18 +99,3 @@ def kinds() -> dict[str, str]:
     from dlcalc.problems import registry
 
     return {name: k.summary for name, k in sorted(registry.kinds().items())}
-
-
-def _plain(value: Any) -> Any:
-    """numpy arrays and scalars, tuples and paths → the lists, numbers and text a YAML file would give."""
-    import numpy as np
-
-    if isinstance(value, np.ndarray):
-        return value.tolist()
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    return value

@@ -10,8 +10,6 @@ from dlcalc.calc.errors import BadInput
 from dlcalc.cli.common import AnswerOnlyOpt, FormatOpt, PrecisionOpt
 
 PROGRESS_AFTER = 5  # problems; more than this on a terminal shows a progress bar
-
-
 COMMANDS = ("solve", "check", "examples", "schema")
 
 

@@ -13,13 +13,13 @@ COMMANDS = ("hessian",)
 
 
 def register(app: typer.Typer) -> None:
-    from dlcalc.cli.options import OUTPUT, parameters, with_signature
+    from dlcalc.cli.options import OUTPUT, parameters, take_output, with_signature
     from dlcalc.problems import registry
 
     kind = registry.kind("hessian")
 
     def hessian(expr: Optional[str] = None, expr_option: Optional[str] = None, **values) -> None:
-        fmt, precision, answer_only = values.pop("fmt"), values.pop("precision"), values.pop("answer_only")
+        fmt, precision, answer_only = take_output(values)
         text, source = expression(expr, expr_option)
         if source == "EXPR" and is_file(text):
             run_file("hessian", text, fmt, precision, answer_only, overrides=values)

@@ -18,15 +18,15 @@ def register(app: typer.Typer) -> None:
     import inspect
 
     from dlcalc.cli.common import option_of
-    from dlcalc.cli.options import OUTPUT, parameters, with_signature
+    from dlcalc.cli.options import OUTPUT, parameters, take_output, with_signature
     from dlcalc.problems import registry
 
     kind = registry.kind("neuron")
 
     def neuron(file: Optional[str] = None, **values) -> None:
-        fmt, precision, answer_only = values.pop("fmt"), values.pop("precision"), values.pop("answer_only")
+        fmt, precision, answer_only = take_output(values)
         if file is None:
-            run("neuron", {k: v for k, v in values.items() if v is not None}, fmt, precision, answer_only)
+            run("neuron", values, fmt, precision, answer_only)
             return
         for name, value in values.items():
             if value is not None and name not in WITH_A_FILE:

@@ -19,14 +19,14 @@ PlotOpt = Annotated[Optional[str], typer.Option(
 def register(app: typer.Typer) -> None:
     import inspect
 
-    from dlcalc.cli.options import OUTPUT, parameters, with_signature
+    from dlcalc.cli.options import OUTPUT, parameters, take_output, with_signature
     from dlcalc.problems import registry
 
     kind = registry.kind("optimize")
 
     def optimize(expr: Optional[str] = None, expr_option: Optional[str] = None, plot: Optional[str] = None,
                  **values) -> None:
-        fmt, precision, answer_only = values.pop("fmt"), values.pop("precision"), values.pop("answer_only")
+        fmt, precision, answer_only = take_output(values)
         text, source = expression(expr, expr_option)
         if plot is not None:
             _check_plot(plot)
@@ -36,8 +36,7 @@ def register(app: typer.Typer) -> None:
             raise BadInput("missing the start point, e.g. --at 'w1=1, w2=-1'", "--at")
         else:
             try:
-                sol, params = run("optimize", {"expr": text, **{k: v for k, v in values.items() if v is not None}},
-                                  fmt, precision, answer_only)
+                sol, params = run("optimize", {"expr": text, **values}, fmt, precision, answer_only)
             except BadInput as e:
                 raise rename_expr(e, source) from None
         if plot is not None:
