@@ -23,9 +23,6 @@ if TYPE_CHECKING:
 
 __all__ = ["BadInput", "Solution", "solve", "solve_file", "kinds"]
 
-FORMATS = ("plain", "markdown", "latex", "json")
-
-
 class Solution:
     """A worked solution: `answer` (plain Python numbers and lists, as in the JSON answer), `steps`,
     `warnings`, and `to(format)` for the text of any renderer."""
@@ -47,11 +44,12 @@ class Solution:
     def to(self, format: str = "plain", precision: int = 4) -> str:  # noqa: A002 - the CLI's word
         """The solution as text: plain, markdown, latex (a document body, needs amsmath) or json."""
         from dlcalc.cli import render
+        from dlcalc.cli.render.numbers import MAX_PRECISION
 
-        if format not in FORMATS:
-            raise BadInput(f"expected one of {', '.join(FORMATS)}, got {format!r}", "format")
-        if isinstance(precision, bool) or not isinstance(precision, int) or not 0 <= precision <= 15:
-            raise BadInput(f"expected an integer from 0 to 15, got {precision!r}", "precision")
+        if format not in render.TEXT_FORMATS:
+            raise BadInput(f"expected one of {', '.join(render.TEXT_FORMATS)}, got {format!r}", "format")
+        if isinstance(precision, bool) or not isinstance(precision, int) or not 0 <= precision <= MAX_PRECISION:
+            raise BadInput(f"expected an integer from 0 to {MAX_PRECISION}, got {precision!r}", "precision")
         return render.text(self._worked, format, precision)
 
     def __repr__(self) -> str:

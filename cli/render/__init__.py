@@ -6,6 +6,9 @@ import sys
 from dlcalc.calc.solution import Solution
 from dlcalc.cli.render.numbers import formatter
 
+TEXT_FORMATS = ("plain", "markdown", "latex", "json")  # what text() renders; rich draws on a console
+
+
 def default_format() -> str:
     return "rich" if sys.stdout.isatty() else "plain"
 
