@@ -8,7 +8,7 @@ from typing import Annotated, Any, Callable, Optional
 import typer
 
 from dlcalc.calc.errors import BadInput
-from dlcalc.cli.render.numbers import MAX_PRECISION
+from dlcalc.cli import MAX_PRECISION
 
 
 class Format(str, Enum):

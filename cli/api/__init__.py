@@ -44,7 +44,7 @@ class Solution:
     def to(self, format: str = "plain", precision: int = 4) -> str:  # noqa: A002 - the CLI's word
         """The solution as text: plain, markdown, latex (a document body, needs amsmath) or json."""
         from dlcalc.cli import render
-        from dlcalc.cli.render.numbers import MAX_PRECISION
+        from dlcalc.cli import MAX_PRECISION
 
         if format not in render.TEXT_FORMATS:
             raise BadInput(f"expected one of {', '.join(render.TEXT_FORMATS)}, got {format!r}", "format")

@@ -6,8 +6,6 @@ from typing import Any
 
 import numpy as np
 
-MAX_PRECISION = 15  # decimals: float64 carries about 15–17 significant digits
-
 def number(x: Any, precision: int = 4) -> str:
     """Format one value of a step or answer for people (JSON carries full precision instead)."""
     if isinstance(x, (bool, np.bool_)):
