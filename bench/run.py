@@ -44,7 +44,7 @@ def dlcalc_cmd() -> list[str]:
     if exe.exists():
         return [str(exe)]
     found = shutil.which("dlcalc")
-    return [found] if found else [sys.executable, "-m", "cli"]
+    return [found] if found else [sys.executable, "-m", "dlcalc"]
 
 
 def _once(cmd: list[str]) -> tuple[float, int]:

@@ -126,13 +126,23 @@ def _only_the_command_run(args: list[str]) -> typer.Typer:
     return app
 
 
+def _top_help() -> int:
+    from dlcalc.cli import listing
+
+    listing.print_help(typer.main.get_command(listing_app()))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> None:
     """Run the app; bad input becomes one line on stderr and exit code 2, never a traceback
     (a bug in dlcalc itself: one line and exit code 3)."""
     args = list(sys.argv[1:] if argv is None else argv)
     try:
-        result = _only_the_command_run(args)(args=args, prog_name="dlcalc", standalone_mode=False)
-        code = result if isinstance(result, int) else 0
+        if args in ([], ["--help"], ["-h"]):
+            code = _top_help()
+        else:
+            result = _only_the_command_run(args)(args=args, prog_name="dlcalc", standalone_mode=False)
+            code = result if isinstance(result, int) else 0
     except BadInput as e:
         code = _fail(str(e))
     except typer.TyperException as e:  # click's usage errors: unknown option, bad choice, …

@@ -39,6 +39,30 @@ def test_the_help_listing_matches_the_built_app():
         [(c.name, c.rich_help_panel) for c in built.registered_commands]
 
 
+@pytest.mark.parametrize("argv", [[], ["--help"], ["-h"]], ids=repr)
+def test_the_printed_command_list_has_every_command_under_its_panel(argv, monkeypatch):
+    # drawn by cli/listing.py, not typer: check what a user reads, panel by panel, in the built app's order
+    monkeypatch.setenv("COLUMNS", "200")  # one line per command, so each row can be read back
+    result = run_cli(*argv)
+    assert result.code == 0 and result.err == ""
+    lines = [line.strip("│ ") for line in result.out.splitlines()]
+    assert "Usage: dlcalc [OPTIONS] COMMAND [ARGS]..." in lines
+    for option in ("--version", "--install-completion", "--help"):
+        assert any(line.startswith(option) for line in lines), option
+    seen, panel = [], None
+    for line in lines:
+        if line.startswith("╭─ "):
+            panel = line.removeprefix("╭─ ").split(" ─")[0]
+        elif line and panel not in (None, "Options") and not line.startswith("╰"):
+            seen.append((line.split()[0], panel, " ".join(line.split()[1:])))
+    built = full_app().registered_commands
+    assert [(name, panel) for name, panel, _ in seen] == [(c.name, c.rich_help_panel) for c in built]
+    summaries = {k.command: k.summary for k in COMMAND_KINDS}
+    for name, _, text in seen:
+        if name in summaries:
+            assert text == summaries[name]
+
+
 def test_every_kind_with_a_command_is_in_the_help_once_in_its_panel():
     app = full_app()
     names = [c.name for c in app.registered_commands]
