@@ -67,8 +67,11 @@ def canonical(name: object, allowed: tuple[str, ...], where: str = "activation",
               linear: str = "linear") -> str:
     """The one name normaliser: case and spaces ignored, aliases (`none` = `identity` = `linear`, `logistic`,
     `leaky`) resolved, and `linear` spelled as the caller does (`none` in cnn). A name outside `allowed`
-    is refused with the reason `why` gives for it, else the closest allowed name."""
-    text = str(name).strip()
+    is refused with the reason `why` gives for it, else the closest allowed name. A YAML null is not read
+    as `none`: it is refused (an activation left empty by mistake must not become linear)."""
+    if not isinstance(name, str):
+        raise BadInput(f"expected an activation name, got {name!r}", where)
+    text = name.strip()
     key = ALIASES.get(text.lower(), text.lower())
     key = linear if key == "linear" else key
     if key in allowed:

@@ -32,7 +32,7 @@ class Layer:
 
 def neuron_activation(name: Any, where: str = "activation") -> str:
     """The canonical name of an activation a neuron may use (unknown names suggest the closest)."""
-    return activation(str(name), where, allowed=NEURON_ACTIVATIONS).name
+    return activation(name, where, allowed=NEURON_ACTIVATIONS).name
 
 
 def neuron(weights: Any = None, bias: Any = None, inputs: Any = None, activation: str = "sigmoid",

@@ -43,9 +43,13 @@ def _reduce(xp: np.ndarray, m: str, k: Pair, s: Pair, out: Pair) -> np.ndarray:
     return (np.maximum if m == "max" else np.minimum).reduce(taps)
 
 
+MODE_ALIASES = {"average": "avg", "mean": "avg", "maximum": "max", "minimum": "min"}
+
+
 def mode_name(mode: str) -> str:
     """max, avg (also 'average', 'mean') or min."""
-    m = {"average": "avg", "mean": "avg", "maximum": "max", "minimum": "min"}.get(str(mode).lower(), str(mode).lower())
+    m = str(mode).strip().lower()
+    m = MODE_ALIASES.get(m, m)
     if m not in MODES:
         raise BadInput(f"expected one of {', '.join(MODES)}, got '{mode}'{closest(str(mode), MODES)}", "mode")
     return m

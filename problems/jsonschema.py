@@ -4,10 +4,10 @@ from __future__ import annotations
 from dlcalc.calc.errors import BadInput, closest
 from dlcalc.problems import registry
 from dlcalc.problems.loader import SET_KEYS
-from dlcalc.problems.schema import COMMON
+from dlcalc.problems.schema import COMMON, DEFS, number_json
 
 # YAML reads `1e-3` as text (it wants `1.0e-3`); the loader accepts both, so the schema does too.
-_NUMBER = {"oneOf": [{"type": "number", "minimum": 0}, {"type": "string", "pattern": r"^\s*[0-9.eE+-]+\s*$"}]}
+_NUMBER = number_json({"minimum": 0})
 _COMMON_SCHEMA = {
     "id": {"type": "string"}, "title": {"type": "string"}, "points": _NUMBER,
     "ask": {"type": "string"}, "source": {"type": "string"}, "note": {"type": "string"},
@@ -46,6 +46,6 @@ def schema(only: str | None = None) -> dict:
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "title": "dlcalc problem file",
         "description": "One problem (a mapping with 'kind') or a problem set (a mapping with 'problems').",
-        "$defs": {"problem": problem},
+        "$defs": {"problem": problem, **DEFS},
         "oneOf": [{"$ref": "#/$defs/problem"}, problem_set],
     }

@@ -20,6 +20,10 @@ MAX_DEPTH = 6             # deepest list nesting (a 4-D filter bank needs 4)
 _UNSIGNED = r"(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?"
 _NUMBER = re.compile(rf"[+-]?{_UNSIGNED}")
 _FRACTION = re.compile(rf"([+-]?{_UNSIGNED})/({_UNSIGNED})")
+# The same forms as JSON Schema patterns (ECMA-262 regexes), so that the schema reads text as parse_number does.
+NUMBER_TEXT = rf"[+\-−]?{_UNSIGNED}(?:/{_UNSIGNED})?"
+UNSIGNED_TEXT = rf"\+?{_UNSIGNED}(?:/{_UNSIGNED})?"
+NONFINITE_TEXT = r"[+\-−]?[iI][nN][fF]|[nN][aA][nN]"
 _NONFINITE = {"nan": float("nan"), "inf": float("inf"), "+inf": float("inf"), "-inf": float("-inf")}
 
 

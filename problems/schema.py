@@ -5,18 +5,62 @@ option name (`--pred`) on the command line: the caller supplies it.
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
 from dlcalc.calc.errors import BadInput, closest, quote
 from dlcalc.calc.solution import Slip, Solution
-from dlcalc.problems.matrix import parse_matrix, parse_number, to_array
+from dlcalc.problems.matrix import (MAX_DEPTH, NONFINITE_TEXT, NUMBER_TEXT, UNSIGNED_TEXT, parse_matrix, parse_number,
+                                    to_array)
 
 _MISSING = object()
-MATRIX_JSON = {"oneOf": [{"type": "array"}, {"type": "string"}, {"type": "number"}]}  # a list, §3 text, or a number
+
+
+# ── JSON Schema of the text forms the converters below accept ───────────────
+# The patterns are built from the converters' own regexes, so that an editor flags what the loader refuses.
+# What a JSON Schema cannot say (rows of equal length, balanced brackets, a bound on a number typed as text)
+# is left to the loader: the schema may be looser than the loader there, never stricter.
+
+def text_json(pattern: str) -> dict:
+    """Text that is `pattern` with spaces around it."""
+    return {"type": "string", "pattern": rf"^\s*(?:{pattern})\s*$"}
+
+
+def anycase(word: str) -> str:
+    """`ReLU` → `[rR][eE][lL][uU]`: JSON Schema regexes have no case-insensitive flag."""
+    return "".join(f"[{c.lower()}{c.upper()}]" if c.lower() != c.upper() else re.escape(c) for c in word)
+
+
+def words_json(words: Sequence[str]) -> dict:
+    return text_json("|".join(anycase(w) for w in words))
+
+
+def _matrix_json(nonfinite: bool) -> dict:
+    """A number, a nested list (one depth throughout, ≤ MAX_DEPTH) of numbers, or §3 matrix text."""
+    token = NUMBER_TEXT + (f"|{NONFINITE_TEXT}" if nonfinite else "")
+    item: dict = {"anyOf": [{"type": "number"}, text_json(token)]}
+    lists = []
+    for _ in range(MAX_DEPTH):
+        item = {"type": "array", "minItems": 1, "items": item}
+        lists.append(item)
+    text = {"type": "string", "pattern": rf"^[\s\[]*(?:{token})(?:[\s,;\[\]]+(?:{token}))*[\s,;\]]*$"}
+    return {"anyOf": [{"type": "number"}, text, *lists]}
+
+
+# The root of the published schema holds these once; fields refer to them.
+DEFS = {"matrix": _matrix_json(False), "matrix_nonfinite": _matrix_json(True)}
+MATRIX_JSON = {"$ref": "#/$defs/matrix"}
+
+
+def number_json(bound: dict, nonfinite: bool = False) -> dict:
+    """A number (within `bound`) or its text; text of a number that must be ≥ 0 has no minus sign."""
+    unsigned = bound.get("minimum", bound.get("exclusiveMinimum", -1)) >= 0
+    return {"anyOf": [{"type": "number", **bound},
+                      text_json((UNSIGNED_TEXT if unsigned else NUMBER_TEXT) + (f"|{NONFINITE_TEXT}" * nonfinite))]}
 
 
 @dataclass
@@ -39,6 +83,7 @@ class Field:
     option: str = ""                              # the long option when not --<name>
     metavar: str = ""
     negative: str = ""                            # a bool's off switch when not --no-<name>
+    aliases: Mapping[str, str] = field(default_factory=dict)  # a choice's other spellings: {"mean": "avg"}
     cli: bool = True                              # False: only in problem files (structured fields)
     default_shown: Any = None                     # the default help shows when the solver picks it (None given)
 
@@ -55,24 +100,25 @@ class Field:
         return v
 
     def json_schema(self) -> dict:
+        """What `value` accepts, as JSON Schema (see `text_json` for what it cannot say)."""
         if self.json is not None:
             return {**self.json, "description": self.help}
-        base = {
-            "matrix": MATRIX_JSON,
-            "number": {"oneOf": [{"type": "number"}, {"type": "string"}]},
-            "int": {"type": "integer"},
-            "bool": {"type": "boolean"},
-            "choice": {"enum": list(self.choices)},
-            "str": {"type": "string"},
-            "any": {},
-        }[self.type]
-        out = {**base, "description": self.help}
         bound = {"exclusiveMinimum": 0} if self.positive else {"minimum": self.minimum} if self.minimum is not None else {}
-        if self.type == "int":
-            out.update(bound)
-        elif self.type == "number" and bound:  # the same bound as the loader's, on the numeric branch
-            out["oneOf"] = [{"type": "number", **bound}, {"type": "string"}]
-        return out
+        if self.type == "choice":  # the enum for editors' completion; the pattern for every accepted spelling
+            numbers = [int(c) for c in self.choices if c.isdigit()]
+            aliases = [a for a, c in self.aliases.items() if c in self.choices]
+            base = {"anyOf": [{"enum": [*self.choices, *numbers]}, words_json([*self.choices, *aliases])]}
+        else:
+            base = {
+                "matrix": {"$ref": "#/$defs/matrix_nonfinite"} if self.allow_nonfinite else MATRIX_JSON,
+                "number": number_json(bound, self.allow_nonfinite),
+                "int": {"anyOf": [{"type": "integer", **bound}, text_json(UNSIGNED_TEXT if bound else NUMBER_TEXT)]},
+                "bool": {"anyOf": [{"type": "boolean"}, {"type": "string", "pattern": "^(?:" + "|".join(
+                    anycase(w) for w in _BOOL_WORDS) + ")$"}]},
+                "str": {"type": ["string", "number"]},
+                "any": {},
+            }[self.type]
+        return {**base, "description": self.help}
 
 
 def shown(raw: Any) -> str:
@@ -119,19 +165,28 @@ def as_int(f: Field | None, raw: Any) -> int:
     return int(x)
 
 
+_BOOL_WORDS = {"true": True, "false": False, "yes": True, "no": False}
+
+
 def as_bool(f: Field | None, raw: Any) -> bool:
     if isinstance(raw, bool):
         return raw
-    if isinstance(raw, str) and raw.lower() in ("true", "false", "yes", "no"):
-        return raw.lower() in ("true", "yes")
+    if isinstance(raw, str) and raw.lower() in _BOOL_WORDS:
+        return _BOOL_WORDS[raw.lower()]
     raise BadInput(f"expected true or false, got {shown(raw)}")
 
 
 def as_choice(f: Field, raw: Any) -> str:
-    s = str(raw).strip() if isinstance(raw, (str, int, float)) and not isinstance(raw, bool) else None
-    if s is None or s not in f.choices:
+    """One of the choices, in any case or by an alias; `2` and `2.0` are the choice "2"."""
+    if isinstance(raw, float) and raw.is_integer():
+        raw = int(raw)
+    s = str(raw).strip() if isinstance(raw, (str, int)) and not isinstance(raw, bool) else None
+    key = (s or "").lower()
+    key = f.aliases.get(key, key)
+    chosen = {c.lower(): c for c in f.choices}.get(key)
+    if s is None or chosen is None:
         raise BadInput(f"expected one of {', '.join(map(str, f.choices))}, got {shown(raw)}{closest(s or '', f.choices)}")
-    return s
+    return chosen
 
 
 def as_str(f: Field | None, raw: Any) -> str:

@@ -8,10 +8,11 @@ from typing import Any
 
 from dlcalc.calc import conv, pool
 from dlcalc.calc.errors import BadInput
-from dlcalc.problems.matrix import parse_number
-from dlcalc.problems.schema import Field
+from dlcalc.problems.matrix import UNSIGNED_TEXT, parse_number
+from dlcalc.problems.schema import Field, anycase, text_json
 
-_SEP = re.compile(r"\s*[,x×*]\s*|\s+")
+_SEP_TEXT = r"\s*[,x×*]\s*|\s+"
+_SEP = re.compile(_SEP_TEXT)
 PAD_WORDS = "an integer, 'same', 'valid', rows,columns or top,bottom,left,right"
 
 
@@ -67,12 +68,18 @@ def as_shape(raw: Any) -> tuple[int, ...]:
     return tuple(conv.pair([v], "input_shape")[0] for v in values)
 
 
-PAIR_JSON = {"oneOf": [{"type": "integer", "minimum": 1}, {"type": "string"},
-                        {"type": "array", "items": {"type": "integer", "minimum": 1}, "minItems": 1, "maxItems": 2}]}
-PAD_JSON = {"oneOf": [{"type": "integer", "minimum": 0}, {"enum": ["same", "valid"]}, {"type": "string"},
-                       {"type": "array", "items": {"type": "integer", "minimum": 0}, "minItems": 1, "maxItems": 4}]}
-SHAPE_JSON = {"oneOf": [{"type": "integer", "minimum": 1}, {"type": "string"},
-                         {"type": "array", "items": {"type": "integer", "minimum": 1}, "minItems": 2, "maxItems": 3}]}
+def _sizes_json(counts: tuple[int, ...], minimum: int, words: tuple[str, ...] = ()) -> dict:
+    """An integer, a list of `counts` integers, or their text (`2,1`, `6x6`, `(3, 32, 32)`) as `_numbers` reads it."""
+    n, sep = f"(?:{UNSIGNED_TEXT})", f"(?:{_SEP_TEXT})"
+    text = "|".join([rf"[(\[]*{n}(?:{sep}{n}){{{k - 1}}}[)\]]*" for k in counts] + [anycase(w) for w in words])
+    integer = {"type": "integer", "minimum": minimum}
+    lists = [{"type": "array", "items": integer, "minItems": k, "maxItems": k} for k in counts]
+    return {"anyOf": [integer, text_json(text), *lists]}
+
+
+PAIR_JSON = _sizes_json((1, 2), 1)
+PAD_JSON = _sizes_json((1, 2, 4), 0, ("same", "valid"))
+SHAPE_JSON = _sizes_json((1, 2, 3), 1)
 
 
 def stride_field(default: Any, help_: str) -> Field:

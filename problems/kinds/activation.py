@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dlcalc.calc import activation_kind
+from dlcalc.calc.activations import ALIASES
 from dlcalc.problems.schema import Field, Kind
 
 KINDS = [
@@ -10,7 +11,7 @@ KINDS = [
         command="activation", panel="Neurons and training", rank=31,
         summary="Activation function values and derivatives (softmax: stable, with its Jacobian)",
         fields=[
-            Field("name", "choice", "the activation function", required=True, choices=activation_kind.NAMES,
+            Field("name", "choice", "the activation function", required=True, choices=activation_kind.NAMES, aliases=ALIASES,
                   convert=activation_kind.activation_name),
             Field("values", "matrix", "the points z (a number, a vector, or rows for softmax)", required=True),
             Field("alpha", "number", "leaky ReLU slope for z ≤ 0 (default 0.01)"),

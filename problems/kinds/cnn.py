@@ -6,7 +6,7 @@ from typing import Any
 import numpy as np
 
 from dlcalc.calc import cnn
-from dlcalc.calc.activations import canonical
+from dlcalc.calc.activations import ALIASES, canonical
 from dlcalc.calc.errors import BadInput, closest, quote
 from dlcalc.problems.sizes import PAD_JSON, PAIR_JSON, as_padding, as_pair
 from dlcalc.problems.schema import MATRIX_JSON, Field, Kind, as_bool, as_matrix, as_str
@@ -98,7 +98,12 @@ _CONVERT = {
     "name": lambda raw, kind: as_str(None, raw),
 }
 
-_NAMES = lambda allowed: {"enum": list(dict.fromkeys(allowed + NONE_NAMES))}  # noqa: E731
+def _names_json(allowed: tuple[str, ...]) -> dict:
+    """The names `_activation` reads (any case, aliases), derived as a choice field's are."""
+    return Field("activation", "choice", choices=tuple(dict.fromkeys(allowed + NONE_NAMES)),
+                 aliases={a: "none" if c == "linear" else c for a, c in ALIASES.items()}).json_schema()
+
+
 LAYERS_SCHEMA = {
     "type": "array",
     "minItems": 1,
@@ -110,11 +115,11 @@ LAYERS_SCHEMA = {
             "kernel": MATRIX_JSON, "kernels": {"type": "array", "items": MATRIX_JSON},
             "weights": MATRIX_JSON, "bias": MATRIX_JSON,
             "stride": PAIR_JSON, "dilation": PAIR_JSON, "size": PAIR_JSON, "padding": PAD_JSON,
-            "flip": {"type": "boolean"},
-            "activation": _NAMES(cnn.FC_ACTIVATIONS)},
+            "flip": Field("flip", "bool").json_schema(),
+            "activation": _names_json(cnn.FC_ACTIVATIONS)},
             # softmax belongs after flatten/fc, as the loader says
             "if": {"properties": {"type": {"const": "conv"}}},
-            "then": {"properties": {"activation": _NAMES(cnn.CONV_ACTIVATIONS)}}},
+            "then": {"properties": {"activation": _names_json(cnn.CONV_ACTIVATIONS)}}},
     ]},
 }
 

@@ -8,14 +8,16 @@ from typing import Any
 from dlcalc.calc import hessian
 from dlcalc.calc.errors import BadInput
 from dlcalc.calc.expr import Expr, check_point
-from dlcalc.problems.matrix import parse_number
-from dlcalc.problems.schema import Field, Kind, as_number, shown
+from dlcalc.problems.matrix import NUMBER_TEXT, parse_number
+from dlcalc.problems.schema import Field, Kind, as_number, shown, text_json
 
 EXPR_HELP = ("loss expression: numbers, variables, + - * / ^ **, parentheses, "
              "exp log ln sqrt sin cos tan tanh sigmoid abs max min")
-POINT_JSON = {"oneOf": [{"type": "object", "additionalProperties": {"oneOf": [{"type": "number"}, {"type": "string"}]}},
-                        {"type": "string"}]}
 _PAIR = re.compile(r"\s*([^=,;\s]+)\s*=\s*([^,;]*?)\s*(?:[,;]|$)")
+_PAIR_TEXT = rf"[^=,;\s]+\s*=\s*(?:{NUMBER_TEXT})"
+POINT_JSON = {"anyOf": [
+    {"type": "object", "minProperties": 1, "additionalProperties": {"anyOf": [{"type": "number"}, text_json(NUMBER_TEXT)]}},
+    text_json(rf"{_PAIR_TEXT}(?:\s*[,;]\s*{_PAIR_TEXT})*\s*[,;]?")]}
 
 
 def as_expr(raw: Any) -> Expr:
@@ -81,7 +83,7 @@ def check_at(params: dict) -> None:
 
 
 def expr_field() -> Field:
-    return Field("expr", "str", EXPR_HELP, required=True, convert=as_expr, json={"type": "string"})
+    return Field("expr", "str", EXPR_HELP, required=True, convert=as_expr, json={"type": ["string", "number"]})
 
 
 KINDS = [

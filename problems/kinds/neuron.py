@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from dlcalc.calc import neuron
+from dlcalc.calc.activations import ALIASES
 from dlcalc.calc.errors import BadInput
 from dlcalc.problems.schema import MATRIX_JSON, Field, Kind, as_matrix, check_keys
 from dlcalc.problems.yamlfile import line_of
@@ -61,13 +62,13 @@ KINDS = [
             Field("bias", "matrix", "bias b (= w₀ = −θ): a number, or one per unit (default 0)", flags=("-b",)),
             Field("inputs", "matrix", "input x: one row, or one row per example", flags=("-x",)),
             Field("activation", "choice", "activation g of every layer", default="sigmoid",
-                  choices=neuron.NEURON_ACTIVATIONS, convert=_activation, flags=("-a",), metavar="NAME"),
+                  choices=neuron.NEURON_ACTIVATIONS, aliases=ALIASES, convert=_activation, flags=("-a",), metavar="NAME"),
             Field("truth_table", "bool", "enumerate every 0/1 input combination (logic gates)", default=False,
                   flags=("-t",)),
             Field("out_weights", "matrix", "output layer weights (two-layer network): one per hidden unit"),
             Field("out_bias", "matrix", "output layer bias (default 0)"),
             Field("out_activation", "choice", "output layer activation (default: activation)",
-                  choices=neuron.NEURON_ACTIVATIONS, convert=_out_activation, metavar="NAME"),
+                  choices=neuron.NEURON_ACTIVATIONS, aliases=ALIASES, convert=_out_activation, metavar="NAME"),
             Field("layers", "any", "a network: [{weights, bias, activation}, …] instead of weights/out_weights",
                   convert=_layers, json=LAYERS_SCHEMA, cli=False),
         ],

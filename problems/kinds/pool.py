@@ -16,7 +16,8 @@ KINDS = [
             stride_field(None, "step between windows (default: the window size)"),
             padding_field("padding: int, same, valid, rows,columns or top,bottom,left,right "
                      "(−∞ for max, zeros counted in avg)"),
-            Field("mode", "choice", "the pooling: max, avg or min", default="max", choices=pool.MODES, convert=as_mode,
+            Field("mode", "choice", "the pooling: max, avg or min", default="max", choices=pool.MODES, aliases=pool.MODE_ALIASES,
+                  convert=as_mode,
                   flags=("-m",)),
             FULL,
         ],

@@ -81,7 +81,7 @@ def test_every_kind_has_a_branch_with_its_fields():
     assert mse["properties"]["kind"] == {"const": "mse"}
     assert mse["required"] == ["kind", "target", "pred"]
     assert mse["additionalProperties"] is False
-    assert branches["dice"]["properties"]["mode"]["enum"] == ["sum", "squared"]
+    assert branches["dice"]["properties"]["mode"]["anyOf"][0]["enum"] == ["sum", "squared"]  # for completion
     assert branches["dice"]["properties"]["ask"]["enum"] == ["coefficient", "loss"]
 
 
@@ -135,6 +135,10 @@ def test_a_bounded_number_is_refused_by_both_below_its_bound_and_accepted_by_bot
     ({"type": "fc", "weights": [[1]], "activation": "linear"}, True),
     ({"type": "fc", "weights": [[1]], "activation": "softmax"}, True),
     ({"type": "conv", "kernel": [[1]], "activation": "softmax"}, False),   # softmax only after flatten/fc
+    ({"type": "conv", "kernel": [[1]], "activation": "ReLU"}, True),       # names in any case
+    ({"type": "conv", "kernel": [[1]], "activation": "Logistic"}, True),   # and by alias
+    ({"type": "conv", "kernel": [[1]], "activation": "relu6"}, False),
+    ({"type": "conv", "kernel": [[1]], "flip": "no"}, True),               # a bool as a word
 ])
 def test_cnn_layer_activations_agree(validator, layer, ok):
     doc = {"kind": "cnn", "input": [[1, 2], [3, 4]], "layers": [layer] + ([] if layer["type"] == "fc" else [])}
