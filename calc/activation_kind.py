@@ -13,7 +13,7 @@ import numpy as np
 
 from dlcalc.calc.activations import Activation, activation, canonical, softmax
 from dlcalc.calc.errors import BadInput
-from dlcalc.calc.solution import Grid, Slip, Solution, Step, Text, conventions, paren, t
+from dlcalc.calc.solution import Grid, Slip, Solution, Step, Text, conventions, t
 
 NAMES = ("sigmoid", "tanh", "relu", "leaky_relu", "softmax", "linear", "step", "sign")
 MAX_LINES = 64           # worked lines per step; the rest are in the answer
@@ -48,9 +48,9 @@ def solve_activation(name: str, values: Any, alpha: float | None = None, slip_ou
     d = _derivative(g, z, out, slip_output_formula, relu_grad_at_zero)
     sol.add(conventions(*_conventions(g)))
     sol.add(Step("Values", f"{g.symbol}(z) = {g.formula}",
-                 lines=_capped([_value_line(g, float(zi), float(oi), a) for zi, oi in zip(z.ravel(), out.ravel())])))
+                 lines=_capped([g.value_line(float(zi), float(oi)) for zi, oi in zip(z.ravel(), out.ravel())])))
     sol.add(Step("Derivatives", f"{g.symbol}'(z) = {g.derivative_formula}",
-                 lines=_capped([_derivative_line(g, float(zi), float(oi), float(di))
+                 lines=_capped([g.slope_line(float(zi), float(oi), float(di))
                                 for zi, oi, di in zip(z.ravel(), out.ravel(), d.ravel())])))
     if g.name in ("step", "sign") and np.any(z == 0):
         sol.warnings.append(f"{g.name} jumps at z = 0: not differentiable there; 0 is reported")
@@ -64,18 +64,7 @@ def _display(g: Activation) -> str:
 
 
 def _conventions(g: Activation) -> list[str]:
-    items = [f"{g.symbol}(z) = {g.formula};  {g.symbol}'(z) = {g.derivative_formula}"]
-    if g.name == "sigmoid":
-        items.append("σ is computed as ½(1 + tanh(z/2)), which never overflows; "
-                     "σ' is written through the output σ(z), not through z")
-    elif g.name == "tanh":
-        items.append("tanh' is written through the output tanh(z), not through z")
-    elif g.name in ("relu", "leaky_relu"):
-        items.append(f"at z = 0 the derivative is taken as {'0' if g.name == 'relu' else 'α'} "
-                     "(the subgradient PyTorch uses; the kink has no derivative)")
-    elif g.name in ("step", "sign"):
-        items.append("the derivative is 0 wherever it exists (z ≠ 0)")
-    return items
+    return [f"{g.symbol}(z) = {g.formula};  {g.symbol}'(z) = {g.derivative_formula}", *([g.convention] * bool(g.convention))]
 
 
 def _derivative(g: Activation, z: np.ndarray, out: np.ndarray, slip: bool, relu_at_zero: float) -> np.ndarray:
@@ -87,41 +76,6 @@ def _derivative(g: Activation, z: np.ndarray, out: np.ndarray, slip: bool, relu_
     if g.name == "relu":
         d = np.where(z == 0, relu_at_zero, d)
     return d
-
-
-def _value_line(g: Activation, z: float, out: float, alpha: float) -> Text:
-    s = g.symbol
-    if g.name == "sigmoid":
-        with np.errstate(over="ignore", under="ignore"):  # e^1000 = inf is shown as such: σ = 1/(1 + inf) = 0
-            e = float(np.exp(-z))
-        return t("σ({}) = 1 / (1 + e^({})) = 1 / (1 + {}) = {}", z, -z, e, out)
-    if g.name == "tanh":
-        if abs(z) > 20:
-            return t("tanh({}) = {}", z, out)
-        ez, emz = float(np.exp(z)), float(np.exp(-z))
-        return t("tanh({}) = ({} − {}) / ({} + {}) = {}", z, ez, emz, ez, emz, out)
-    if g.name == "relu":
-        return t("ReLU({}) = max(0, {}) = {}", z, z, out)
-    if g.name == "leaky_relu":
-        if z > 0:
-            return t("LeakyReLU({}) = {}  (z > 0)", z, out)
-        return t(f"LeakyReLU({{}}) = {{}}·{paren(z)} = {{}}  (z ≤ 0)", z, alpha, z, out)
-    if g.name in ("step", "sign"):
-        return t(f"{s}({{}}) = {{}}  ({'z ≥ 0' if z >= 0 else 'z < 0'})", z, out)
-    return t(f"{s}({{}}) = {{}}", z, out)
-
-
-def _derivative_line(g: Activation, z: float, out: float, d: float) -> Text:
-    s = g.symbol
-    if g.name == "sigmoid":
-        return t("σ'({}) = {}·(1 − {}) = {}", z, out, out, d)
-    if g.name == "tanh":
-        return t(f"tanh'({{}}) = 1 − {paren(out)}² = {{}}", z, out, d)
-    if g.name in ("relu", "leaky_relu"):
-        return t(f"{s}'({{}}) = {{}}  ({'z > 0' if z > 0 else 'z = 0, by convention' if z == 0 else 'z < 0'})", z, d)
-    if g.name in ("step", "sign"):
-        return t(f"{s}'({{}}) = {{}}  ({'undefined at z = 0; 0 reported' if z == 0 else 'flat'})", z, d)
-    return t(f"{s}'({{}}) = {{}}", z, d)
 
 
 def _capped(lines: list[Text]) -> list[Text]:

@@ -428,9 +428,7 @@ def _forward_lines(net: list[Layer], names: Names, p: Pass, li: int, with_bias: 
 def _out_line(act: str, u: str, z: float, out: float) -> Text:
     if act == "linear":
         return t(f"out_{u} = net_{u} = {{}}", out)
-    if act == "relu":
-        return t(f"out_{u} = max(0, {{}}) = {{}}", z, out)
-    return t(f"out_{u} = {ACTIVATIONS[act].symbol}({{}}) = {{}}", z, out)
+    return ACTIVATIONS[act].value_line(z, out, lead=f"out_{u} = ", brief=act != "relu")
 
 
 def _softmax_lines(dst: list[str], z: np.ndarray, out: np.ndarray) -> list[Text]:
@@ -462,16 +460,6 @@ def _loss_line(loss: str, y: np.ndarray, tt: np.ndarray, value: float, label: st
     return t(f"{label} = −({terms}) = {{}}", *[x for k in range(y.size) for x in (tt[k], y[k], 1 - tt[k], y[k])], value)
 
 
-def _fprime_line(act: str, u: str, z: float, out: float, fp: float) -> Text:
-    if act == "sigmoid":
-        return t(f"∂out_{u}/∂net_{u} = out_{u}(1 − out_{u}) = {{}}·(1 − {{}}) = {{}}", out, out, fp)
-    if act == "tanh":
-        return t(f"∂out_{u}/∂net_{u} = 1 − out_{u}² = 1 − {paren(out)}² = {{}}", out, fp)
-    if act in ("relu", "leaky_relu"):
-        return t(f"∂out_{u}/∂net_{u} = {{}}  (net_{u} = {{}} {'>' if z > 0 else '≤'} 0)", fp, z)
-    return t(f"∂out_{u}/∂net_{u} = {{}}  ({act})", fp)
-
-
 def _dout_line(loss: str, u: str, y: float, tt: float, g: float, K: int) -> Text:
     rule = {"half_sse": ("out_{0} − t_{0}", "{} − " + paren(tt)),
             "sse": ("2(out_{0} − t_{0})", "2({} − " + paren(tt) + ")"),
@@ -487,7 +475,7 @@ def _output_delta_lines(net: list[Layer], names: Names, p: Pass, loss: str) -> l
             lines.append(t(f"δ_{u} = out_{u} − t_{u} = {{}} − {paren(tt)} = {{}}", y, tt, d))
             continue
         lines.append(_dout_line(loss, u, y, tt, p.dout[k], p.outs[-1].size))
-        lines.append(_fprime_line(top.act, u, p.nets[-1][k], y, p.fprimes[-1][k]))
+        lines.append(ACTIVATIONS[top.act].slope_line(p.nets[-1][k], y, p.fprimes[-1][k], unit=u))
         lines.append(t(f"δ_{u} = ∂L/∂out_{u} · ∂out_{u}/∂net_{u} = {paren(p.dout[k])}·{paren(p.fprimes[-1][k])} = {{}}",
                        p.dout[k], p.fprimes[-1][k], d))
     return lines
@@ -498,7 +486,7 @@ def _hidden_delta_lines(net: list[Layer], names: Names, p: Pass, li: int) -> lis
     for j, u in enumerate(names.units[li + 1]):
         ks = range(nxt.W.shape[0])
         back, fp = p.backs[li], p.fprimes[li][j]
-        lines.append(_fprime_line(net[li].act, u, p.nets[li][j], p.outs[li + 1][j], fp))
+        lines.append(ACTIVATIONS[net[li].act].slope_line(p.nets[li][j], p.outs[li + 1][j], fp, unit=u))
         if len(ks) > 2 * TERMS_UP_TO:  # a wide next layer: the sum's value, not its terms
             lines.append(t(f"δ_{u} = (Σ_k δ_k·w_k{j + 1}) · ∂out_{u}/∂net_{u} = {{}} · {paren(fp)} = {{}}",
                            p.sums[li][j], fp, p.deltas[li][j]))

@@ -229,7 +229,7 @@ def _activate(name: str, z: np.ndarray, act: str) -> tuple[np.ndarray, Step]:
     a = f.f(z)
     step = Step(f"{name}: {f.symbol}, element-wise", f"out = {f.symbol}(z) = {f.formula}")
     if z.ndim == 1:
-        step.lines = [t(f"out_{i + 1} = {f.symbol}({{}}) = {{}}", z[i], a[i]) for i in range(z.size)]
+        step.lines = [f.value_line(z[i], a[i], lead=f"out_{i + 1} = ", brief=True) for i in range(z.size)]
         step.grids = [Grid(name, a)]
         return a, step
     return a, _maps(step, name, a)

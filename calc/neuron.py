@@ -14,7 +14,7 @@ import numpy as np
 
 from dlcalc.calc.activations import Activation, activation
 from dlcalc.calc.errors import BadInput
-from dlcalc.calc.solution import Slip, Solution, Step, Table, Text, conventions, paren, t
+from dlcalc.calc.solution import Slip, Solution, Step, Table, Text, conventions, paren
 
 NEURON_ACTIVATIONS = ("step", "sign", "sigmoid", "tanh", "relu", "linear")
 MAX_TRUTH_INPUTS = 10  # 2¹⁰ = 1024 rows
@@ -209,7 +209,7 @@ def _layer_step(index: int, layers: list[Layer], x: np.ndarray, a: np.ndarray, n
             name = names[k]
             if single:
                 lines.append(Text(f"net = {sum_text} = {{}}", (*sum_values, net[r, k])))
-                lines.append(t(f"out = {sym}({{}}) = {{}}", net[r, k], out[r, k]))
+                lines.append(layer.g.value_line(net[r, k], out[r, k], lead="out = ", brief=True))
             else:  # the slides' a_1 = g(−10 + 20x₁ + 20x₂), with the numbers in
                 lines.append(Text(f"{prefix}{name} = {sym}({sum_text}) = {sym}({{}}) = {{}}",
                                   (*prefix_values, *sum_values, net[r, k], out[r, k])))

@@ -17,8 +17,7 @@ KINDS = [
             padding_field("padding: int, same, valid, rows,columns or top,bottom,left,right "
                      "(−∞ for max, zeros counted in avg)"),
             Field("mode", "choice", "the pooling: max, avg or min", default="max", choices=pool.MODES, aliases=pool.MODE_ALIASES,
-                  convert=as_mode,
-                  flags=("-m",)),
+                  convert=as_mode, flags=("-m",)),
             FULL,
         ],
         solver=pool.pool, answer_keys=("output", "output_shape"), slips=pool.SLIPS,
