@@ -52,14 +52,14 @@ LOSS_GRADIENT = {
 # ── the network and its validation ───────────────────────────────────────────
 
 @dataclass
-class Layer:
+class DenseLayer:
     W: np.ndarray        # out×in
     b: np.ndarray        # (out,)
     act: str             # one of ACTIVATION_NAMES
     given_ndim: int = 2  # 1: the weights were given as one unit's vector
     bias_given: str = "vector"  # vector | scalar (copied to every unit) | none (zeros)
 
-    def copy(self) -> Layer:
+    def copy(self) -> DenseLayer:
         return replace(self, W=self.W.copy(), b=self.b.copy())
 
 
@@ -71,7 +71,7 @@ def activation_name(name: Any, where: str = "activation") -> str:
 
 
 def build(input: Any, target: Any, layers: list, layout: str = "out_in",
-          loss: str = "half_sse") -> tuple[np.ndarray, np.ndarray, list[Layer]]:
+          loss: str = "half_sse") -> tuple[np.ndarray, np.ndarray, list[DenseLayer]]:
     """Validate a problem: samples X (n×d), targets T (n×K), layers out×in. BadInput names layer and field."""
     if layout not in LAYOUTS:
         raise BadInput(f"expected out_in or in_out, got {quote(layout)}{closest(str(layout), LAYOUTS)}", "layout")
@@ -90,7 +90,7 @@ def build(input: Any, target: Any, layers: list, layout: str = "out_in",
     return X, T, net
 
 
-def _layer(spec: Any, i: int, layout: str, last: bool) -> Layer:
+def _layer(spec: Any, i: int, layout: str, last: bool) -> DenseLayer:
     path = f"layers[{i}]"
     if not isinstance(spec, dict) or "weights" not in spec:
         raise BadInput("expected a mapping with weights (and bias, activation)", path)
@@ -116,7 +116,7 @@ def _layer(spec: Any, i: int, layout: str, last: bool) -> Layer:
     act = activation_name(spec.get("activation") or "sigmoid", f"{path}.activation")
     if act == "softmax" and not last:
         raise BadInput("softmax is only allowed in the last layer (with loss cross_entropy)", f"{path}.activation")
-    return Layer(W.astype(float), b.astype(float), act, given_ndim, how)
+    return DenseLayer(W.astype(float), b.astype(float), act, given_ndim, how)
 
 
 def _finite_array(raw: Any, where: str) -> np.ndarray:
@@ -131,7 +131,7 @@ def _finite_array(raw: Any, where: str) -> np.ndarray:
     return a
 
 
-def _check_chain(prev: Layer, layer: Layer, i: int, layout: str) -> None:
+def _check_chain(prev: DenseLayer, layer: DenseLayer, i: int, layout: str) -> None:
     units, fan_in = prev.W.shape[0], layer.W.shape[1]
     if fan_in == units:
         return
@@ -174,7 +174,7 @@ def _targets(raw: Any, n: int, K: int, L: int) -> np.ndarray:
     return T
 
 
-def _check_loss(loss: str, net: list[Layer], T: np.ndarray) -> None:
+def _check_loss(loss: str, net: list[DenseLayer], T: np.ndarray) -> None:
     last = f"layers[{len(net) - 1}].activation"
     act = net[-1].act
     if loss == "cross_entropy" and act != "softmax":
@@ -206,7 +206,7 @@ def df(act: str, z: np.ndarray) -> np.ndarray:
     return ACTIVATIONS[act].df(z)
 
 
-def forward(net: list[Layer], x: np.ndarray) -> tuple[list[np.ndarray], list[np.ndarray]]:
+def forward(net: list[DenseLayer], x: np.ndarray) -> tuple[list[np.ndarray], list[np.ndarray]]:
     """nets[li] and outs[li + 1] of every layer; outs[0] is the input."""
     nets, outs = [], [np.asarray(x, dtype=float)]
     for layer in net:
@@ -258,7 +258,7 @@ class Pass:
     deltas: list[np.ndarray]
 
 
-def run_sample(net: list[Layer], x: np.ndarray, t: np.ndarray, loss: str, derivative: str = "chain") -> Pass:
+def run_sample(net: list[DenseLayer], x: np.ndarray, t: np.ndarray, loss: str, derivative: str = "chain") -> Pass:
     """Forward and backward for one sample. `derivative` other than 'chain' exists for slips:
     'none' leaves every activation derivative out (gradient w.r.t. out), 'unpropagated'
     sends back Σ w·(∂L/∂out) instead of Σ w·δ (the next layer's derivative is lost)."""
@@ -286,24 +286,24 @@ def run_sample(net: list[Layer], x: np.ndarray, t: np.ndarray, loss: str, deriva
     return Pass(nets, outs, t, sample_loss(loss, y, t), dout, fprimes, backs, sums, deltas)
 
 
-def gradients(net: list[Layer], passes: list[Pass]) -> tuple[list[np.ndarray], list[np.ndarray]]:
+def gradients(net: list[DenseLayer], passes: list[Pass]) -> tuple[list[np.ndarray], list[np.ndarray]]:
     """Mean over the samples of ∂L/∂W = δ·aᵀ and ∂L/∂b = δ."""
     gW = [np.mean([np.outer(p.deltas[li], p.outs[li]) for p in passes], axis=0) for li in range(len(net))]
     gb = [np.mean([p.deltas[li] for p in passes], axis=0) for li in range(len(net))]
     return gW, gb
 
 
-def outputs_and_losses(net: list[Layer], X: np.ndarray, T: np.ndarray, loss: str) -> tuple[list[np.ndarray], np.ndarray]:
+def outputs_and_losses(net: list[DenseLayer], X: np.ndarray, T: np.ndarray, loss: str) -> tuple[list[np.ndarray], np.ndarray]:
     """Every sample's output and loss with the current weights."""
     outs = [forward(net, x)[1][-1] for x in X]
     return outs, np.array([sample_loss(loss, y, t) for y, t in zip(outs, T)])
 
 
-def dataset_loss(net: list[Layer], X: np.ndarray, T: np.ndarray, loss: str) -> float:
+def dataset_loss(net: list[DenseLayer], X: np.ndarray, T: np.ndarray, loss: str) -> float:
     return float(np.mean(outputs_and_losses(net, X, T, loss)[1]))
 
 
-def numerical_gradients(net: list[Layer], X: np.ndarray, T: np.ndarray, loss: str,
+def numerical_gradients(net: list[DenseLayer], X: np.ndarray, T: np.ndarray, loss: str,
                         h: float = CHECK_H) -> tuple[list[np.ndarray], list[np.ndarray]]:
     """Central differences [L(θ + h) − L(θ − h)] / 2h for every weight and bias."""
     def nudge(arrays: list[np.ndarray]) -> list[np.ndarray]:
@@ -333,7 +333,7 @@ class Names:
     numbered: bool
 
 
-def make_names(net: list[Layer], scheme: str = "auto") -> Names:
+def make_names(net: list[DenseLayer], scheme: str = "auto") -> Names:
     first = np.cumsum([0] + [L.W.shape[0] for L in net[:-1]])  # hidden units are numbered on across layers: h1…
     units = [[f"x{i + 1}" for i in range(net[0].W.shape[1])]]
     units += [[f"h{first[li] + j + 1}" for j in range(L.W.shape[0])] for li, L in enumerate(net[:-1])]
@@ -351,17 +351,17 @@ def make_names(net: list[Layer], scheme: str = "auto") -> Names:
     return Names(units, weights, biases, numbered)
 
 
-def _entry(layer: Layer, li: int, j: int, i: int, layout: str) -> str:
+def _entry(layer: DenseLayer, li: int, j: int, i: int, layout: str) -> str:
     if layer.given_ndim == 1:
         return f"layers[{li}].weights[{i}]"
     return f"layers[{li}].weights[{j}][{i}]" if layout == "out_in" else f"layers[{li}].weights[{i}][{j}]"
 
 
-def _bias_entry(layer: Layer, li: int, j: int) -> str:
+def _bias_entry(layer: DenseLayer, li: int, j: int) -> str:
     return {"vector": f"layers[{li}].bias[{j}]", "scalar": f"layers[{li}].bias", "none": "— (no bias given: 0)"}[layer.bias_given]
 
 
-def parameters(net: list[Layer], with_bias: list[bool]):
+def parameters(net: list[DenseLayer], with_bias: list[bool]):
     """(layer, unit j, input i) of every parameter in the legend's order; i is None for a bias."""
     for li, layer in enumerate(net):
         units, fan_in = layer.W.shape
@@ -379,7 +379,7 @@ def _name(names: Names, li: int, j: int, i: int | None) -> str:
     return names.biases[li][j] if i is None else names.weights[li][j][i]
 
 
-def legend(net: list[Layer], names: Names, layout: str, with_bias: list[bool]) -> Step:
+def legend(net: list[DenseLayer], names: Names, layout: str, with_bias: list[bool]) -> Step:
     prose = ["x = inputs, h = hidden units, o = output units",
              "weights numbered w1, w2, … layer by layer, unit by unit" if names.numbered else
              "w(l)_ji = weight of layer l from input i to unit j"]
@@ -398,7 +398,7 @@ def legend(net: list[Layer], names: Names, layout: str, with_bias: list[bool]) -
 
 # ── worked steps ─────────────────────────────────────────────────────────────
 
-def _forward_lines(net: list[Layer], names: Names, p: Pass, li: int, with_bias: list[bool]) -> list[Text]:
+def _forward_lines(net: list[DenseLayer], names: Names, p: Pass, li: int, with_bias: list[bool]) -> list[Text]:
     layer, src, dst = net[li], names.units[li], names.units[li + 1]
     a, z, out = p.outs[li], p.nets[li], p.outs[li + 1]
     src_sym = [f"out_{s}" if li else s for s in src]
@@ -467,7 +467,7 @@ def _dout_line(loss: str, u: str, y: float, tt: float, g: float, K: int) -> Text
     return t(f"∂L/∂out_{u} = {rule[0].format(u)} = {rule[1]} = {{}}", y, tt, g)
 
 
-def _output_delta_lines(net: list[Layer], names: Names, p: Pass, loss: str) -> list[Text]:
+def _output_delta_lines(net: list[DenseLayer], names: Names, p: Pass, loss: str) -> list[Text]:
     top, lines = net[-1], []
     for k, u in enumerate(names.units[-1]):
         y, tt, d = p.outs[-1][k], p.target[k], p.deltas[-1][k]
@@ -481,7 +481,7 @@ def _output_delta_lines(net: list[Layer], names: Names, p: Pass, loss: str) -> l
     return lines
 
 
-def _hidden_delta_lines(net: list[Layer], names: Names, p: Pass, li: int) -> list[Text]:
+def _hidden_delta_lines(net: list[DenseLayer], names: Names, p: Pass, li: int) -> list[Text]:
     nxt, lines = net[li + 1], []
     for j, u in enumerate(names.units[li + 1]):
         ks = range(nxt.W.shape[0])
@@ -526,7 +526,7 @@ def _gradient_line(lhs: str, rule: str, factors: list[tuple], value: float) -> T
     return t(f"{lhs} = (1/{n}) Σ_s {rule} = ({' + '.join(product)}) / {n} = {{}}", *numbers, value)
 
 
-def _update_lines(names: Names, li: int, old: Layer, new: Layer, gW: np.ndarray, gb: np.ndarray, lr: float,
+def _update_lines(names: Names, li: int, old: DenseLayer, new: DenseLayer, gW: np.ndarray, gb: np.ndarray, lr: float,
                   op: str, with_bias: bool) -> list[Text]:
     def line(name: str, before: float, g: float, after: float) -> Text:
         return t(f"{name}′ = {name} {op} η·∂L/∂{name} = {{}} {op} {{}}·{paren(g)} = {{}}", before, lr, g, after)
@@ -538,14 +538,14 @@ def _update_lines(names: Names, li: int, old: Layer, new: Layer, gW: np.ndarray,
     return lines
 
 
-def given_layout(layer: Layer, W: np.ndarray, layout: str) -> np.ndarray:
+def given_layout(layer: DenseLayer, W: np.ndarray, layout: str) -> np.ndarray:
     """A weight matrix back in the shape and layout the problem gave it."""
     if layer.given_ndim == 1:
         return W.ravel().copy()
     return W.T.copy() if layout == "in_out" else W.copy()
 
 
-def _layer_title(net: list[Layer], names: Names, li: int) -> str:
+def _layer_title(net: list[DenseLayer], names: Names, li: int) -> str:
     units = names.units[li + 1]
     shown = ", ".join(units) if len(units) <= 4 else f"{units[0]}…{units[-1]}"
     if li == len(net) - 1:
@@ -657,7 +657,7 @@ def backprop(input: Any, target: Any, layers: list, layout: str = "out_in", loss
     return sol
 
 
-def _check_run(net: list[Layer], X: np.ndarray, lr: float, steps: int, per_step: int, weight_names: str) -> None:
+def _check_run(net: list[DenseLayer], X: np.ndarray, lr: float, steps: int, per_step: int, weight_names: str) -> None:
     """The settings, and a run small enough to finish in a few seconds without overflowing at the start."""
     if not 0 < lr < np.inf:
         raise BadInput(f"must be a finite number > 0, got {lr:g}", "learning_rate")
@@ -685,7 +685,7 @@ def _tag(k: int, step: int, group: list[int], total: int, sgd: bool) -> str:
     return f"Update {k + 1} (epoch {step}, sample {group[0] + 1}): "
 
 
-def _conventions(net: list[Layer], X: np.ndarray, run: Run) -> Step:
+def _conventions(net: list[DenseLayer], X: np.ndarray, run: Run) -> Step:
     layout, loss, lr, update_bias, steps, batch = run.layout, run.loss, run.lr, run.update_bias, run.steps, run.batch
     shape = " → ".join([f"{net[0].W.shape[1]} inputs"] + [f"{L.W.shape[0]} {L.act}" for L in net])
     items = [f"network: {shape}",
@@ -716,7 +716,7 @@ def _conventions(net: list[Layer], X: np.ndarray, run: Run) -> Step:
     return conventions(*items)
 
 
-def _worked_forward_and_back(sol: Solution, net: list[Layer], run: Run, passes: list[Pass], group: list[int],
+def _worked_forward_and_back(sol: Solution, net: list[DenseLayer], run: Run, passes: list[Pass], group: list[int],
                              tag: str) -> None:
     names, loss, with_bias, n = run.names, run.loss, run.with_bias, run.n
     several = len(passes) > 1
@@ -754,7 +754,7 @@ def _forward_rule(act: str, with_bias: bool) -> str:
     return f"{net},  {out}"
 
 
-def _gradient_step(net: list[Layer], run: Run, passes: list[Pass], li: int, gW: np.ndarray, gb: np.ndarray,
+def _gradient_step(net: list[DenseLayer], run: Run, passes: list[Pass], li: int, gW: np.ndarray, gb: np.ndarray,
                    tag: str) -> Step:
     small = net[li].W.size <= LINES_UP_TO
     return Step(f"{tag}Gradients, {_layer_title(net, run.names, li)}",
@@ -763,7 +763,7 @@ def _gradient_step(net: list[Layer], run: Run, passes: list[Pass], li: int, gW: 
                 grids=[] if small else [Grid(f"∂L/∂W({li + 1})", given_layout(net[li], gW, run.layout))])
 
 
-def _worked_update(sol: Solution, net: list[Layer], old: list[Layer], run: Run, gW: list[np.ndarray],
+def _worked_update(sol: Solution, net: list[DenseLayer], old: list[DenseLayer], run: Run, gW: list[np.ndarray],
                    gb: list[np.ndarray], tag: str) -> None:
     names, lr, op, update_bias, layout = run.names, run.lr, run.op, run.update_bias, run.layout
     for li in range(len(net) - 1, -1, -1):
@@ -825,7 +825,7 @@ def _check_step(sol: Solution, first: tuple, X: np.ndarray, T: np.ndarray, run: 
     return diff
 
 
-def _answer(sol: Solution, net: list[Layer], first: tuple, history: list[float], layout: str,
+def _answer(sol: Solution, net: list[DenseLayer], first: tuple, history: list[float], layout: str,
             check_diff: float | None) -> None:
     _, passes, gW, gb = first
     outs = np.array([p.outs[-1] for p in passes])

@@ -32,7 +32,7 @@ MAX_TERMS = 12  # longest w·x sum written out term by term
 
 
 @dataclass(frozen=True, eq=False)
-class Layer:
+class CnnLayer:
     """One layer as the problem gives it; `index`, `line` and `lines` locate it in the YAML for errors.
 
     conv: `kernel` kh×kw, C×kh×kw (one filter) or F×C×kh×kw, `bias` a number or one per filter,
@@ -65,7 +65,7 @@ class Layer:
 class Pass:
     """One layer run: its name, shapes (internal C×H×W or n), parameters, worked steps and output."""
 
-    layer: Layer
+    layer: CnnLayer
     name: str
     shape_in: tuple[int, ...]
     output: np.ndarray
@@ -102,7 +102,7 @@ def shown(a: np.ndarray) -> np.ndarray:
 Result = tuple[list[Step], np.ndarray, int, str]
 
 
-def _conv(layer: Layer, x: np.ndarray, flip: bool, full: bool, name: str, source: str) -> Result:
+def _conv(layer: CnnLayer, x: np.ndarray, flip: bool, full: bool, name: str, source: str) -> Result:
     _needs_maps(layer, x)
     k = as_kernels(layer.kernel, x.shape[0])
     f, c, kh, kw = k.shape
@@ -118,14 +118,14 @@ def _conv(layer: Layer, x: np.ndarray, flip: bool, full: bool, name: str, source
     return steps + [step], a, params, count
 
 
-def _pool(layer: Layer, x: np.ndarray, flip: bool, full: bool, name: str, source: str) -> Result:
+def _pool(layer: CnnLayer, x: np.ndarray, flip: bool, full: bool, name: str, source: str) -> Result:
     _needs_maps(layer, x)
     mode = "max" if layer.type == "maxpool" else "avg"
     steps, y = pool_steps(x, layer.size, layer.stride, layer.padding, mode, full, source)
     return _named(_titled(name, steps), name, y), y, 0, ""
 
 
-def _needs_maps(layer: Layer, x: np.ndarray) -> None:
+def _needs_maps(layer: CnnLayer, x: np.ndarray) -> None:
     if x.ndim != 3:
         raise layer.fail("type", f"{layer.type} needs feature maps (C×H×W), but its input is a vector of "
                                  f"{x.size} values; put it before the flatten/fc layers")
@@ -147,7 +147,7 @@ def _named(steps: list[Step], name: str, output: np.ndarray) -> list[Step]:
     return steps[:-1] + [_maps(dataclasses.replace(last, grids=[], prose=last.prose[:1]), name, output)]
 
 
-def _flatten(layer: Layer, x: np.ndarray, flip: bool, full: bool, name: str, source: str) -> Result:
+def _flatten(layer: CnnLayer, x: np.ndarray, flip: bool, full: bool, name: str, source: str) -> Result:
     v = x.reshape(-1)
     return [_flatten_step(name, x, v)], v, 0, ""
 
@@ -161,7 +161,7 @@ def _flatten_step(name: str, x: np.ndarray, v: np.ndarray) -> Step:
                 grids=[Grid(name, v)])
 
 
-def _fc(layer: Layer, x: np.ndarray, flip: bool, full: bool, name: str, source: str) -> Result:
+def _fc(layer: CnnLayer, x: np.ndarray, flip: bool, full: bool, name: str, source: str) -> Result:
     v = x.reshape(-1)
     w = layer.weights
     if w is None or w.ndim not in (1, 2):
@@ -207,7 +207,7 @@ def _dot_line(i: int, w: np.ndarray, x: np.ndarray, b: float | None, net: float)
     return t(f"net_{n} = {terms} + {paren(b)} = {{}}", *values, b, net)
 
 
-def _activation_layer(layer: Layer, x: np.ndarray, flip: bool, full: bool, name: str, source: str) -> Result:
+def _activation_layer(layer: CnnLayer, x: np.ndarray, flip: bool, full: bool, name: str, source: str) -> Result:
     if layer.type == "softmax" and x.ndim != 1:
         raise layer.fail("type", f"softmax needs a vector, but its input is {dims(x.shape)} feature maps; "
                                  "put a flatten or fc layer before it")
@@ -242,7 +242,7 @@ _PREFIX = {"maxpool": "pool", "avgpool": "pool"}
 
 # ── the network ──────────────────────────────────────────────────────────────
 
-def forward(input: Any, layers: list[Layer], flip: bool = True, full: bool = False) -> list[Pass]:
+def forward(input: Any, layers: list[CnnLayer], flip: bool = True, full: bool = False) -> list[Pass]:
     """Run (and work) every layer in turn; BadInput names the layer, field and YAML line."""
     if not layers:
         raise BadInput("a CNN needs at least one layer", "layers")
@@ -264,7 +264,7 @@ def forward(input: Any, layers: list[Layer], flip: bool = True, full: bool = Fal
     return passes
 
 
-def _names(layers: list[Layer]) -> list[str]:
+def _names(layers: list[CnnLayer]) -> list[str]:
     """conv1, conv2, pool1, fc1 as the lectures name them; flatten and activations numbered only when repeated."""
     for layer in layers:
         if layer.type not in _RUN:
@@ -288,7 +288,7 @@ def validate(params: dict) -> None:
         raise BadInput("a loss needs a target: add 'target:' (a class index, a one-hot vector or values)", "loss")
 
 
-def solve(input: Any, layers: list[Layer], flip: bool = True, target: Any = None, loss: str | None = None,
+def solve(input: Any, layers: list[CnnLayer], flip: bool = True, target: Any = None, loss: str | None = None,
           full: bool = False) -> Solution:
     """Forward pass through `layers`, every layer worked; then the loss when `target` and `loss` are given.
 
@@ -384,7 +384,7 @@ def _pad_text(padding: Any) -> str:
     return p if isinstance(p, str) else str(p[0]) if len(set(p)) == 1 else "(" + ",".join(map(str, p)) + ")"
 
 
-def _last_activation(layer: Layer) -> str:
+def _last_activation(layer: CnnLayer) -> str:
     return layer.type if layer.type in ACTIVATION_LAYERS else layer.activation if layer.type in ("conv", "fc") else "none"
 
 

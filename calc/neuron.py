@@ -23,7 +23,7 @@ MAX_LINES = 64         # worked lines per layer; the table and the answer hold t
 
 
 @dataclass
-class Layer:
+class NeuronLayer:
     weights: np.ndarray   # k×n: one row per unit
     bias: np.ndarray      # k
     g: Activation
@@ -78,7 +78,7 @@ def neuron(weights: Any = None, bias: Any = None, inputs: Any = None, activation
 
 # ── building the layers from the inputs ─────────────────────────────────────
 
-def _build(weights, bias, act, out_weights, out_bias, out_act, layers, bias_scale, force) -> list[Layer]:
+def _build(weights, bias, act, out_weights, out_bias, out_act, layers, bias_scale, force) -> list[NeuronLayer]:
     if layers is not None:
         if weights is not None or out_weights is not None:
             raise BadInput("give either layers or weights/out_weights, not both", "layers")
@@ -96,14 +96,14 @@ def _build(weights, bias, act, out_weights, out_bias, out_act, layers, bias_scal
             for value, name in ((out_bias, "out_bias"), (out_act, "out_activation")):
                 if value is not None:
                     raise BadInput("needs the output layer's weights too (out_weights)", name)
-    built: list[Layer] = []
+    built: list[NeuronLayer] = []
     for w, b, name, where in specs:
         previous = built[-1].weights.shape[0] if built else None
         built.append(_layer(w, b, force or name, where, previous, layers is not None, bias_scale))
     return built
 
 
-def _layer(w: Any, b: Any, act: str, where: str, n_in: int | None, nested: bool, bias_scale: float) -> Layer:
+def _layer(w: Any, b: Any, act: str, where: str, n_in: int | None, nested: bool, bias_scale: float) -> NeuronLayer:
     w_where = f"{where}.weights" if nested else where
     b_where = f"{where}.bias" if nested else {"weights": "bias", "out_weights": "out_bias"}[where]
     a_where = f"{where}.activation" if nested else {"weights": "activation", "out_weights": "out_activation"}[where]
@@ -122,7 +122,7 @@ def _layer(w: Any, b: Any, act: str, where: str, n_in: int | None, nested: bool,
         raise BadInput(f"expected {'one number' if k == 1 else f'{k} numbers (one per unit)'}, "
                        f"got {b.size} value{'s' * (b.size != 1)}", b_where)
     b = np.broadcast_to(b.reshape(-1), (k,)) * bias_scale  # a single number is every unit's bias
-    return Layer(w, b.astype(float), _activation(act, a_where), where)
+    return NeuronLayer(w, b.astype(float), _activation(act, a_where), where)
 
 
 def _activation(name: Any, where: str) -> Activation:
@@ -144,15 +144,15 @@ def _rows(inputs: Any, n: int) -> np.ndarray:
 
 # ── steps ───────────────────────────────────────────────────────────────────
 
-def _title(layers: list[Layer], truth_table: bool) -> str:
+def _title(layers: list[NeuronLayer], truth_table: bool) -> str:
     if len(layers) == 1:
-        what = "Neuron" if layers[0].weights.shape[0] == 1 else f"Layer of {layers[0].weights.shape[0]} neurons"
+        what = "Neuron" if layers[0].weights.shape[0] == 1 else f"NeuronLayer of {layers[0].weights.shape[0]} neurons"
     else:
         what = f"{len(layers)}-layer network"
     return f"{what}: truth table" if truth_table else f"{what}: forward pass"
 
 
-def _conventions(layers: list[Layer], truth_table: bool) -> Step:
+def _conventions(layers: list[NeuronLayer], truth_table: bool) -> Step:
     items = ["net = w·x + b; the bias b = w₀ = −θ weighs the constant input x₀ = 1"]
     seen: set[str] = set()
     for layer in layers:
@@ -169,7 +169,7 @@ def _conventions(layers: list[Layer], truth_table: bool) -> Step:
     return conventions(*items)
 
 
-def unit_names(layers: list[Layer]) -> list[list[str]]:
+def unit_names(layers: list[NeuronLayer]) -> list[list[str]]:
     """How steps and tables name each unit: a_k for hidden units (a_k^(l) when several hidden layers), out."""
     names = []
     for index, layer in enumerate(layers):
@@ -183,7 +183,7 @@ def unit_names(layers: list[Layer]) -> list[list[str]]:
     return names
 
 
-def _layer_step(index: int, layers: list[Layer], x: np.ndarray, a: np.ndarray, net: np.ndarray,
+def _layer_step(index: int, layers: list[NeuronLayer], x: np.ndarray, a: np.ndarray, net: np.ndarray,
                 out: np.ndarray) -> Step:
     layer, names = layers[index], unit_names(layers)[index]
     sym = layer.g.symbol
@@ -233,7 +233,7 @@ def _weighted_sum(w: np.ndarray, a: np.ndarray, b: float) -> tuple[str, tuple]:
     return " + ".join(parts), tuple(values)
 
 
-def _answer(sol: Solution, x: np.ndarray, nets: list, outs: list, layers: list[Layer], truth_table: bool) -> None:
+def _answer(sol: Solution, x: np.ndarray, nets: list, outs: list, layers: list[NeuronLayer], truth_table: bool) -> None:
     net, out = nets[-1], outs[-1]
     logical = (net >= 0).astype(float)
     per_row = lambda m: m[:, 0] if m.shape[1] == 1 else m  # noqa: E731

@@ -22,20 +22,20 @@ REQUIRED = {"conv": ("kernel",), "maxpool": ("size",), "avgpool": ("size",), "fc
 NONE_NAMES = ("none", "linear", "identity")
 
 
-def layers(raw: Any) -> list[cnn.Layer]:
-    """YAML layers → `cnn.Layer`s; errors name `layers[i].field` and its line."""
+def layers(raw: Any) -> list[cnn.CnnLayer]:
+    """YAML layers → `cnn.CnnLayer`s; errors name `layers[i].field` and its line."""
     if not isinstance(raw, list) or not raw:
         raise BadInput("expected a non-empty list of layers, e.g. [{type: conv, kernel: ...}, {type: flatten}]", "layers")
     return [_layer(item, i, line_of(raw, i)) for i, item in enumerate(raw)]
 
 
-def _layer(item: Any, i: int, line: int) -> cnn.Layer:
+def _layer(item: Any, i: int, line: int) -> cnn.CnnLayer:
     if isinstance(item, str):  # `- flatten`, `- relu`
         item = {"type": item}
     if not isinstance(item, dict):
         raise BadInput("expected a mapping like {type: conv, kernel: ...}", f"layers[{i}]", line)
     lines = {k: line_of(item, k) or line for k in item}
-    here = cnn.Layer("?", index=i, line=line, lines=lines)
+    here = cnn.CnnLayer("?", index=i, line=line, lines=lines)
     if "type" not in item:
         raise here.fail("type", f"required field 'type' is missing (one of {', '.join(cnn.LAYER_TYPES)})")
     kind = str(item["type"]).strip().lower()
@@ -62,7 +62,7 @@ def _layer(item: Any, i: int, line: int) -> cnn.Layer:
             raise here.fail(key, e.message) from None
     if "kernels" in values:
         values["kernel"] = values.pop("kernels")
-    return cnn.Layer(kind, index=i, line=line, lines=lines, **values)
+    return cnn.CnnLayer(kind, index=i, line=line, lines=lines, **values)
 
 
 def _kernels(raw: Any, kind: str) -> np.ndarray:

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from scipy.signal import convolve2d, correlate2d
 
 from dlcalc.calc import cnn
-from dlcalc.calc.cnn import Layer
+from dlcalc.calc.cnn import CnnLayer
 from dlcalc.calc.errors import BadInput
 from dlcalc.cli.render.numbers import formatter
 
@@ -99,15 +99,15 @@ def ref_params(specs):
     return total
 
 
-def to_layer(s) -> Layer:
+def to_layer(s) -> CnnLayer:
     if s["type"] == "conv":
-        return Layer("conv", kernel=s["k"], bias=s["bias"], stride=s["stride"], padding=s["pad"], dilation=s["dil"],
+        return CnnLayer("conv", kernel=s["k"], bias=s["bias"], stride=s["stride"], padding=s["pad"], dilation=s["dil"],
                      flip=s["flip"], activation=s["act"])
     if s["type"] in ("maxpool", "avgpool"):
-        return Layer(s["type"], size=s["size"], stride=s["stride"], padding=s["pad"])
+        return CnnLayer(s["type"], size=s["size"], stride=s["stride"], padding=s["pad"])
     if s["type"] == "fc":
-        return Layer("fc", weights=np.array(s["w"]), bias=s["bias"], activation=s["act"])
-    return Layer(s["type"])
+        return CnnLayer("fc", weights=np.array(s["w"]), bias=s["bias"], activation=s["act"])
+    return CnnLayer(s["type"])
 
 
 def squeezed(a):
@@ -193,8 +193,8 @@ CONTRACT_INPUT = np.array([[1, 2, 0, 1], [0, 1, 3, 1], [2, 1, 0, 0], [1, 0, 1, 2
 
 
 def contract_layers():
-    return [Layer("conv", kernel=np.array([[1.0, 0], [0, -1]]), activation="relu"), Layer("maxpool", size=2),
-            Layer("flatten"), Layer("fc", weights=np.array([[0.5]]), bias=np.array([0.1]), activation="sigmoid")]
+    return [CnnLayer("conv", kernel=np.array([[1.0, 0], [0, -1]]), activation="relu"), CnnLayer("maxpool", size=2),
+            CnnLayer("flatten"), CnnLayer("fc", weights=np.array([[0.5]]), bias=np.array([0.1]), activation="sigmoid")]
 
 
 def test_the_contract_example_by_hand():
@@ -230,7 +230,7 @@ def test_the_whole_of_cnn_example():
     #   Filter 2: [[−1,−1,−1,−1],[−1,−1,−2,1],[−1,−1,−2,1],[−1,0,−4,3]]
     # 2×2 max pooling: Filter 1 → [[3,0],[3,1]], Filter 2 → [[−1,1],[0,3]].
     bank = np.array([[FILTER1], [FILTER2]], dtype=float)
-    sol = cnn.solve(LEE_IMAGE, [Layer("conv", kernel=bank), Layer("maxpool", size=2), Layer("flatten")])
+    sol = cnn.solve(LEE_IMAGE, [CnnLayer("conv", kernel=bank), CnnLayer("maxpool", size=2), CnnLayer("flatten")])
     conv = sol.answer["layers"][0]["output"]
     np.testing.assert_allclose(conv[0], [[3, -1, -3, -1], [-3, 1, 0, -3], [-3, -3, 0, 1], [3, -2, -2, -1]])
     np.testing.assert_allclose(conv[1], [[-1, -1, -1, -1], [-1, -1, -2, 1], [-1, -1, -2, 1], [-1, 0, -4, 3]])
@@ -244,8 +244,8 @@ def test_parameter_counts_of_the_course_slide():
     # 'Convolution vs Fully connected (# of parameters)': three 3×3 filters with bias on a 6×6 image
     # have (3×3 + 1)×3 = 30 parameters; a fully connected layer of 3 units on the 36 pixels (36 + 1)×3 = 111.
     k = np.ones((3, 1, 3, 3))
-    conv = cnn.solve(LEE_IMAGE, [Layer("conv", kernel=k, bias=np.zeros(3))])
-    fc = cnn.solve(LEE_IMAGE, [Layer("fc", weights=np.ones((3, 36)), bias=np.zeros(3))])
+    conv = cnn.solve(LEE_IMAGE, [CnnLayer("conv", kernel=k, bias=np.zeros(3))])
+    fc = cnn.solve(LEE_IMAGE, [CnnLayer("fc", weights=np.ones((3, 36)), bias=np.zeros(3))])
     assert conv.answer["params"] == 30 and fc.answer["params"] == 111
     counts = next(s for s in conv.steps if s.title == "Parameter counts")
     assert "(3·3·1 + 1)·3 = 30" in counts.lines[0].template
@@ -257,8 +257,8 @@ def test_two_channel_input_with_bias_and_softmax():
     # fc 2×1 weights [[1],[−1]], no bias: net = (8, −8); softmax: e^0/(e^0 + e^−16) = 0.99999988746...
     x = np.array([[[1, 2], [3, 4]], [[0, 1], [1, 0]]], dtype=float)
     k = np.array([[[1, 0], [0, 1]], [[1, 1], [1, 1]]], dtype=float)  # C×kh×kw: one filter
-    sol = cnn.solve(x, [Layer("conv", kernel=k, bias=np.array(1.0), flip=False),
-                        Layer("fc", weights=np.array([[1.0], [-1.0]]), activation="softmax")])
+    sol = cnn.solve(x, [CnnLayer("conv", kernel=k, bias=np.array(1.0), flip=False),
+                        CnnLayer("fc", weights=np.array([[1.0], [-1.0]]), activation="softmax")])
     assert sol.answer["layers"][0]["output"].item() == 8
     q = math.exp(-16)
     np.testing.assert_allclose(sol.answer["output"], [1 / (1 + q), q / (1 + q)], rtol=1e-12)
@@ -268,10 +268,10 @@ def test_a_layer_flip_overrides_the_default():
     # Kernel [[1,2],[3,4]] on [[1,0],[0,0]]: flipped (K' = [[4,3],[2,1]]) gives 4, not flipped 1.
     x = np.array([[1.0, 0], [0, 0]])
     k = np.array([[1.0, 2], [3, 4]])
-    assert cnn.solve(x, [Layer("conv", kernel=k)]).answer["output"].item() == 4
-    assert cnn.solve(x, [Layer("conv", kernel=k)], flip=False).answer["output"].item() == 1
-    assert cnn.solve(x, [Layer("conv", kernel=k, flip=True)], flip=False).answer["output"].item() == 4
-    assert cnn.solve(x, [Layer("conv", kernel=k, flip=False)]).answer["output"].item() == 1
+    assert cnn.solve(x, [CnnLayer("conv", kernel=k)]).answer["output"].item() == 4
+    assert cnn.solve(x, [CnnLayer("conv", kernel=k)], flip=False).answer["output"].item() == 1
+    assert cnn.solve(x, [CnnLayer("conv", kernel=k, flip=True)], flip=False).answer["output"].item() == 4
+    assert cnn.solve(x, [CnnLayer("conv", kernel=k, flip=False)]).answer["output"].item() == 1
 
 
 def test_the_loss_reuses_the_loss_solvers():
@@ -289,7 +289,7 @@ def test_cross_entropy_on_raw_scores_applies_softmax_first():
     # fc without activation gives scores (1, 0) for input x = [1]: softmax = (e/(e+1), 1/(e+1));
     # class 0: CE = −ln(e/(e+1)) = ln(1 + e^−1) = 0.313261...
     x = np.array([[1.0]])
-    layers = [Layer("fc", weights=np.array([[1.0], [0.0]]))]
+    layers = [CnnLayer("fc", weights=np.array([[1.0], [0.0]]))]
     sol = cnn.solve(x, layers, target=np.array(0.0), loss="cross_entropy")
     assert sol.answer["loss"] == pytest.approx(math.log(1 + math.exp(-1)))
     onehot = cnn.solve(x, layers, target=np.array([0.0, 1.0]), loss="cross_entropy")
@@ -309,7 +309,7 @@ def test_feature_maps_are_named_after_their_layer_channel_by_channel():
     # The two-filter network of the slides: the input, conv1's two maps and pool1's two maps are drawn
     # one grid per channel, counted from 1; each layer's windows are drawn in the map it reads.
     bank = np.array([[FILTER1], [FILTER2]], dtype=float)
-    sol = cnn.solve(LEE_IMAGE, [Layer("conv", kernel=bank, padding=1), Layer("maxpool", size=2)])
+    sol = cnn.solve(LEE_IMAGE, [CnnLayer("conv", kernel=bank, padding=1), CnnLayer("maxpool", size=2)])
     step = {s.title: s for s in sol.steps}
     assert [g.label for g in step["Input x (6×6)"].grids] == ["x"]
     assert [g.label for g in step["conv1: Output feature maps"].grids] == ["conv1 channel 1", "conv1 channel 2"]
@@ -322,7 +322,7 @@ def test_feature_maps_are_named_after_their_layer_channel_by_channel():
 
 def test_maps_too_large_to_draw_are_described():
     # a 30×30 input (not in the answer) and its 29×29 conv map (in the answer, without the filter axis)
-    sol = cnn.solve(np.zeros((30, 30)), [Layer("conv", kernel=np.ones((2, 2)))])
+    sol = cnn.solve(np.zeros((30, 30)), [CnnLayer("conv", kernel=np.ones((2, 2)))])
     prose = [p for s in sol.steps for p in s.prose]
     assert "x is 30×30: too large to draw here" in prose
     assert "conv1 is 29×29: too large to draw here (the answer holds every value)" in prose
@@ -331,7 +331,7 @@ def test_maps_too_large_to_draw_are_described():
 def test_an_activation_draws_each_channel():
     # ReLU of conv1's maps: channel 1 of the slides' Filter 1 map starts 3, −1 → 3, 0
     bank = np.array([[FILTER1], [FILTER2]], dtype=float)
-    sol = cnn.solve(LEE_IMAGE, [Layer("conv", kernel=bank), Layer("relu")])
+    sol = cnn.solve(LEE_IMAGE, [CnnLayer("conv", kernel=bank), CnnLayer("relu")])
     relu = next(s for s in sol.steps if s.title.startswith("relu"))
     assert [g.label for g in relu.grids] == ["relu channel 1", "relu channel 2"]
     assert relu.grids[0].array()[0].tolist()[:2] == [3, 0]
@@ -341,24 +341,24 @@ def test_long_fc_sums_are_written_with_sigma_and_their_value():
     # one unit summing the first two rows of the 6×6 image (2 + 2 ones), bias −1: Σ = 4, net = 4 + (−1) = 3
     w = np.zeros((1, 36))
     w[0, :12] = 1
-    sol = cnn.solve(LEE_IMAGE, [Layer("fc", weights=w, bias=np.array([-1.0]))])
+    sol = cnn.solve(LEE_IMAGE, [CnnLayer("fc", weights=w, bias=np.array([-1.0]))])
     fc = next(s for s in sol.steps if s.title.startswith("fc1: fully connected"))
     assert fc.lines[0].render(formatter(4)) == "net_1 = Σ_j w_1j·x_j + b_1 = 4 + (-1) = 3"
-    short = cnn.solve(np.array([[2.0, -1.0]]), [Layer("fc", weights=np.array([[0.5, 3.0]]), bias=np.array([-1.0]))])
+    short = cnn.solve(np.array([[2.0, -1.0]]), [CnnLayer("fc", weights=np.array([[0.5, 3.0]]), bias=np.array([-1.0]))])
     # 0.5·2 + 3·(−1) + (−1) = −3
     line = next(s for s in short.steps if s.title.startswith("fc1: fully connected")).lines[0]
     assert line.render(formatter(4)) == "net_1 = 0.5·2 + 3·(-1) + (-1) = -3"
 
 
 def test_pooling_conventions_name_the_padding_only_when_there_is_some():
-    plain = cnn.solve(CONTRACT_INPUT, [Layer("maxpool", size=2)]).steps[0].prose
+    plain = cnn.solve(CONTRACT_INPUT, [CnnLayer("maxpool", size=2)]).steps[0].prose
     assert "pooling: stride = window unless given" in plain
-    padded = cnn.solve(CONTRACT_INPUT, [Layer("avgpool", size=2, padding=1)]).steps[0].prose
+    padded = cnn.solve(CONTRACT_INPUT, [CnnLayer("avgpool", size=2, padding=1)]).steps[0].prose
     assert "pooling: stride = window unless given; avg pooling counts padded zeros" in padded
 
 
 def test_cross_entropy_after_a_one_unit_softmax_is_refused():
-    layers = [Layer("flatten"), Layer("fc", weights=np.ones((1, 16)), activation="softmax")]
+    layers = [CnnLayer("flatten"), CnnLayer("fc", weights=np.ones((1, 16)), activation="softmax")]
     with pytest.raises(BadInput, match="softmax over one unit"):
         cnn.solve(CONTRACT_INPUT, layers, target=np.array(0.0), loss="cross_entropy")
 
@@ -366,21 +366,21 @@ def test_cross_entropy_after_a_one_unit_softmax_is_refused():
 def test_the_flip_slip_gives_the_unflipped_answer():
     slip = next(s for s in cnn.SLIPS if "flipped" in s.name)
     x = np.array([[1.0, 0], [0, 0]])
-    params = {"input": x, "layers": [Layer("conv", kernel=np.array([[1.0, 2], [3, 4]]))], "flip": True}
+    params = {"input": x, "layers": [CnnLayer("conv", kernel=np.array([[1.0, 2], [3, 4]]))], "flip": True}
     assert cnn.solve(**slip.params(params)).answer["output"].item() == 1
-    assert slip.params({**params, "layers": [Layer("flatten")]}) is None
+    assert slip.params({**params, "layers": [CnnLayer("flatten")]}) is None
 
 
 # ── bad input names the layer and field ──────────────────────────────────────
 
 @pytest.mark.parametrize("layers, where, words", [
-    ([Layer("flatten"), Layer("fc", weights=np.ones((2, 5)), index=1, line=7)], "layers[1].weights", "expected 2×16"),
-    ([Layer("fc", weights=np.ones((16, 2)), line=3)], "layers[0].weights", "transposed"),
-    ([Layer("conv", kernel=np.ones((2, 2, 2)), line=4)], "layers[0].kernel", "channel"),
-    ([Layer("flatten"), Layer("maxpool", size=2, index=1)], "layers[1].type", "feature maps"),
-    ([Layer("softmax")], "layers[0].type", "vector"),
-    ([Layer("conv", kernel=np.ones((5, 5)))], "layers[0].kernel", "input is 4×4"),
-    ([Layer("pool", size=2)], "layers[0].type", "unknown layer type"),
+    ([CnnLayer("flatten"), CnnLayer("fc", weights=np.ones((2, 5)), index=1, line=7)], "layers[1].weights", "expected 2×16"),
+    ([CnnLayer("fc", weights=np.ones((16, 2)), line=3)], "layers[0].weights", "transposed"),
+    ([CnnLayer("conv", kernel=np.ones((2, 2, 2)), line=4)], "layers[0].kernel", "channel"),
+    ([CnnLayer("flatten"), CnnLayer("maxpool", size=2, index=1)], "layers[1].type", "feature maps"),
+    ([CnnLayer("softmax")], "layers[0].type", "vector"),
+    ([CnnLayer("conv", kernel=np.ones((5, 5)))], "layers[0].kernel", "input is 4×4"),
+    ([CnnLayer("pool", size=2)], "layers[0].type", "unknown layer type"),
 ])
 def test_bad_layers(layers, where, words):
     with pytest.raises(BadInput) as e:
