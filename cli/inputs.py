@@ -1,4 +1,4 @@
-"""Command-line values: `@file` (.csv/.txt/.json/.npy), `-` for stdin, else §3 text."""
+"""Command-line values: `@file` (.csv/.txt/.json/.npy), `-` for stdin, else matrix text (README, "Typing matrices")."""
 from __future__ import annotations
 
 import sys
@@ -61,7 +61,7 @@ def _read_file(path: Path, option: str):
 
 
 def _checked_npy(a: np.ndarray, where: str) -> np.ndarray:
-    """The same rules as typed matrices (§3): numeric, non-empty, finite, bounded."""
+    """The same rules as typed matrices (README, "Typing matrices"): numeric, non-empty, finite, bounded."""
     if a.dtype.kind not in "biuf" or a.size > MAX_ELEMENTS or a.ndim > MAX_DEPTH:
         raise BadInput(f"expected a numeric array of at most {MAX_ELEMENTS} numbers and {MAX_DEPTH} dimensions", where)
     if a.size == 0:

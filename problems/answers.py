@@ -1,4 +1,4 @@
-"""Students' answer sheets (CONTRACT §6): CSV `student,problem,answer` or YAML `{student: {problem: answer}}`."""
+"""Students' answer sheets (README, "Grading a class"): CSV `student,problem,answer` or YAML `{student: {problem: answer}}`."""
 from __future__ import annotations
 
 import csv
@@ -29,7 +29,7 @@ class BadRow:
 
 
 def parse_answer(text: Any) -> Any:
-    """A number or §3 matrix as a float array; words (saddle, true) stay text; None when unparsable."""
+    """A number or matrix text as a float array; words (saddle, true) stay text; None when unparsable."""
     if isinstance(text, (int, float)) and not isinstance(text, bool):
         return float(text)
     if isinstance(text, bool):

@@ -1,4 +1,4 @@
-"""Matrix and tensor text (CONTRACT §3): MATLAB style `1 0; 0 1` or nested lists `[[1,0],[0,1]]`.
+"""Matrix and tensor text (README, "Typing matrices"): MATLAB style `1 0; 0 1` or nested lists `[[1,0],[0,1]]`.
 
 Numbers are matched by a regular expression and converted with float(): nothing
 the user typed is ever evaluated.
@@ -46,7 +46,7 @@ def parse_number(token: str, allow_nonfinite: bool = False) -> float:
 
 
 def parse_matrix(text: str, allow_nonfinite: bool = False) -> np.ndarray:
-    """Parse §3 text into a float array (0-D for a lone number, 1-D for one row)."""
+    """Parse matrix text into a float array (0-D for a lone number, 1-D for one row)."""
     if len(text) > MAX_CHARS:
         raise BadInput(f"matrix text is {len(text)} characters long; the limit is {MAX_CHARS}")
     s = text.strip().replace("−", "-")

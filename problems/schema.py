@@ -40,7 +40,7 @@ def words_json(words: Sequence[str]) -> dict:
 
 
 def _matrix_json(nonfinite: bool) -> dict:
-    """A number, a nested list (one depth throughout, ≤ MAX_DEPTH) of numbers, or §3 matrix text."""
+    """A number, a nested list (one depth throughout, ≤ MAX_DEPTH) of numbers, or matrix text (`1 0; 0 1`)."""
     token = NUMBER_TEXT + (f"|{NONFINITE_TEXT}" if nonfinite else "")
     item: dict = {"anyOf": [{"type": "number"}, text_json(token)]}
     lists = []

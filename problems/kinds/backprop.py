@@ -1,4 +1,4 @@
-"""Backpropagation on a small fully connected network as a problem kind (CONTRACT §5 `backprop`)."""
+"""Backpropagation on a small fully connected network as a problem kind."""
 from __future__ import annotations
 
 from typing import Any

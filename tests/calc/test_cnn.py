@@ -189,7 +189,7 @@ def test_the_summary_table_lists_every_layer_with_its_shapes(net):
 
 # ── course-style examples, worked by hand ────────────────────────────────────
 
-CONTRACT_INPUT = np.array([[1, 2, 0, 1], [0, 1, 3, 1], [2, 1, 0, 0], [1, 0, 1, 2]], dtype=float)
+SLIDE_INPUT = np.array([[1, 2, 0, 1], [0, 1, 3, 1], [2, 1, 0, 0], [1, 0, 1, 2]], dtype=float)
 
 
 def contract_layers():
@@ -204,7 +204,7 @@ def test_the_contract_example_by_hand():
     #   row 3: −2+0 = −2, −1+1 = 0, −0+2 = 2
     # ReLU: [[0,1,1],[1,0,0],[0,0,2]]; 2×2 max pool, stride 2, on 3×3 → one window max(0,1,1,0) = 1;
     # flatten [1]; fc net = 0.5·1 + 0.1 = 0.6; σ(0.6) = 1/(1 + e^−0.6) = 0.645656306...
-    sol = cnn.solve(CONTRACT_INPUT, contract_layers())
+    sol = cnn.solve(SLIDE_INPUT, contract_layers())
     layers = sol.answer["layers"]
     np.testing.assert_allclose(layers[0]["output"], [[0, 1, 1], [1, 0, 0], [0, 0, 2]])
     assert layers[0]["output_shape"] == [3, 3]
@@ -278,10 +278,10 @@ def test_the_loss_reuses_the_loss_solvers():
     # Contract network, output σ(0.6) = 0.645656...; binary cross-entropy with label 1:
     # −ln 0.645656 = 0.437488...; MSE against 1: (1 − 0.645656)² = 0.125559...
     p = 1 / (1 + math.exp(-0.6))
-    ce = cnn.solve(CONTRACT_INPUT, contract_layers(), target=np.array(1.0), loss="cross_entropy")
+    ce = cnn.solve(SLIDE_INPUT, contract_layers(), target=np.array(1.0), loss="cross_entropy")
     assert ce.answer["loss"] == pytest.approx(-math.log(p))
     assert any(s.title.startswith("Loss: ") for s in ce.steps)
-    mse = cnn.solve(CONTRACT_INPUT, contract_layers(), target=np.array([1.0]), loss="mse")
+    mse = cnn.solve(SLIDE_INPUT, contract_layers(), target=np.array([1.0]), loss="mse")
     assert mse.answer["loss"] == pytest.approx((1 - p) ** 2)
 
 
@@ -297,7 +297,7 @@ def test_cross_entropy_on_raw_scores_applies_softmax_first():
 
 
 def test_steps_summary_first_then_every_feature_map():
-    sol = cnn.solve(CONTRACT_INPUT, contract_layers())
+    sol = cnn.solve(SLIDE_INPUT, contract_layers())
     titles = [s.title for s in sol.steps]
     assert titles[:2] == ["Conventions", "Model summary"]
     assert any("row-major" in p for s in sol.steps for p in s.prose)
@@ -351,16 +351,16 @@ def test_long_fc_sums_are_written_with_sigma_and_their_value():
 
 
 def test_pooling_conventions_name_the_padding_only_when_there_is_some():
-    plain = cnn.solve(CONTRACT_INPUT, [CnnLayer("maxpool", size=2)]).steps[0].prose
+    plain = cnn.solve(SLIDE_INPUT, [CnnLayer("maxpool", size=2)]).steps[0].prose
     assert "pooling: stride = window unless given" in plain
-    padded = cnn.solve(CONTRACT_INPUT, [CnnLayer("avgpool", size=2, padding=1)]).steps[0].prose
+    padded = cnn.solve(SLIDE_INPUT, [CnnLayer("avgpool", size=2, padding=1)]).steps[0].prose
     assert "pooling: stride = window unless given; avg pooling counts padded zeros" in padded
 
 
 def test_cross_entropy_after_a_one_unit_softmax_is_refused():
     layers = [CnnLayer("flatten"), CnnLayer("fc", weights=np.ones((1, 16)), activation="softmax")]
     with pytest.raises(BadInput, match="softmax over one unit"):
-        cnn.solve(CONTRACT_INPUT, layers, target=np.array(0.0), loss="cross_entropy")
+        cnn.solve(SLIDE_INPUT, layers, target=np.array(0.0), loss="cross_entropy")
 
 
 def test_the_flip_slip_gives_the_unflipped_answer():
@@ -384,13 +384,13 @@ def test_the_flip_slip_gives_the_unflipped_answer():
 ])
 def test_bad_layers(layers, where, words):
     with pytest.raises(BadInput) as e:
-        cnn.validate({"input": CONTRACT_INPUT, "layers": layers})
+        cnn.validate({"input": SLIDE_INPUT, "layers": layers})
     assert e.value.where.startswith(where) and words in e.value.message
     assert e.value.line == layers[-1].line
 
 
 def test_target_and_loss_go_together():
     with pytest.raises(BadInput, match="needs a loss"):
-        cnn.validate({"input": CONTRACT_INPUT, "layers": contract_layers(), "target": np.array(1.0)})
+        cnn.validate({"input": SLIDE_INPUT, "layers": contract_layers(), "target": np.array(1.0)})
     with pytest.raises(BadInput, match="needs a target"):
-        cnn.validate({"input": CONTRACT_INPUT, "layers": contract_layers(), "loss": "mse"})
+        cnn.validate({"input": SLIDE_INPUT, "layers": contract_layers(), "loss": "mse"})

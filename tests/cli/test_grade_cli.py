@@ -1,4 +1,4 @@
-"""`dlcalc grade KEY ANSWERS` on a synthetic class with known right, wrong and slipped answers (CONTRACT §6)."""
+"""`dlcalc grade KEY ANSWERS` on a synthetic class with known right, wrong and slipped answers."""
 from __future__ import annotations
 
 import csv
