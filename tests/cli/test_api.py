@@ -1,4 +1,4 @@
-"""The Python API (CONTRACT §10): dlcalc.solve / solve_file / Solution / BadInput, and notebook display.
+"""The Python API: dlcalc.solve / solve_file / Solution / BadInput, and notebook display.
 
 Values are derived by hand in the comments, or taken from tests/problems/test_library.py's table of
 hand-derived values for every bundled problem.

@@ -168,7 +168,7 @@ def test_answer_only_leaves_json_unchanged(dlcalc):
     assert quiet.out == full.out
 
 
-# ── JSON exactly per CONTRACT §4 ─────────────────────────────────────────────
+# ── the JSON shape scripts rely on ─────────────────────────────────────────────
 
 @pytest.mark.parametrize("command", CASES)
 def test_json_shape(dlcalc, command):

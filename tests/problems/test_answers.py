@@ -1,4 +1,4 @@
-"""Students' answer sheets: CSV `student,problem,answer` or YAML `{student: {problem: answer}}` (CONTRACT §6)."""
+"""Students' answer sheets: CSV `student,problem,answer` or YAML `{student: {problem: answer}}`."""
 from __future__ import annotations
 
 import numpy as np

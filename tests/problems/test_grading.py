@@ -12,7 +12,7 @@ from dlcalc.problems import grading
 from dlcalc.problems.answers import BadRow, Row
 from dlcalc.problems.loader import load_text
 
-DEFAULT = Tolerance()  # rtol 1e-3, atol 1e-4 (CONTRACT §6)
+DEFAULT = Tolerance()  # rtol 1e-3, atol 1e-4
 
 # ── the comparison rule |given − expected| ≤ atol + rtol·|expected| ─────────
 

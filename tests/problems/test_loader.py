@@ -53,7 +53,7 @@ def test_a_set_loads_with_ids_lines_meta_and_params():
     assert (q1.ask, q2.ask, q3.ask) == ("loss", "coefficient", "loss")   # default: the kind's first answer key
     assert q1.meta["rtol"] == 0.01 and q3.meta["rtol"] == 0.01           # the set's rtol is inherited
     assert q2.meta["atol"] == 0.5
-    np.testing.assert_array_equal(q2.params["target"], [1, 1, 0])       # §3 text and YAML lists alike
+    np.testing.assert_array_equal(q2.params["target"], [1, 1, 0])       # matrix text and YAML lists alike
     assert q2.params["mode"] == "sum"                                    # the field's default
 
 

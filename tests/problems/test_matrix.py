@@ -1,4 +1,4 @@
-"""problems/matrix.py: CONTRACT §3 text → float arrays, and every way it must refuse."""
+"""problems/matrix.py: matrix text → float arrays, and every way it must refuse."""
 from __future__ import annotations
 
 import numpy as np
@@ -50,7 +50,7 @@ def test_a_lone_number_is_a_scalar():
     ("[0.6, 0.2, 0.2]", [0.6, 0.2, 0.2]),
     ("[[[1, 2], [3, 4]], [[5, 6], [7, 8]]]", [[[1, 2], [3, 4]], [[5, 6], [7, 8]]]),  # C×H×W
     ("[[[[1]], [[2]]]]", [[[[1]], [[2]]]]),                                           # F×C×kh×kw
-    ('[["1/3", 0.5]]', [[1 / 3, 0.5]]),                                               # strings are §3 numbers
+    ('[["1/3", 0.5]]', [[1 / 3, 0.5]]),                                               # strings are numbers too
     ("[[1., 2.], [.5, -0.]]", [[1, 2], [0.5, 0]]),                                    # Python floats JSON rejects
     ("[[1/3, 2/3], [1/4, 3/4]]", [[1 / 3, 2 / 3], [0.25, 0.75]]),                     # fractions in nested lists
     (" [ [1 , 2] ,\n [3, 4] ] ", [[1, 2], [3, 4]]),

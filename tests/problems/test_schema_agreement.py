@@ -1,6 +1,6 @@
 """The published JSON Schema and the loader agree, field by field, for every kind.
 
-Each field of each kind gets the same pool of samples (numbers, §3 matrix text, sizes like `2,1` and `6x6`,
+Each field of each kind gets the same pool of samples (numbers, matrix text, sizes like `2,1` and `6x6`,
 padding words, activation names in other cases and by alias, booleans as words, points, nested lists,
 broken forms) plus its own choices in upper case. For every sample:
 - the loader accepts it ⇒ the schema accepts it (an editor must never flag a file dlcalc reads), and
