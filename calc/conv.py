@@ -111,37 +111,27 @@ def resolve_padding(padding: Any, hw: Pair, khw: Pair, stride: Pair, dilation: P
 
 # ── shapes ───────────────────────────────────────────────────────────────────
 
-def as_image(x: Any, where: str = "input") -> np.ndarray:
-    """H×W (or one row, or one number) → 1×H×W; C×H×W as is."""
+def _lifted(x: Any, ndim: int, expected: str, where: str) -> np.ndarray:
+    """`x` with leading axes of 1 up to `ndim` (a lone number is 1×1), finite and non-empty."""
     x = np.asarray(x, dtype=float)
-    if x.ndim == 0:
-        x = x.reshape(1, 1)
-    if x.ndim == 1:
-        x = x[None, :]
-    if x.ndim == 2:
+    x = x.reshape(1, 1) if x.ndim == 0 else x
+    while x.ndim < ndim:
         x = x[None]
-    if x.ndim != 3 or x.size == 0:
-        raise BadInput(f"expected an H×W or C×H×W array, got shape {dims(x.shape)}", where)
+    if x.ndim != ndim or x.size == 0:
+        raise BadInput(f"expected {expected}, got shape {dims(x.shape)}", where)
     if not np.all(np.isfinite(x)):
         raise BadInput("values must be finite numbers", where)
     return x
 
 
+def as_image(x: Any, where: str = "input") -> np.ndarray:
+    """H×W (or one row, or one number) → 1×H×W; C×H×W as is."""
+    return _lifted(x, 3, "an H×W or C×H×W array", where)
+
+
 def as_kernels(k: Any, channels: int, where: str = "kernel") -> np.ndarray:
     """kh×kw (a lone number is 1×1), C×kh×kw (one filter) or F×C×kh×kw → F×C×kh×kw, checking C."""
-    k = np.asarray(k, dtype=float)
-    if k.ndim == 0:
-        k = k.reshape(1, 1)
-    if k.ndim == 1:
-        k = k[None, :]
-    if k.ndim == 2:
-        k = k[None]
-    if k.ndim == 3:
-        k = k[None]
-    if k.ndim != 4 or k.size == 0:
-        raise BadInput(f"expected kh×kw, C×kh×kw or F×C×kh×kw, got shape {dims(k.shape)}", where)
-    if not np.all(np.isfinite(k)):
-        raise BadInput("values must be finite numbers", where)
+    k = _lifted(k, 4, "kh×kw, C×kh×kw or F×C×kh×kw", where)
     if k.shape[1] != channels:
         hint = "; for F filters on one channel give F×1×kh×kw" if channels == 1 else \
             "; give the kernel as C×kh×kw (one filter) or F×C×kh×kw"
