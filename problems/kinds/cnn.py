@@ -29,7 +29,9 @@ def layers(raw: Any) -> list[cnn.CnnLayer]:
     return [_layer(item, i, line_of(raw, i)) for i, item in enumerate(raw)]
 
 
-def _layer(item: Any, i: int, line: int) -> cnn.CnnLayer:
+def layer_item(item: Any, i: int, line: int) -> tuple[str, dict, cnn.CnnLayer]:
+    """One YAML layer checked for its type, its keys and the keys it needs: (type, mapping, a layer
+    that only locates errors). `receptive_field` reads a cnn file's layers through this too."""
     if isinstance(item, str):  # `- flatten`, `- relu`
         item = {"type": item}
     if not isinstance(item, dict):
@@ -52,17 +54,23 @@ def _layer(item: Any, i: int, line: int) -> cnn.CnnLayer:
             raise here.fail(key, f"required field '{key}' is missing for a {kind} layer")
     if kind == "conv" and "kernel" in item and "kernels" in item:
         raise here.fail("kernels", "give either 'kernel' or 'kernels', not both")
-    values: dict[str, Any] = {}
-    for key, raw in item.items():
-        if key == "type" or raw is None:
-            continue
-        try:
-            values[key] = _CONVERT[key](raw, kind)
-        except BadInput as e:
-            raise here.fail(key, e.message) from None
+    return kind, item, here
+
+
+def convert(key: str, raw: Any, kind: str, here: cnn.CnnLayer) -> Any:
+    """One layer key's value, errors naming `layers[i].key` and its line."""
+    try:
+        return _CONVERT[key](raw, kind)
+    except BadInput as e:
+        raise here.fail(key, e.message) from None
+
+
+def _layer(item: Any, i: int, line: int) -> cnn.CnnLayer:
+    kind, item, here = layer_item(item, i, line)
+    values = {key: convert(key, raw, kind, here) for key, raw in item.items() if key != "type" and raw is not None}
     if "kernels" in values:
         values["kernel"] = values.pop("kernels")
-    return cnn.CnnLayer(kind, index=i, line=line, lines=lines, **values)
+    return cnn.CnnLayer(kind, index=i, line=line, lines=here.lines, **values)
 
 
 def _kernels(raw: Any, kind: str) -> np.ndarray:
