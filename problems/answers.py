@@ -3,9 +3,12 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from dlcalc.calc.errors import BadInput
 from dlcalc.problems import yamlfile
@@ -28,6 +31,9 @@ class BadRow:
     message: str
 
 
+_SIZE = re.compile(r"\d+(?:\s*[x×]\s*\d+)+")
+
+
 def parse_answer(text: Any) -> Any:
     """A number or matrix text as a float array; words (saddle, true) stay text; None when unparsable."""
     if isinstance(text, (int, float)) and not isinstance(text, bool):
@@ -39,6 +45,8 @@ def parse_answer(text: Any) -> Any:
     s = str(text).strip()
     if not s:
         return None
+    if _SIZE.fullmatch(s):  # a shape as written on paper: 7x7, 3×32×32
+        return np.array([float(v) for v in re.split(r"\s*[x×]\s*", s)])
     try:
         return parse_matrix(s, allow_nonfinite=True)
     except BadInput:

@@ -35,7 +35,11 @@ def answer_lines(sol: Solution, fmt: Formatter) -> list[str]:
 
 
 def _shortened(value, fmt: Formatter) -> str:
-    """A long list as its first and last entries (a 1000-step trace is for JSON)."""
+    """A long list as its first and last entries (a 1000-step trace is for JSON); a list of records
+    (one mapping per layer) as what each holds: the steps show them, JSON carries them."""
+    if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+        keys = list(dict.fromkeys(k for v in value for k in v))
+        return f"{len(value)} entries, each {', '.join(keys)} (in the steps above; in full with --format json)"
     try:
         a = np.asarray(value, dtype=float)
     except (TypeError, ValueError):

@@ -22,6 +22,11 @@ def test_numbers(text, expected):
     assert float(parse_answer(text)) == expected
 
 
+@pytest.mark.parametrize("text, expected", [("7x7", [7, 7]), ("7 × 7", [7, 7]), ("3x227x227", [3, 227, 227])])
+def test_sizes_as_written_on_paper(text, expected):
+    assert parse_answer(text).tolist() == expected
+
+
 @pytest.mark.parametrize("text", ["1 2; 3 4", "[[1, 2], [3, 4]]", "1,2;3,4"])
 def test_matrices_in_section_3_syntax(text):
     np.testing.assert_array_equal(parse_answer(text), [[1, 2], [3, 4]])
