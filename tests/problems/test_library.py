@@ -71,6 +71,9 @@ EXPECTED: dict[str, object] = {
     "dl-cnn-params-conv": 30,                                                 # (3×3 + 1)×3
     "dl-cnn-params-fc": 111,                                                  # (36 + 1)×3
 }
+# ── receptive fields, r ← r + (k − 1)·j, j ← j·s: 1 + 2 + 2 + 2 = 7; AlexNet 11 (j 4), 19 (j 8), 51, 67 (j 16),
+# 99, 131, 163, 195 (j 32); tests/calc/test_receptive_field.py checks both against a walk over pixel indices
+EXPECTED.update({"rf-three-3x3": [7, 7], "rf-alexnet": [195, 195]})
 # ── Hessian of L = (1 − w1·w2)² at 0: H = [[0, −2], [−2, 0]], λ = −2, 2, escape along u = (1, 1), 1 of 2 positive
 EXPECTED.update({"dl-hessian-saddle": "saddle", "dl-hessian-eigenvalues": [-2, 2], "dl-hessian-escape": [1, 1],
                  "dl-hessian-minimum-ratio": 0.5})
