@@ -101,7 +101,7 @@ def command(kind) -> Callable:
 
     file_param = inspect.Parameter("file", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=Annotated[
         str, typer.Argument(help=f"YAML problem file (kind: {kind.name}): {kind.file_help or 'its fields'}.",
-                            show_default=False)])
+                            show_default=False, metavar="FILE")])
     over_file = kind.takes == "file"
     mode = "file" if over_file else "options"
 

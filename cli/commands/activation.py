@@ -14,7 +14,7 @@ SHORT = ("-f", "-p", "-q", "-h")
 COMMANDS = ("activation",)
 
 
-NameArg = Annotated[str, typer.Argument(help=f"The activation: {NAMES}.", show_default=False)]
+NameArg = Annotated[str, typer.Argument(help=f"The activation: {NAMES}.", show_default=False, metavar="NAME")]
 ValuesArg = Annotated[list[str], typer.Argument(
     help="The points z: numbers ('-1 0 2'), a nested list, rows 'a b; c d' (softmax: one row per sample), @file or -.",
     show_default=False)]

@@ -33,7 +33,7 @@ def register(app: typer.Typer) -> None:
 
     @app.command("check")
     def check(
-        file: Annotated[str, typer.Argument(help="A problem file or problem set, or a bundled example's id.")],
+        file: Annotated[str, typer.Argument(help="A problem file or problem set, or a bundled example's id.", metavar="FILE")],
         answer: Annotated[list[str], typer.Option("--answer", "-a", help="ID=VALUE (VALUE alone for a one-problem file); "
                                                   "ID.key=VALUE checks another answer key.")],
         rtol: Annotated[float, typer.Option("--rtol", min=0, help="Relative tolerance.")] = 1e-3,

@@ -24,8 +24,10 @@ COMMANDS = ("grade",)
 def register(app: typer.Typer) -> None:
     @app.command("grade")
     def grade(
-        key: Annotated[str, typer.Argument(help="The exam key: a problem set (answers are computed, never typed in).")],
-        answers: Annotated[str, typer.Argument(help="Answers: CSV student,problem,answer or YAML {student: {problem: answer}}.")],
+        key: Annotated[str, typer.Argument(help="The exam key: a problem set (answers are computed, never typed in).",
+                                     metavar="KEY")],
+        answers: Annotated[str, typer.Argument(help="Answers: CSV student,problem,answer or YAML {student: {problem: answer}}.",
+                                         metavar="ANSWERS")],
         rtol: Annotated[float, typer.Option("--rtol", min=0, help="Relative tolerance (a problem's own rtol wins).")] = 1e-3,
         atol: Annotated[float, typer.Option("--atol", min=0, help="Absolute tolerance (a problem's own atol wins).")] = 1e-4,
         fmt: Annotated[Optional[ReportFormat], typer.Option("--format", "-f", help="rich (terminal), plain, csv or json.",

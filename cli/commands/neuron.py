@@ -11,7 +11,8 @@ from dlcalc.cli.common import run, run_file
 COMMANDS = ("neuron",)
 WITH_A_FILE = ("inputs", "activation", "truth_table")  # what may be added to a network a file gives
 FileArg = Annotated[Optional[str], typer.Argument(
-    help="Optional YAML problem file (kind: neuron), e.g. a network given as 'layers'.", show_default=False)]
+    help="Optional YAML problem file (kind: neuron), e.g. a network given as 'layers'.", show_default=False,
+    metavar="FILE")]
 
 
 def register(app: typer.Typer) -> None:

@@ -71,6 +71,6 @@ KINDS = [
         solver=receptive_field.receptive_field, answer_keys=("receptive_field", "jump", "output_shape"),
         slips=receptive_field.SLIPS,
         command="receptive-field", panel="Convolutional networks", rank=24, takes="file",
-        file_help="YAML problem file (kind: receptive_field): layers, optional input_shape",
+        file_help="layers, optional input_shape",
     ),
 ]
