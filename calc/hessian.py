@@ -18,9 +18,10 @@ from typing import Any, Callable
 import numpy as np
 
 from dlcalc.calc.errors import BadInput
-from dlcalc.calc.expr import (MAX_DIGITS, Expr, as_float, brief, check_point, count, derivative, digits, exact, failure_text,
-                       first_failure, gradient, gradient_step, kinks, loss_text, numeric, parse, show, subscript,
-                       substitute, value_at)
+from dlcalc.calc.calculus import (as_float, brief, check_point, count, derivative, exact, failure_text, first_failure,
+                                  gradient, gradient_step, kinks, loss_text, numeric, show, subscript, substitute,
+                                  value_at)
+from dlcalc.calc.expr import MAX_DIGITS, Expr, digits, parse
 from dlcalc.calc.solution import Grid, Solution, Step, Text, conventions, t
 
 ZERO_TOL = 1e-10       # relative size below which a float eigenvalue or gradient counts as 0

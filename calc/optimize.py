@@ -9,7 +9,7 @@ The course's definitions (deep-learning notes, 'Adaptive Learning Rate'), per pa
             (PyTorch: v_t = α v_{t−1} + (1−α) g_t² from v = 0, σ_t = √v_t + ε, with --rmsprop-torch)
   adam      m_t = β1 m_{t−1} + (1−β1) g_t,  v_t = β2 v_{t−1} + (1−β2) g_t²,
             m̂_t = m_t / (1−β1^t),  v̂_t = v_t / (1−β2^t),  θ_t = θ_{t−1} − η m̂_t / (√v̂_t + ε)   (t from 1)
-Gradients come from the symbolic expression (sympy), evaluated in float64 (calc.expr.numeric).
+Gradients come from the symbolic expression (sympy), evaluated in float64 (calc.calculus.numeric).
 """
 from __future__ import annotations
 
@@ -20,8 +20,9 @@ from typing import Any, Callable
 import numpy as np
 
 from dlcalc.calc.errors import BadInput, closest
-from dlcalc.calc.expr import (Expr, check_point, failure_text, first_failure, gradient, gradient_step, kinks, loss_text,
-                       numeric, parse, subscript)
+from dlcalc.calc.calculus import (check_point, failure_text, first_failure, gradient, gradient_step, kinks, loss_text,
+                                  numeric, subscript)
+from dlcalc.calc.expr import Expr, parse
 from dlcalc.calc.solution import Slip, Solution, Step, Table, conventions, t, with_wrong
 
 METHODS = ("gd", "momentum", "adagrad", "rmsprop", "adam")

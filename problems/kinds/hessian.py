@@ -7,7 +7,8 @@ from typing import Any
 
 from dlcalc.calc import hessian
 from dlcalc.calc.errors import BadInput
-from dlcalc.calc.expr import Expr, check_point
+from dlcalc.calc.calculus import check_point
+from dlcalc.calc.expr import Expr
 from dlcalc.problems.matrix import NUMBER_TEXT, parse_number
 from dlcalc.problems.schema import Field, Kind, as_number, shown, text_json
 

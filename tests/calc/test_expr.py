@@ -9,7 +9,8 @@ import pytest
 import sympy as sp
 
 from dlcalc.calc.errors import BadInput
-from dlcalc.calc.expr import Expr, check_point, gradient, kinks, natural_key, numeric, show
+from dlcalc.calc.calculus import check_point, gradient, kinks, numeric, show
+from dlcalc.calc.expr import Expr, natural_key
 
 w, w1, w2, x = sp.symbols("w w1 w2 x", real=True)
 
