@@ -16,7 +16,9 @@ from typing import Any
 import numpy as np
 
 from dlcalc.calc import activations, losses
-from dlcalc.calc.conv import add_grids, as_image, as_kernels, conv_steps, padding4, pair, pair_text
+from dlcalc.calc.conv import as_image, as_kernels, conv_steps
+from dlcalc.calc.maps import add_grids, pair_text
+from dlcalc.calc.sizes import padding4, pair
 from dlcalc.calc.errors import BadInput, quote
 from dlcalc.calc.errors import dims as dims_text
 from dlcalc.calc.pool import pool_steps

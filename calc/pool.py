@@ -10,9 +10,10 @@ from typing import Any
 
 import numpy as np
 
-from dlcalc.calc.conv import (GRID_SIDE, MAX_WORK, Pad4, Pair, add_grids, as_image, cells_shown, check_size, no_padding,
-                       others_step, output_size, pad, pad_text, padding_step, pair, pair_text, resolve_padding,
-                       size_step, tap, window_prose)
+from dlcalc.calc.conv import as_image, no_padding, pad, tap
+from dlcalc.calc.maps import (GRID_SIDE, add_grids, cells_shown, others_step, pad_text, padding_step, pair_text, size_step,
+                              window_prose)
+from dlcalc.calc.sizes import MAX_WORK, Pad4, Pair, check_size, output_size, pair, resolve_padding
 from dlcalc.calc.errors import BadInput, closest, dims
 from dlcalc.calc.solution import Slip, Solution, Step, conventions, paren, t
 

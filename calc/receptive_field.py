@@ -11,7 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from dlcalc.calc import conv
+from dlcalc.calc.maps import size_step
+from dlcalc.calc.sizes import output_size, resolve_padding
 from dlcalc.calc.errors import BadInput
 from dlcalc.calc.solution import Slip, Solution, Step, Table, Text, conventions, t, with_wrong
 
@@ -107,11 +108,11 @@ def _layer_step(i: int, w: Window, r: Pair, j: Pair, hw: tuple | None, wrong: Wr
         return Step(f"Layer {i}: {_describe(w)}", lines=lines), r, j, hw
     lines = _axis_lines(i, w, r, j, new_r, new_j, d, wrong)
     if hw is not None:
-        pad = conv.resolve_padding(w.padding, hw, w.size, w.stride, w.dilation)
-        out = tuple(conv.output_size(hw[a], w.size[a], w.stride[a], pad[2 * a] + pad[2 * a + 1], w.dilation[a],
+        pad = resolve_padding(w.padding, hw, w.size, w.stride, w.dilation)
+        out = tuple(output_size(hw[a], w.size[a], w.stride[a], pad[2 * a] + pad[2 * a + 1], w.dilation[a],
                                      "size" if w.type.endswith("pool") else "kernel", ("rows", "columns")[a])
                     for a in (0, 1))
-        lines += conv.size_step("", hw, w.size, w.stride, pad, w.dilation, out, dilated=w.type == "conv").lines
+        lines += size_step("", hw, w.size, w.stride, pad, w.dilation, out, dilated=w.type == "conv").lines
         hw = out
     return Step(f"Layer {i}: {_describe(w)}", lines=lines), new_r, new_j, hw
 

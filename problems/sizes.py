@@ -6,7 +6,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from dlcalc.calc import conv, pool
+from dlcalc.calc import pool
+from dlcalc.calc.sizes import padding4, pair
 from dlcalc.calc.errors import BadInput
 from dlcalc.problems.matrix import UNSIGNED_TEXT, parse_number
 from dlcalc.problems.schema import Field, anycase, text_json
@@ -35,16 +36,16 @@ def _numbers(raw: Any, what: str) -> list:
 def as_pair(name: str):
     """Converter for stride/dilation/size/kernel size: one integer ≥ 1 or two (rows, columns)."""
     def convert(raw: Any) -> tuple[int, int]:
-        return conv.pair(_numbers(raw, "an integer or two (rows, columns)"), name)
+        return pair(_numbers(raw, "an integer or two (rows, columns)"), name)
     return convert
 
 
 def as_padding(raw: Any) -> tuple[int, int, int, int] | str:
     """An integer, `same`, `valid`, `rows,columns` or `top,bottom,left,right`."""
     if isinstance(raw, str) and raw.strip().lower() in ("same", "valid"):
-        return conv.padding4(raw)
+        return padding4(raw)
     try:
-        return conv.padding4(_numbers(raw, PAD_WORDS))
+        return padding4(_numbers(raw, PAD_WORDS))
     except BadInput as e:
         if "not a number" in e.message:
             raise BadInput(f"expected {PAD_WORDS}; got {raw!r}") from None
@@ -65,7 +66,7 @@ def as_shape(raw: Any) -> tuple[int, ...]:
         values = values * 2
     if len(values) not in (2, 3):
         raise BadInput(f"expected H×W or C×H×W, got {len(values)} numbers")
-    return tuple(conv.pair([v], "input_shape")[0] for v in values)
+    return tuple(pair([v], "input_shape")[0] for v in values)
 
 
 def _sizes_json(counts: tuple[int, ...], minimum: int, words: tuple[str, ...] = ()) -> dict:

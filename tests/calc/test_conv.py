@@ -9,7 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.signal import convolve2d, correlate2d
 
-from dlcalc.calc.conv import CONV_SLIPS, conv, conv2d, conv_steps, output_size
+from dlcalc.calc.conv import CONV_SLIPS, conv, conv2d, conv_steps
+from dlcalc.calc.sizes import output_size
 from dlcalc.calc.errors import BadInput
 from dlcalc.cli.render.numbers import formatter
 
