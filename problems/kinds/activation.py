@@ -1,8 +1,7 @@
 """Activation values and derivatives at given points as a problem kind."""
 from __future__ import annotations
 
-from dlcalc.calc import activation_kind
-from dlcalc.calc.activations import ALIASES
+from dlcalc.calc import activations
 from dlcalc.problems.schema import Field, Kind
 
 KINDS = [
@@ -11,12 +10,12 @@ KINDS = [
         command="activation", panel="Neurons and training", rank=31,
         summary="Activation function values and derivatives (softmax: stable, with its Jacobian)",
         fields=[
-            Field("name", "choice", "the activation function", required=True, choices=activation_kind.NAMES, aliases=ALIASES,
-                  convert=activation_kind.activation_name),
+            Field("name", "choice", "the activation function", required=True, choices=activations.NAMES,
+                  aliases=activations.ALIASES, convert=activations.activation_name),
             Field("values", "matrix", "the points z (a number, a vector, or rows for softmax)", required=True),
             Field("alpha", "number", "leaky ReLU slope for z ≤ 0 (default 0.01)"),
         ],
-        solver=activation_kind.solve_activation, answer_keys=("values", "derivatives", "jacobian"),
-        slips=activation_kind.SLIPS,
+        solver=activations.solve_activation, answer_keys=("values", "derivatives", "jacobian"),
+        slips=activations.SLIPS,
     ),
 ]

@@ -1,4 +1,4 @@
-"""calc.activation_kind: activation values and derivatives, softmax with its Jacobian.
+"""calc.activations (the `activation` kind): activation values and derivatives, softmax with its Jacobian.
 
 Values are checked against formulas written here (math/scipy), derivatives against central
 finite differences of those formulas.
@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.special import softmax as scipy_softmax
 
-from dlcalc.calc.activation_kind import SLIPS, activation_name, solve_activation
+from dlcalc.calc.activations import SLIPS, activation_name, solve_activation
 from dlcalc.calc.errors import BadInput
 
 FORMULAS = {
