@@ -158,16 +158,31 @@ def main(argv: list[str] | None = None) -> None:
         code = _fail("interrupted", 130)
     except BrokenPipeError:
         code = 0
+    except OSError as e:  # writing to stdout failed: a full disk behind `> file`
+        code = _fail(f"cannot write the output: {e.strerror or e}", 2) if _is_stdout(e) else _internal(e)
     except Exception as e:  # a bug in dlcalc: one line and exit 3, not a traceback (unless asked for)
-        if os.environ.get("DLCALC_DEBUG"):
-            raise
-        code = _fail(f"internal error ({type(e).__name__}: {e}); please report it with the command you ran "
-                     "(DLCALC_DEBUG=1 shows the traceback)", 3)
+        code = _internal(e)
     try:
         sys.stdout.flush()
     except BrokenPipeError:
         pass
+    except OSError as e:
+        code = _fail(f"cannot write the output: {e.strerror or e}", 2)
     sys.exit(code)
+
+
+def _is_stdout(e: OSError) -> bool:
+    """An OSError from writing to stdout (ENOSPC, EIO…), not from opening a file of the user's."""
+    import errno
+
+    return getattr(e, "filename", None) is None and e.errno in (errno.ENOSPC, errno.EIO, errno.EFBIG, errno.EDQUOT)
+
+
+def _internal(e: Exception) -> int:
+    if os.environ.get("DLCALC_DEBUG"):
+        raise e
+    return _fail(f"internal error ({type(e).__name__}: {e}); please report it with the command you ran "
+                 "(DLCALC_DEBUG=1 shows the traceback)", 3)
 
 
 if __name__ == "__main__":

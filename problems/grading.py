@@ -1,19 +1,42 @@
 """Grading against a key: answers are computed from the key's problems, never typed in.
 
-Wrong answers are diagnosed by re-solving the problem under each slip its kind
-declares (computed once per problem, only when some answer is wrong), then by a
-few kind-independent checks (another answer key, rounding, sign).
+Wrong answers are diagnosed by re-solving the problem under each slip its kind declares (once per
+problem, only when some answer is wrong), then by a few kind-independent checks (another answer
+key, rounding, sign). A class is graded cell by cell, and a cell is marked once per distinct text:
+a `Mark` depends only on the problem and what was typed, so a class of 100,000 that typed a few
+hundred different answers costs a few hundred comparisons, and its students share the marks.
 """
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
+from statistics import median
 from typing import Any
 
 from dlcalc.calc.errors import BadInput, closest
 from dlcalc.calc.grading import Tolerance, as_expected, matches, rounding_slip, sign_slip
-from dlcalc.problems.answers import BadRow, Row, parse_answer
+from dlcalc.problems.answers import DECIMAL_COMMA, BadRow, Row, parse_answer
 from dlcalc.problems.loader import Problem
+
+MAX_BAD_ROWS = 200       # bad rows listed one by one; past it, counted
+MAX_CACHED = 100_000     # distinct answer texts remembered per problem
+HISTOGRAM_BINS = 10
+
+
+@dataclass(frozen=True, slots=True)
+class Mark:
+    problem: str
+    correct: bool
+    points: float
+    max_points: float
+    expected: Any
+    given: Any                 # as read (a number, an array, a word); the text when unreadable; None: no answer
+    given_text: str | None     # as typed
+    diagnosis: str | None
+    missing: bool = False
+    slip: str | None = None    # the kind's named slip it matches (slip_credit applies)
 
 
 @dataclass
@@ -21,11 +44,25 @@ class KeyItem:
     problem: Problem
     answer: dict
     tol: Tolerance
+    error: str | None = None                     # the key problem could not be solved: every cell says so
+    decimal_comma: bool = False
     _slips: list[tuple[str, Any]] | None = None
+    _marks: dict[str, Mark] = field(default_factory=dict)
 
     @property
     def expected(self) -> Any:
-        return self.answer[self.problem.ask]
+        return self.answer.get(self.problem.ask)
+
+    @property
+    def mode(self) -> str:
+        return self.problem.kind.compare.get(self.problem.ask, "tolerance") if self.problem.kind else "tolerance"
+
+    @property
+    def credit(self) -> float:
+        return float(self.problem.meta.get("slip_credit", 0.0))
+
+    def matches(self, given: Any, expected: Any) -> bool:
+        return matches(given, expected, self.tol, self.mode)
 
     def slips(self) -> list[tuple[str, Any]]:
         """(name, slipped value of the asked key) for every applicable slip, solved once."""
@@ -40,18 +77,19 @@ class KeyItem:
                     value = p.kind.solve(params).answer.get(p.ask)
                 except (BadInput, ArithmeticError, ValueError):
                     continue
-                if value is not None and not matches(value, self.expected, self.tol):
+                if value is not None and not self.matches(value, self.expected):
                     self._slips.append((slip.name, value))
         return self._slips
 
-    def diagnose(self, given: Any) -> str | None:
+    def diagnose(self, given: Any) -> tuple[str | None, str | None]:
+        """(diagnosis, the named slip when it is one)."""
         for name, value in self.slips():
-            if matches(given, value, self.tol):
-                return name
+            if self.matches(given, value):
+                return name, name
         for key, value in self.answer.items():
             if key != self.problem.ask and _comparable(value) and matches(given, value, self.tol):
-                return f"gave {key} instead of {self.problem.ask}"
-        return rounding_slip(given, self.expected) or sign_slip(given, self.expected, self.tol)
+                return f"gave {key} instead of {self.problem.ask}", None
+        return rounding_slip(given, self.expected) or sign_slip(given, self.expected, self.tol), None
 
 
 def _comparable(value: Any) -> bool:
@@ -59,97 +97,242 @@ def _comparable(value: Any) -> bool:
     return not isinstance(v, str) and getattr(v, "size", 0) > 0
 
 
-@dataclass
-class Mark:
-    problem: str
-    correct: bool
-    points: float
-    max_points: float
-    expected: Any
-    given: Any
-    diagnosis: str | None
+def build_key(problems: list[Problem], tol: Tolerance, decimal_comma: bool = False, strict: bool = True) -> dict[str, KeyItem]:
+    """Solve every problem of the key. `strict` (check): a broken problem is bad input. Otherwise
+    (grade) it is kept with its error, so that only its own cells fail."""
+    key = {}
+    for p in problems:
+        rtol = float(p.meta.get("rtol", tol.rtol))
+        atol = float(p.meta.get("atol", tol.atol))
+        item = KeyItem(p, {}, Tolerance(rtol, atol), decimal_comma=decimal_comma)
+        try:
+            if p.error is not None:
+                raise p.error
+            sol = p.solve()
+            if p.ask not in sol.answer:
+                raise BadInput(f"this problem has no answer '{p.ask}' (its answers: {', '.join(sol.answer)})",
+                               p.where("ask"))
+            item.answer = sol.answer
+        except (BadInput, ArithmeticError, ValueError) as e:
+            if strict:
+                raise
+            item.error = str(e)
+        key[p.id] = item
+    return key
 
 
-@dataclass
+def mark(item: KeyItem, text: Any) -> Mark:
+    """The mark of one answer as typed (None or blank: no answer), cached per text: a class types a few
+    hundred different answers to a problem, not one per student."""
+    cached = item._marks.get(text)
+    if cached is not None:
+        return cached
+    typed = None if text is None or not str(text).strip() else str(text)
+    result = item._marks.get(typed) or _mark(item, typed)
+    if len(item._marks) < MAX_CACHED:
+        item._marks[text] = item._marks[typed] = result
+    return result
+
+
+def _mark(item: KeyItem, typed: str | None) -> Mark:
+    p = item.problem
+    base = dict(problem=p.id, max_points=p.points, expected=item.expected, given_text=typed)
+    if item.error is not None:
+        return Mark(correct=False, points=0.0, given=typed, diagnosis=f"the key could not be solved: {item.error}", **base)
+    if typed is None:
+        return Mark(correct=False, points=0.0, given=None, diagnosis=None, missing=True, **base)
+    expected = as_expected(item.expected)
+    scalar = getattr(expected, "size", 0) == 1
+    if scalar and not item.decimal_comma and DECIMAL_COMMA.search(typed):
+        return Mark(correct=False, points=0.0, given=typed, **base,
+                    diagnosis=f"a decimal comma? {typed.strip()[:40]!r} is one number or two "
+                              "(grade with --decimal-comma to read 0,5 as 0.5)")
+    try:
+        given = parse_answer(typed, item.decimal_comma)
+        if isinstance(given, str) and not isinstance(expected, (str, bool)):
+            given = None  # a word where a number was asked: unreadable
+        if given is None:
+            return Mark(correct=False, points=0.0, given=typed, diagnosis=f"unparsable answer '{typed.strip()[:40]}'", **base)
+        if item.matches(given, item.expected):
+            return Mark(correct=True, points=p.points, given=given, diagnosis=None, **base)
+        diagnosis, slip = item.diagnose(given)
+    except (BadInput, ArithmeticError, ValueError, TypeError) as e:
+        return Mark(correct=False, points=0.0, given=typed, diagnosis=f"could not be compared: {e}", **base)
+    credit = item.credit * p.points if slip else 0.0
+    return Mark(correct=False, points=credit, given=given, diagnosis=diagnosis, slip=slip, **base)
+
+
+@dataclass(slots=True)
 class StudentReport:
     id: str
     score: float
     max: float
     marks: list[Mark]
+    extra: tuple[str, ...] = ()
 
 
 @dataclass
 class Report:
     students: list[StudentReport]
+    problems: list[str]
     bad_rows: list[BadRow] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    key_errors: dict[str, str] = field(default_factory=dict)
+    kept: list[str] = field(default_factory=list)     # the answers file's other columns (gradebook)
+    student_header: str = "student"
+    bad_count: int = 0
+    _summary: dict | None = None
 
     @property
     def all_correct(self) -> bool:
         return all(m.correct for s in self.students for m in s.marks)
 
     def summary(self) -> dict:
+        if self._summary is None:
+            self._summary = self._summarised()
+        return self._summary
+
+    def _summarised(self) -> dict:
         scores = [s.score for s in self.students]
-        per_problem: dict[str, dict] = {}
-        for s in self.students:
-            for m in s.marks:
-                d = per_problem.setdefault(m.problem, {"correct": 0, "answered": 0, "diagnoses": Counter()})
-                d["correct"] += m.correct
-                d["answered"] += m.given is not None
-                if m.diagnosis:
-                    d["diagnoses"][m.diagnosis] += 1
+        top = self.students[0].max if self.students else 0.0
+        problems = {}
+        for i, pid in enumerate(self.problems):
+            column = [s.marks[i] for s in self.students]       # marks are shared: count each distinct one
+            distinct = {id(m): m for m in column}
+            got = [(distinct[k], n) for k, n in Counter(map(id, column)).items()]
+            problems[pid] = _problem_summary(got, len(self.students))
         return {
             "students": len(self.students),
-            "max": self.students[0].max if self.students else 0,
-            "mean": sum(scores) / len(scores) if scores else 0,
+            "max": top,
+            "mean": sum(scores) / len(scores) if scores else 0.0,
+            "median": median(scores) if scores else 0.0,
+            "histogram": histogram(scores, top),
             "all_correct": sum(s.score == s.max for s in self.students),
-            "problems": {k: {**v, "diagnoses": dict(v["diagnoses"].most_common())} for k, v in per_problem.items()},
-            "bad_rows": len(self.bad_rows),
+            "problems": problems,
+            "bad_rows": self.bad_count,
         }
 
 
-def build_key(problems: list[Problem], tol: Tolerance) -> dict[str, KeyItem]:
-    """Solve every problem of the key; a broken key is bad input (nothing can be graded against it)."""
-    key = {}
-    for p in problems:
-        sol = p.solve()
-        if p.ask not in sol.answer:
-            raise BadInput(f"this problem has no answer '{p.ask}' (its answers: {', '.join(sol.answer)})", p.where("ask"))
-        rtol = float(p.meta.get("rtol", tol.rtol))
-        atol = float(p.meta.get("atol", tol.atol))
-        key[p.id] = KeyItem(p, sol.answer, Tolerance(rtol, atol))
-    return key
+def _problem_summary(got: list[tuple[Mark, int]], students: int) -> dict:
+    slips, wrong = Counter(), Counter()
+    for m, n in got:
+        if m.diagnosis and not m.diagnosis.startswith(("unparsable", "a decimal comma", "the key", "could not")):
+            slips[m.diagnosis] += n
+        elif not m.correct and not m.missing and m.given_text is not None:
+            wrong[" ".join(m.given_text.split())] += n
+    return {
+        "correct": sum(n for m, n in got if m.correct),
+        "answered": sum(n for m, n in got if not m.missing),
+        "mean_points": sum(m.points * n for m, n in got) / students if students else 0.0,
+        "slips": dict(slips.most_common()),
+        "wrong_answers": [{"answer": a, "count": n} for a, n in wrong.most_common(5)],
+    }
 
 
-def mark(item: KeyItem, text: Any) -> Mark:
-    p = item.problem
-    if text is not None and not str(text).strip():
-        text = None  # an empty cell is no answer, not an unparsable one
-    given = parse_answer(text) if text is not None else None
-    if isinstance(given, str) and not isinstance(as_expected(item.expected), (str, bool)):
-        given = None  # a word where a number was asked: unparsable
-    correct = given is not None and matches(given, item.expected, item.tol)
-    if text is not None and given is None:
-        diagnosis = f"unparsable answer '{str(text).strip()[:40]}'"
-    else:
-        diagnosis = None if correct or given is None else item.diagnose(given)
-    return Mark(p.id, correct, p.points if correct else 0.0, p.points, item.expected,
-                given if given is not None else (None if text is None else str(text)), diagnosis)
+def histogram(scores: list[float], top: float, bins: int = HISTOGRAM_BINS) -> list[dict]:
+    """Students per tenth of the top score: [from, to) and the last bin closed, [0.9·top, top]."""
+    if top <= 0:
+        return [{"from": 0.0, "to": 0.0, "count": len(scores)}]
+    width = top / bins
+    counts = [0] * bins
+    for s in scores:
+        counts[min(int(s / width + 1e-9), bins - 1)] += 1
+    return [{"from": round(i * width, 10), "to": round((i + 1) * width, 10), "count": c} for i, c in enumerate(counts)]
 
 
-def grade(key: dict[str, KeyItem], rows: list[Row], bad_rows: list[BadRow]) -> Report:
-    bad = list(bad_rows)
-    sheets: dict[str, dict[str, str]] = {}
+_TIME_FORMATS = ("%m/%d/%Y %H:%M:%S", "%m/%d/%Y %H:%M", "%d %B %Y %I:%M %p", "%Y-%m-%d %H:%M:%S %z")
+
+
+def time_key(text: str) -> datetime | None:
+    """A submission time as LMSs print it (ISO, `… UTC`, `… -0800`, Google Forms' US `3/1/2025 10:00:00`,
+    Moodle's `1 March 2025 10:00 AM`), as naive UTC when it has an offset; None when unknown."""
+    s = " ".join(text.split()).removesuffix(" UTC") if text else ""
+    if not s:
+        return None
+    t = None
+    try:
+        t = datetime.fromisoformat(s)
+    except ValueError:
+        for fmt in _TIME_FORMATS:
+            t = _parsed(s, fmt)
+            if t is not None:
+                break
+    if t is not None and t.tzinfo is not None:
+        t = (t - t.utcoffset()).replace(tzinfo=None)
+    return t
+
+
+def _parsed(s: str, fmt: str) -> datetime | None:
+    try:
+        return datetime.strptime(s, fmt)
+    except ValueError:
+        return None
+
+
+def grade(key: dict[str, KeyItem], rows: Iterable[Row], bad_rows: list[BadRow] | None = None,
+          roster: list[str] | None = None, extra: dict[str, tuple] | None = None) -> Report:
+    """Every student against every key problem; the latest submission of a student and problem counts
+    (by its time when the file has one, else the later row)."""
+    pids = list(key)
+    index = {pid: i for i, pid in enumerate(pids)}
+    n = len(pids)
+    report = Report([], pids)
+    sheets: dict[str, list] = {sid: [None] * n for sid in roster or ()}
+    stamps: dict[str, list] = {}            # submission times, only for files that have them
+    times: dict[str, datetime | None] = {}
+    replaced: list[str] = []
+    graded = 0
     for row in rows:
-        if row.problem not in key:
-            bad.append(BadRow(row.line, f"unknown problem '{row.problem}'{closest(row.problem, key)}; row skipped"))
+        i = index.get(row.problem)
+        if i is None:
+            _bad(report, row.line, f"unknown problem '{row.problem}'{closest(row.problem, pids)}; row skipped")
             continue
-        answers = sheets.setdefault(row.student, {})
-        if row.problem in answers:
-            bad.append(BadRow(row.line, f"second answer of {row.student} to {row.problem}; the first one counts"))
-            continue
-        answers[row.problem] = row.text
-    students = []
-    for sid, answers in sheets.items():
-        marks = [mark(item, answers.get(pid)) for pid, item in key.items()]
-        students.append(StudentReport(sid, sum(m.points for m in marks), sum(m.max_points for m in marks), marks))
-    return Report(students, sorted(bad, key=lambda b: b.line))
+        sheet = sheets.get(row.student)
+        if sheet is None:
+            sheet = sheets[row.student] = [None] * n
+        graded += 1
+        if row.time:
+            t = times[row.time] if row.time in times else times.setdefault(row.time, time_key(row.time))
+            stamp = stamps.get(row.student) or stamps.setdefault(row.student, [None] * n)
+            if sheet[i] is not None and t is not None and stamp[i] is not None and t < stamp[i]:
+                replaced.append(f"{row.student} {row.problem} (line {row.line} is older)")
+                continue
+            stamp[i] = t
+        if sheet[i] is not None:
+            replaced.append(f"{row.student} {row.problem} (line {row.line} replaces an earlier answer)")
+        sheet[i] = row.text
+    if not graded:
+        raise BadInput("no row could be graded: no answer names a problem of the key "
+                       f"({', '.join(pids)}); is it the right file?", "answers")
+    if replaced:
+        report.notes.append(f"{len(replaced)} resubmission{'s' * (len(replaced) != 1)}: the latest counts, e.g. "
+                            + "; ".join(replaced[:3]))
+    if roster is not None:
+        listed = set(roster)
+        off = [sid for sid in sheets if sid not in listed]
+        if off:
+            report.notes.append(f"{len(off)} student{'s' * (len(off) != 1)} not on the roster, graded too: "
+                                + ", ".join(off[:5]) + ("…" if len(off) > 5 else ""))
+    items = [key[pid] for pid in pids]
+    top = sum(item.problem.points for item in items)
+    extra = extra or {}
+    for sid, texts in sheets.items():
+        marks = [mark(item, text) for item, text in zip(items, texts)]
+        report.students.append(StudentReport(sid, sum(m.points for m in marks), top, marks, extra.get(sid, ())))
+    commas = sum(m.diagnosis is not None and m.diagnosis.startswith("a decimal comma") for s in report.students
+                 for m in s.marks)
+    if commas:
+        report.notes.append(f"{commas} answer{'s' * (commas != 1)} to one-number problems ha{'ve' if commas != 1 else 's'} "
+                            "a comma between digits and {} not read: if the class writes decimal commas, grade with "
+                            "--decimal-comma".format("were" if commas != 1 else "was"))
+    report.key_errors = {pid: item.error for pid, item in key.items() if item.error is not None}
+    read_bad = list(bad_rows or ())  # the reader's own, filled while the rows streamed
+    report.bad_count += len(read_bad)
+    report.bad_rows = sorted(read_bad[:MAX_BAD_ROWS] + report.bad_rows, key=lambda b: b.line)[:MAX_BAD_ROWS]
+    return report
+
+
+def _bad(report: Report, line: int, message: str) -> None:
+    report.bad_count += 1
+    if len(report.bad_rows) < MAX_BAD_ROWS:
+        report.bad_rows.append(BadRow(line, message))

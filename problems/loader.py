@@ -160,7 +160,7 @@ def _problem(raw: Any, name: str, line: int, default_id: str, default_kind: str 
         for key in ("rtol", "atol"):
             if key in parent and key not in p.meta:
                 p.meta[key] = parent[key]
-        for key in ("points", "rtol", "atol"):
+        for key in ("points", "rtol", "atol", "slip_credit"):
             if key in p.meta:
                 try:
                     p.meta[key] = as_number(None, p.meta[key])
@@ -168,6 +168,8 @@ def _problem(raw: Any, name: str, line: int, default_id: str, default_kind: str 
                     raise BadInput(e.message, p.where(key)) from None
                 if p.meta[key] < 0:
                     raise BadInput("must not be negative", p.where(key))
+                if key == "slip_credit" and p.meta[key] > 1:
+                    raise BadInput(f"must be between 0 and 1 (a share of the points), got {p.meta[key]:g}", p.where(key))
         if "ask" in p.meta and p.meta["ask"] not in p.kind.answer_keys:
             raise BadInput(f"'{p.meta['ask']}' is not an answer of {p.kind.name} "
                            f"(answers: {', '.join(p.kind.answer_keys)}){closest(str(p.meta['ask']), p.kind.answer_keys)}",

@@ -211,6 +211,7 @@ COMMON = {
     "note": "remarks, e.g. where the course's printed answer is wrong",
     "rtol": "relative tolerance for grading this problem",
     "atol": "absolute tolerance for grading this problem",
+    "slip_credit": "share of the points (0 to 1) for an answer that matches one of the kind's named slips",
 }
 
 
@@ -225,6 +226,7 @@ class Kind:
     answer_keys: Sequence[str]
     slips: Sequence[Slip] = ()
     validate: Callable[[dict], None] | None = None  # cross-field checks after conversion
+    compare: Mapping[str, str] = field(default_factory=dict)  # answer key → exact | multiset | direction
     # the subcommand: its name, `dlcalc --help` panel and place there, and whether it reads a FILE
     command: str = ""
     panel: str = "Commands"

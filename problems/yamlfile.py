@@ -44,8 +44,9 @@ def line_of(container: Any, key: Any) -> int:
     return 0
 
 
-def load(data: bytes | str, name: str) -> Any:
-    """Parse YAML text into Mapping/Sequence/scalars; BadInput names `name:line:column`."""
+def load(data: bytes | str, name: str, as_typed: bool = False) -> Any:
+    """Parse YAML text into Mapping/Sequence/scalars; BadInput names `name:line:column`. `as_typed` keeps
+    every scalar as its text (answer sheets: the id 00123 and the answer 007 are not the numbers 83 and 7)."""
     import yaml
 
     if isinstance(data, bytes):
@@ -77,7 +78,7 @@ def load(data: bytes | str, name: str) -> Any:
         raise BadInput("YAML nested too deeply", name) from None
     if node is None:
         raise BadInput("file is empty", name)
-    return _Builder(name).build(node, 0)
+    return _Builder(name, as_typed).build(node, 0)
 
 
 def _check_depth(loader_cls: Any, data: str, name: str) -> None:
@@ -168,10 +169,11 @@ def _check_event_depth(loader_cls: Any, data: str, name: str) -> None:
 
 
 class _Builder:
-    def __init__(self, name: str) -> None:
+    def __init__(self, name: str, as_typed: bool = False) -> None:
         import yaml
 
         self.name = name
+        self.as_typed = as_typed
         self.count = 0
         self.seen: set[int] = set()
         self.scalar = yaml.SafeLoader("")
@@ -215,7 +217,7 @@ class _Builder:
             return seq
         if tag == "merge":
             raise self.fail(node, "YAML merge keys (<<) are not allowed in problem files")
-        if tag == "timestamp":
+        if tag == "timestamp" or (self.as_typed and tag != "null"):
             return node.value  # dates stay text
         if tag not in _SCALAR_TAGS:
             raise self.fail(node, f"YAML tag '{node.tag}' is not allowed in problem files")

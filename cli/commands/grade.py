@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import sys
 from enum import Enum
-from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
@@ -19,143 +18,151 @@ class ReportFormat(str, Enum):
 
 
 COMMANDS = ("grade",)
+Text = Optional[str]
 
 
 def register(app: typer.Typer) -> None:
     @app.command("grade")
     def grade(
         key: Annotated[str, typer.Argument(help="The exam key: a problem set (answers are computed, never typed in).",
-                                     metavar="KEY")],
-        answers: Annotated[str, typer.Argument(help="Answers: CSV student,problem,answer or YAML {student: {problem: answer}}.",
-                                         metavar="ANSWERS")],
+                                           metavar="KEY")],
+        answers: Annotated[str, typer.Argument(
+            help="Answers: CSV/TSV, long (student, problem, answer) or wide (a column per problem), as LMSs export "
+                 "them; or YAML {student: {problem: answer}}.", metavar="ANSWERS")],
         rtol: Annotated[float, typer.Option("--rtol", min=0, help="Relative tolerance (a problem's own rtol wins).")] = 1e-3,
         atol: Annotated[float, typer.Option("--atol", min=0, help="Absolute tolerance (a problem's own atol wins).")] = 1e-4,
         fmt: Annotated[Optional[ReportFormat], typer.Option("--format", "-f", help="rich (terminal), plain, csv or json.",
                                                             show_default=False)] = None,
-        output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write the report here (atomically).",
-                                                       show_default=False)] = None,
+        output: Annotated[Text, typer.Option("--output", "-o", metavar="FILE", show_default=False,
+                                             help="Write the report here (atomically; - is stdout).")] = None,
+        student_column: Annotated[Text, typer.Option(help="The student id column (default: found by name).",
+                                                     metavar="NAME", show_default=False)] = None,
+        problem_column: Annotated[Text, typer.Option(help="A long file's problem column.", metavar="NAME",
+                                                     show_default=False)] = None,
+        answer_column: Annotated[Text, typer.Option(help="A long file's answer column.", metavar="NAME",
+                                                    show_default=False)] = None,
+        time_column: Annotated[Text, typer.Option(help="The submission time column (the latest submission counts).",
+                                                  metavar="NAME", show_default=False)] = None,
+        maps: Annotated[Optional[list[str]], typer.Option(
+            "--map", metavar="COLUMN=ID", show_default=False,
+            help="A wide file's column for a problem (repeatable); COLUMN is the header or its part before ':'.")] = None,
+        decimal_comma: Annotated[bool, typer.Option("--decimal-comma", help="Read 0,5946 as 0.5946 (a ;-separated "
+                                                                            "file implies it).")] = False,
+        roster: Annotated[Text, typer.Option(help="CSV of every student: those without answers get 0.", metavar="FILE",
+                                             show_default=False)] = None,
+        gradebook: Annotated[Text, typer.Option(help="Also write a gradebook CSV: a row per student, points per "
+                                                     "problem, total, max.", metavar="FILE", show_default=False)] = None,
+        feedback: Annotated[Text, typer.Option(help="Also write one Markdown file per student into this directory.",
+                                               metavar="DIR", show_default=False)] = None,
     ) -> int:
         """Grade a class: score per student, diagnosis of each wrong answer, summary per problem."""
-        from dlcalc.calc.grading import Tolerance
-        from dlcalc.problems import answers as answer_sheets
-        from dlcalc.problems import grading
-        from dlcalc.problems.loader import load_path
+        from dlcalc.cli import reports
+        from dlcalc.problems.answers import Columns
 
-        if output is not None and not output.parent.is_dir():
-            raise BadInput("directory does not exist", f"--output {output}")
-        if output is not None and output.is_dir():
-            raise BadInput("is a directory; give a file name for the report", f"--output {output}")
-        kind = (fmt.value if fmt else None) or ("rich" if sys.stdout.isatty() and output is None else "plain")
-        problems = load_path(key)
-        the_key = grading.build_key(problems, Tolerance(rtol, atol))
-        rows, bad = answer_sheets.read(answers)
-        report = grading.grade(the_key, rows, bad)
+        inputs = [key, answers, roster or ""]
+        targets = {"--output": reports.check_target(output, "--output", inputs),
+                   "--gradebook": reports.check_target(gradebook, "--gradebook", inputs),
+                   "--feedback": reports.check_target(feedback, "--feedback", inputs, directory=True)}
+        columns = Columns(student_column, problem_column, answer_column, time_column,
+                          tuple(_mapping(m) for m in maps or ()))
+        report, key_items = _graded(key, answers, columns, decimal_comma, roster, rtol, atol)
         for b in report.bad_rows:
             sys.stderr.write(f"dlcalc: warning: {answers}:{b.line}: {b.message}\n")
-        text = None if kind == "rich" else {"json": _json, "csv": _csv, "plain": _plain}[kind](report)
-        if output is not None:
-            _write_atomically(output, text if text is not None else _plain(report))
-        elif text is not None:
-            sys.stdout.write(text)
-        else:
-            _rich(report)
+        if report.bad_count > len(report.bad_rows):
+            sys.stderr.write(f"dlcalc: warning: {answers}: {report.bad_count - len(report.bad_rows)} more bad rows\n")
+        for note in report.notes:
+            sys.stderr.write(f"dlcalc: note: {answers}: {note}\n")
+        to_file = output not in (None, "-")
+        kind = (fmt.value if fmt else None) or ("rich" if sys.stdout.isatty() and not to_file else "plain")
+        if kind == "rich" and to_file:
+            kind = "plain"
+        with reports.opened(targets["--output"], "--output") as out:
+            _write(report, kind, out)
+        if targets["--gradebook"] is not None:
+            with reports.opened(targets["--gradebook"], "--gradebook") as out:
+                reports.write_gradebook(report, out)
+        if targets["--feedback"] is not None:
+            reports.write_feedback(report, targets["--feedback"], _worked(key_items, report))
+        if report.key_errors:
+            return 2
         return 0 if report.all_correct else 1
 
 
-def _write_atomically(path: Path, text: str) -> None:
-    """A temporary file in the same directory, renamed into place: never a half-written report."""
+def _mapping(text: str) -> tuple[str, str]:
+    column, sep, pid = text.rpartition("=")
+    if not sep or not column.strip() or not pid.strip():
+        raise BadInput(f"expected COLUMN=PROBLEM_ID, got '{text}'", "--map")
+    return column.strip(), pid.strip()
+
+
+def _graded(key: str, answers: str, columns, decimal_comma: bool, roster: str | None, rtol: float, atol: float):
+    from dlcalc.calc.grading import Tolerance
+    from dlcalc.problems import answers as sheets
+    from dlcalc.problems import grading
+    from dlcalc.problems.loader import load_path
+
+    problems = load_path(key)
+    if not problems:
+        raise BadInput("the key has no problems", key)
+    sheet = sheets.read(answers, [p.id for p in problems], columns, decimal_comma)
+    items = grading.build_key(problems, Tolerance(rtol, atol), sheet.decimal_comma, strict=False)
+    for pid, item in items.items():  # said before grading: a run that then fails has said it too
+        if item.error is not None:
+            sys.stderr.write(f"dlcalc: error: problem {pid}: {item.error}\n")
+    ids = sheets.read_roster(roster, columns.student)[1] if roster else None
+    with _progress(answers) as tick:
+        report = grading.grade(items, tick(sheet.rows()), sheet.bad, ids, sheet.extra)
+    report.notes[:0] = sheet.notes
+    report.kept, report.student_header = sheet.kept, sheet.student_header
+    return report, items
+
+
+def _progress(path: str):
+    """A progress line on stderr, on a terminal, for answers files large enough to wait for."""
+    import contextlib
     import os
-    import tempfile
 
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    except OSError as e:
-        raise BadInput(f"cannot write the report: {e.strerror}", f"--output {path}") from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-            f.write(text)
-        umask = os.umask(0o022)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes it private (0600); a report is an ordinary file
-        os.replace(tmp, path)
-    except BaseException as e:
-        Path(tmp).unlink(missing_ok=True)
-        if isinstance(e, OSError):
-            raise BadInput(f"cannot write the report: {e.strerror or e}", f"--output {path}") from None
-        raise
+    size = os.path.getsize(path)
+    if not sys.stderr.isatty() or size < 5_000_000:
+        return contextlib.nullcontext(lambda rows: rows)
 
+    @contextlib.contextmanager
+    def bar():
+        from rich.console import Console
+        from rich.progress import Progress
 
-def _json(report) -> str:
-    from dlcalc.cli.render.jsonout import dumps
+        with Progress(console=Console(stderr=True), transient=True, redirect_stdout=False,
+                      redirect_stderr=False) as progress:
+            task = progress.add_task("reading answers", total=None)
 
-    return dumps({
-        "students": [{"id": s.id, "score": s.score, "max": s.max, "problems": [
-            {"id": m.problem, "correct": m.correct, "points": m.points, "expected": m.expected, "given": m.given,
-             "diagnosis": m.diagnosis} for m in s.marks]} for s in report.students],
-        "summary": report.summary(),
-        "bad_rows": [{"line": b.line, "message": b.message} for b in report.bad_rows],
-    }) + "\n"
+            def tick(rows):
+                for n, row in enumerate(rows):
+                    if n % 20_000 == 0:
+                        progress.update(task, completed=n, description=f"reading answers: {n:,} rows")
+                    yield row
+            yield tick
+    return bar()
 
 
-def _csv(report) -> str:
-    import csv
-    import io
+def _write(report, kind: str, out) -> None:
+    from dlcalc.cli import reports
 
-    from dlcalc.cli.render.jsonout import plain_value
+    if kind == "json":
+        reports.write_json(report, out)
+    elif kind == "csv":
+        reports.write_csv(report, out)
+    elif kind == "plain":
+        out.write("\n".join(reports.text_report(report)) + "\n")
+    else:
+        from rich.console import Console
 
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow(["student", "problem", "correct", "points", "max_points", "given", "expected", "diagnosis"])
-    for s in report.students:
-        for m in s.marks:
-            w.writerow([s.id, m.problem, int(m.correct), _g(m.points), _g(m.max_points), _cell(plain_value(m.given)),
-                        _cell(plain_value(m.expected)), m.diagnosis or ""])
-    return buf.getvalue()
-
-
-def _g(x: float) -> str:
-    return f"{x:g}"
+        console = Console(highlight=False)
+        for line in reports.text_report(report, console.width, color=True):
+            console.print(line, overflow="fold")
 
 
-def _cell(v) -> str:
-    import json
+def _worked(items: dict, report) -> dict[str, str]:
+    """The Markdown of each key problem's worked solution, solved once for every student's feedback."""
+    from dlcalc.cli import render
 
-    return "" if v is None else json.dumps(v) if isinstance(v, list) else str(v)
-
-
-def _plain(report) -> str:
-    from dlcalc.calc.solution import Table
-    from dlcalc.cli.render.layout import table_text
-    from dlcalc.cli.render.numbers import number
-
-    pids = [m.problem for m in report.students[0].marks] if report.students else []
-    rows = [[s.id, f"{s.score:g}/{s.max:g}"] + ["✓" if m.correct else "✗" for m in s.marks] for s in report.students]
-    out = table_text(Table(["student", "score"] + pids, rows), str)
-    summary = report.summary()
-    out += ["", f"{summary['students']} students, mean {number(summary['mean'], 2)}/{summary['max']:g}, "
-                f"{summary['all_correct']} with everything right"]
-    for pid, d in summary["problems"].items():
-        slips = "; ".join(f"{name} ×{n}" for name, n in d["diagnoses"].items())
-        out.append(f"{pid}: {d['correct']}/{summary['students']} correct" + (f" — {slips}" if slips else ""))
-    return "\n".join(out) + "\n"
-
-
-def _rich(report) -> None:
-    from rich.console import Console
-    from rich.table import Table
-
-    console = Console()
-    pids = [m.problem for m in report.students[0].marks] if report.students else []
-    table = Table("student", "score", *pids, header_style="bold cyan", title="Grades")
-    for s in report.students:
-        cells = ["[green]✓[/]" if m.correct else ("[yellow]✗[/]" if m.diagnosis else "[red]✗[/]") for m in s.marks]
-        table.add_row(s.id, f"{s.score:g}/{s.max:g}", *cells)
-    console.print(table)
-    summary = report.summary()
-    console.print(f"{summary['students']} students, mean {summary['mean']:.2f}/{summary['max']:g}, "
-                  f"{summary['all_correct']} with everything right", highlight=False)
-    slips = Table("problem", "correct", "slips seen", header_style="bold cyan", title="Per problem")
-    for pid, d in summary["problems"].items():
-        slips.add_row(pid, f"{d['correct']}/{summary['students']}",
-                      "\n".join(f"{name} ×{n}" for name, n in d["diagnoses"].items()) or "—")
-    console.print(slips)
+    return {pid: render.text(item.problem.solve(), "markdown") for pid, item in items.items() if item.error is None}

@@ -26,6 +26,7 @@ KINDS = [
             FULL,
         ],
         solver=conv.conv, answer_keys=("output", "output_shape"), slips=conv.CONV_SLIPS,
+        compare={"output_shape": "exact"},
         command="conv", panel="Convolutional networks", rank=20,
     ),
 ]

@@ -24,6 +24,7 @@ KINDS = [
             Field("bias", "bool", "count one bias per filter / neuron", default=True),
         ],
         solver=conv.convsize, answer_keys=("output_shape", "params", "fc_params"), slips=conv.CONVSIZE_SLIPS,
+        compare={"output_shape": "exact", "params": "exact", "fc_params": "exact"},
         command="convsize", panel="Convolutional networks", rank=22,
     ),
 ]

@@ -22,7 +22,7 @@ KINDS = [
             Field("detail", "int", "epochs shown sample by sample (the last epoch always is)", default=3, minimum=0),
         ],
         solver=perceptron.perceptron, answer_keys=("weights", "bias", "errors_per_epoch", "converged", "epochs"),
-        slips=perceptron.SLIPS,
+        slips=perceptron.SLIPS, compare={"errors_per_epoch": "exact", "epochs": "exact"},
         command="perceptron", panel="Neurons and training", rank=32,
     ),
 ]

@@ -70,6 +70,7 @@ KINDS = [
         ],
         solver=receptive_field.receptive_field, answer_keys=("receptive_field", "jump", "output_shape"),
         slips=receptive_field.SLIPS,
+        compare={"receptive_field": "exact", "jump": "exact", "output_shape": "exact"},
         command="receptive-field", panel="Convolutional networks", rank=24, takes="file",
         file_help="layers, optional input_shape",
     ),

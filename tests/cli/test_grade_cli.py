@@ -63,7 +63,7 @@ CLASS = [
     ("dan", "per", f"{CE1} {CE2} 0"),                                     # three values for two: 0
     ("eve", "ce", f"{CE:.4f}"), ("eve", "dice", f"{DICE:.4f}"),            # two answers missing: 4
 ]
-SCORES = {"ann": 6.0, "ben": 0.0, "cat": 1.0, "dan": 0.0, "eve": 4.0}
+SCORES = {"ann": 6.0, "ben": 0.0, "cat": 1.0, "dan": 0.0, "eve": 4.0, "hal": 0.0}
 DIAGNOSES = {
     "ann": [None, None, None, None],
     "ben": ["log base 10 instead of natural log", "squared-sum denominator instead of plain sums", "extra ½ factor",
@@ -72,10 +72,13 @@ DIAGNOSES = {
             "sum of squared errors instead of the mean", None],
     "dan": ["rounded to 2 decimals (more precision needed)", "unparsable answer 'abc'", None, None],
     "eve": [None, None, None, None],
+    "hal": [None, None, None, None],
 }
 CORRECT = {"ann": [True] * 4, "ben": [False] * 4, "cat": [False, False, False, True], "dan": [False] * 4,
-           "eve": [True, True, False, False]}
-BAD_ROWS = "fay,zz,1\ngus,dise,0.8\n,ce,0.5\nhal,ce\n"   # lines 20–23 of the CSV
+           "eve": [True, True, False, False], "hal": [False] * 4}
+# lines 20–23 of the CSV: unknown problems and an empty id are skipped; hal's row lost its trailing empty
+# cell (LMSs trim them): it is read, with no answer
+BAD_ROWS = "fay,zz,1\ngus,dise,0.8\n,ce,0.5\nhal,ce\n"
 
 
 def csv_text(rows, extra: str = "") -> str:
@@ -109,7 +112,7 @@ def test_json_report_scores_points_and_diagnoses(dlcalc, exam):
     assert r.code == 1  # some answers are wrong
     report = r.json()
     students = {s["id"]: s for s in report["students"]}
-    assert list(students) == ["ann", "ben", "cat", "dan", "eve"]   # fay, gus, hal had only bad rows
+    assert list(students) == ["ann", "ben", "cat", "dan", "eve", "hal"]   # fay and gus had only bad rows
     for sid, s in students.items():
         assert (s["score"], s["max"]) == (SCORES[sid], MAX), sid
         assert [p["id"] for p in s["problems"]] == ["ce", "dice", "mse", "per"]
@@ -119,9 +122,11 @@ def test_json_report_scores_points_and_diagnoses(dlcalc, exam):
     assert [p["points"] for p in ann] == [2, 2, 1, 1]                       # points per problem
     assert ann[0]["expected"] == pytest.approx(CE) and ann[0]["given"] == pytest.approx(CE, abs=1e-5)
     assert ann[3]["expected"] == pytest.approx([CE1, CE2])                 # a vector answer: a JSON list
-    assert students["eve"]["problems"][2] == {"id": "mse", "correct": False, "points": 0, "expected": 1.25,
-                                              "given": None, "diagnosis": None}
+    assert students["eve"]["problems"][2] == {"id": "mse", "correct": False, "points": 0, "max_points": 1,
+                                              "expected": 1.25, "given": None, "given_text": None, "diagnosis": None,
+                                              "missing": True}
     assert students["dan"]["problems"][1]["given"] == "abc"                # unparsable: kept as typed, scored wrong
+    assert students["ben"]["problems"][3]["given_text"] == "[0.69, 0.22]"  # as typed, beside what it was read as
 
 
 def test_json_report_shape_is_the_contract(dlcalc, exam):
@@ -132,14 +137,17 @@ def test_json_report_shape_is_the_contract(dlcalc, exam):
         for p in s["problems"]:
             assert {"id", "correct", "expected", "given", "diagnosis"} <= set(p)
     summary = report["summary"]
-    assert summary["students"] == 5 and summary["max"] == MAX
-    assert summary["mean"] == pytest.approx((6 + 0 + 1 + 0 + 4) / 5)
-    assert summary["all_correct"] == 1 and summary["bad_rows"] == 4
+    assert summary["students"] == 6 and summary["max"] == MAX
+    assert summary["mean"] == pytest.approx((6 + 0 + 1 + 0 + 4 + 0) / 6)
+    assert summary["median"] == pytest.approx(0.5)                          # scores 0 0 0 1 4 6
+    assert summary["all_correct"] == 1 and summary["bad_rows"] == 3
     assert summary["problems"]["ce"]["correct"] == 2
-    assert summary["problems"]["ce"]["diagnoses"] == {"log base 10 instead of natural log": 1,
-                                                      "sum over samples instead of the mean": 1,
-                                                      "rounded to 2 decimals (more precision needed)": 1}
-    assert summary["problems"]["mse"]["answered"] == 4                    # eve left it out
+    assert summary["problems"]["ce"]["slips"] == {"log base 10 instead of natural log": 1,
+                                                  "sum over samples instead of the mean": 1,
+                                                  "rounded to 2 decimals (more precision needed)": 1}
+    assert summary["problems"]["mse"]["answered"] == 4                    # eve and hal left it out
+    assert summary["problems"]["mse"]["wrong_answers"] == [{"answer": "7", "count": 1}]   # dan's: no slip gives 7
+    assert sum(b["count"] for b in summary["histogram"]) == 6
 
 
 def test_bad_rows_are_reported_and_skipped(dlcalc, exam):
@@ -148,14 +156,13 @@ def test_bad_rows_are_reported_and_skipped(dlcalc, exam):
     assert r.err.splitlines() == [
         f"dlcalc: warning: {path}:20: unknown problem 'zz'; row skipped",
         f"dlcalc: warning: {path}:21: unknown problem 'dise' (did you mean 'dice'?); row skipped",
-        f"dlcalc: warning: {path}:22: empty student or problem id",
-        f"dlcalc: warning: {path}:23: has 2 columns, the header has 3",
+        f"dlcalc: warning: {path}:22: empty student or problem id; row skipped",
     ]
-    assert [b["line"] for b in r.json()["bad_rows"]] == [20, 21, 22, 23]
+    assert [b["line"] for b in r.json()["bad_rows"]] == [20, 21, 22]
 
 
 def test_yaml_answers_grade_the_same(dlcalc, exam):
-    from_csv = grade(dlcalc, exam, "--format", "json").json()
+    from_csv = grade(dlcalc, exam, "--format", "json", answers="clean.csv").json()
     r = grade(dlcalc, exam, "--format", "json", answers="answers.yaml")
     assert r.code == 1 and r.err == ""
     assert r.json()["students"] == from_csv["students"]
@@ -174,30 +181,35 @@ def test_csv_report(dlcalc, exam):
     r = grade(dlcalc, exam, "--format", "csv")
     assert r.code == 1
     rows = list(csv.DictReader(io.StringIO(r.out)))
-    assert list(rows[0]) == ["student", "problem", "correct", "points", "max_points", "given", "expected", "diagnosis"]
-    assert len(rows) == 5 * 4
+    assert list(rows[0]) == ["student", "problem", "correct", "points", "max_points", "answer", "read_as", "expected",
+                             "diagnosis", "missing"]
+    assert len(rows) == 6 * 4
     by = {(row["student"], row["problem"]): row for row in rows}
     assert by["ann", "ce"]["correct"] == "1" and by["ann", "ce"]["points"] == "2" and by["ann", "ce"]["max_points"] == "2"
     assert by["ben", "mse"]["diagnosis"] == "extra ½ factor" and by["ben", "mse"]["points"] == "0"
     assert json.loads(by["ann", "per"]["expected"]) == pytest.approx([CE1, CE2])
-    assert by["eve", "per"]["given"] == "" and by["eve", "per"]["diagnosis"] == ""
+    assert by["eve", "per"]["answer"] == "" and by["eve", "per"]["diagnosis"] == "" and by["eve", "per"]["missing"] == "1"
+    assert by["ben", "per"]["answer"] == "[0.69, 0.22]" and json.loads(by["ben", "per"]["read_as"]) == [0.69, 0.22]
     assert float(by["ann", "mse"]["expected"]) == MSE
 
 
 def test_plain_report(dlcalc, exam):
-    r = grade(dlcalc, exam, "--format", "plain")
+    r = grade(dlcalc, exam, "--format", "plain", answers="clean.csv")
     lines = r.out.splitlines()
-    assert lines[0].split() == ["student", "score", "ce", "dice", "mse", "per"]
-    assert lines[2].split() == ["ann", "6/6", "✓", "✓", "✓", "✓"]
-    assert lines[4].split() == ["cat", "1/6", "✗", "✗", "✗", "✓"]
-    assert "5 students, mean 2.2/6, 1 with everything right" in r.out
-    assert "mse: 1/5 correct — extra ½ factor ×1; sum of squared errors instead of the mean ×1" in r.out
+    assert lines[0] == "5 students, 4 problems: mean 2.20, median 1 of 6; 1 with everything right"   # (6+0+1+0+4)/5
+    # one character per problem: ✓ right, ~ a slip the kind names, ✗ wrong (a slip it does not name too), · none
+    assert "ann  6/6  ✓✓✓✓" in lines
+    assert "ben  0/6  ~~~✗" in lines        # log base 10, squared sums, extra ½: named; rounding is not a kind's slip
+    assert "cat  1/6  ~✗~✓" in lines        # gave the loss for the coefficient: not one of dice's named slips
+    assert "eve  4/6  ✓✓··" in lines
+    assert "3 mse: 1/5 right (4 answered), mean 0.20 points" in lines
+    assert "    1 × extra ½ factor" in lines and "    1 × 7 (no known slip)".replace("7", "'7'") in lines
 
 
 def test_rich_report(dlcalc, exam):
     r = grade(dlcalc, exam, "--format", "rich")
     assert r.code == 1
-    assert "Grades" in r.out and "Per problem" in r.out and "ann" in r.out and "log base 10" in r.out
+    assert "6 students, 4 problems" in r.out and "ann" in r.out and "log base 10" in r.out and "histogram" in r.out
 
 
 # ── exit codes and bad input ─────────────────────────────────────────────────
@@ -210,19 +222,35 @@ def test_everyone_right_exits_0(dlcalc, exam):
 
 def test_answers_csv_missing_a_column(dlcalc, exam):
     (exam / "bad.csv").write_text("student,answer\nann,0.5\n")
-    assert_bad_input(grade(dlcalc, exam, answers="bad.csv"), "bad.csv:1", "header lacks column problem")
+    assert_bad_input(grade(dlcalc, exam, answers="bad.csv"), "bad.csv:1", "no problem/answer columns",
+                     "no column names a problem of the key (ce, dice, mse, per)", '--map "COLUMN=ID"')
 
 
 @pytest.mark.parametrize("text, fragments", [
     ("problems: [\n", [":2:1: YAML syntax error"]),
-    ("problems:\n  - {id: a, kind: msee, target: [1], pred: [1]}\n", [":2: kind: unknown kind 'msee'", "did you mean 'mse'?"]),
-    ("problems:\n  - {id: a, kind: mse, target: [1, 2], pred: [1]}\n", [":2: pred: target is 2 but pred is 1"]),
     ("problems:\n  - {id: a, kind: mse, target: [1], pred: [1]}\n  - {id: a, kind: mse, target: [1], pred: [1]}\n",
      [":3: id: duplicate problem id 'a'"]),
 ])
 def test_a_bad_key_is_bad_input(dlcalc, exam, text, fragments):
     (exam / "key.yaml").write_text(text)
     assert_bad_input(grade(dlcalc, exam), "key.yaml", *fragments)
+
+
+@pytest.mark.parametrize("broken, fragments", [
+    ("{id: dice, kind: dise, target: [1], pred: [1]}", [":3: kind: unknown kind 'dise'", "did you mean 'dice'?"]),
+    ("{id: dice, kind: mse, target: [1, 2], pred: [1]}", [":3: pred: target is 2 but pred is 1"]),
+])
+def test_a_broken_key_problem_fails_its_own_cells_only(dlcalc, exam, broken, fragments):
+    # the rest of the class is graded; the broken problem is said on stderr and the run ends with exit 2
+    (exam / "key.yaml").write_text("problems:\n  - {id: mse, kind: mse, target: [1, 2, 3, 4], pred: [2, 4, 3, 4]}\n"
+                                   f"  - {broken}\n")
+    r = grade(dlcalc, exam, "--format", "json", answers="clean.csv")
+    assert r.code == 2
+    error = [line for line in r.err.splitlines() if line.startswith("dlcalc: error:")]
+    assert len(error) == 1 and "problem dice" in error[0] and all(f in error[0] for f in fragments)
+    students = {s["id"]: s for s in r.json()["students"]}
+    assert [p["correct"] for p in students["ann"]["problems"]] == [True, False]        # mse 1.25 still right
+    assert students["ann"]["problems"][1]["diagnosis"].startswith("the key could not be solved")
 
 
 def test_missing_answers_file(dlcalc, exam):
@@ -236,7 +264,7 @@ def test_output_in_a_missing_directory(dlcalc, exam):
 
 
 def test_output_that_is_a_directory(dlcalc, exam):
-    assert_bad_input(grade(dlcalc, exam, "--output", str(exam)), "--output", "is a directory")
+    assert_bad_input(grade(dlcalc, exam, "--output", str(exam)), "--output", "exists and is not a regular file")
 
 
 # ── tolerances ───────────────────────────────────────────────────────────────
@@ -295,13 +323,13 @@ def test_output_file_gets_the_report(dlcalc, exam):
 def test_plain_is_written_when_no_format_is_given(dlcalc, exam):
     out = exam / "report.txt"
     grade(dlcalc, exam, "--output", str(out))
-    assert out.read_text().startswith("student  score")
+    assert out.read_text().startswith("6 students, 4 problems")
 
 
 def test_a_failing_run_leaves_the_old_report_intact(dlcalc, exam):
     out = exam / "report.json"
     out.write_bytes(OLD)
-    (exam / "key.yaml").write_text("problems:\n  - {id: a, kind: msee}\n")
+    (exam / "key.yaml").write_text("problems: [\n")   # a key that cannot be read at all
     assert grade(dlcalc, exam, "--format", "json", "--output", str(out)).code == 2
     assert out.read_bytes() == OLD and leftovers(exam) == []
 

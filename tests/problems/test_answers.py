@@ -52,6 +52,15 @@ def test_infinity_is_an_answer():
 
 # ── CSV sheets ───────────────────────────────────────────────────────────────
 
+IDS = ["q1", "q2", "q3", "q4", "q5"]
+
+
+def rows_of(path, ids=IDS):
+    """Read a sheet and stream its rows (bad rows fill as they stream)."""
+    sheet = read(path, ids)
+    return list(sheet.rows()), sheet.bad
+
+
 def write(tmp_path, name: str, text: str | bytes):
     path = tmp_path / name
     path.write_bytes(text if isinstance(text, bytes) else text.encode())
@@ -60,7 +69,7 @@ def write(tmp_path, name: str, text: str | bytes):
 
 def test_csv_rows_keep_text_and_line(tmp_path):
     path = write(tmp_path, "a.csv", 'student,problem,answer\nann,q1,0.5\nann,q2,"1 2; 3 4"\n\nbob,q1, 0.7\n')
-    rows, bad = read(path)
+    rows, bad = rows_of(path)
     assert bad == []
     assert [(r.student, r.problem, r.text, r.line) for r in rows] == [
         ("ann", "q1", "0.5", 2), ("ann", "q2", "1 2; 3 4", 3), ("bob", "q1", " 0.7", 5)]  # blank line 4 skipped
@@ -68,55 +77,56 @@ def test_csv_rows_keep_text_and_line(tmp_path):
 
 def test_csv_header_in_any_order_case_and_with_bom_and_extra_columns(tmp_path):
     path = write(tmp_path, "a.csv", "\ufeffAnswer, Problem ,STUDENT,comment\n0.5,q1,ann,late\n")
-    rows, bad = read(path)
+    rows, bad = rows_of(path)
     assert bad == [] and [(r.student, r.problem, r.text) for r in rows] == [("ann", "q1", "0.5")]
 
 
-@pytest.mark.parametrize("header, missing", [
-    ("student,answer", "column problem"),
-    ("name,problem,value", "columns student, answer"),
-    ("", "columns student, problem, answer"),
+@pytest.mark.parametrize("header, message", [
+    # a student column but no problem/answer pair: a wide file, yet no column is a problem of the key
+    ("student,answer", "no problem/answer columns, and no column names a problem of the key"),
+    ("name,problem,value", "no problem/answer columns, and no column names a problem of the key"),
+    ("answer,problem,value", "no student column in the header ('answer', 'problem', 'value')"),
 ])
-def test_csv_missing_columns_are_bad_input(tmp_path, header, missing):
+def test_csv_missing_columns_are_bad_input(tmp_path, header, message):
     path = write(tmp_path, "a.csv", header + "\nann,1\n")
     with pytest.raises(BadInput) as e:
-        read(path)
-    assert str(e.value) == f"{path}:1: header lacks {missing} (expected student,problem,answer)"
+        rows_of(path)
+    assert str(e.value).startswith(f"{path}:1: {message}")
 
 
 def test_empty_csv_is_bad_input(tmp_path):
     path = write(tmp_path, "a.csv", "")
     with pytest.raises(BadInput, match="empty answers file"):
-        read(path)
+        rows_of(path)
 
 
 def test_bad_csv_rows_are_reported_and_skipped(tmp_path):
+    # bob's row lost its empty trailing cell (as LMSs trim them): it is read, with no answer
     text = "student,problem,answer\nann,q1,0.5\nbob,q1\n,q1,0.5\ncid,,1\ndan,q1,0.25\n"
-    rows, bad = read(write(tmp_path, "a.csv", text))
-    assert [(r.student, r.line) for r in rows] == [("ann", 2), ("dan", 6)]
+    rows, bad = rows_of(write(tmp_path, "a.csv", text))
+    assert [(r.student, r.line, r.text) for r in rows] == [("ann", 2, "0.5"), ("bob", 3, ""), ("dan", 6, "0.25")]
     assert [(b.line, b.message) for b in bad] == [
-        (3, "has 2 columns, the header has 3"),
-        (4, "empty student or problem id"),
-        (5, "empty student or problem id"),
+        (4, "empty student or problem id; row skipped"),
+        (5, "empty student or problem id; row skipped"),
     ]
 
 
 def test_csv_not_utf8(tmp_path):
     path = write(tmp_path, "a.csv", "student,problem,answer\nJosé,q1,1\n".encode("latin-1"))
     with pytest.raises(BadInput, match="not UTF-8"):
-        read(path)
+        rows_of(path)
 
 
 def test_missing_answers_file(tmp_path):
     with pytest.raises(BadInput, match="no such file"):
-        read(tmp_path / "none.csv")
+        rows_of(tmp_path / "none.csv")
 
 
 # ── YAML sheets ──────────────────────────────────────────────────────────────
 
 def test_yaml_sheet(tmp_path):
     text = "ann:\n  q1: 0.5\n  q2: [1, 2]\n  q3: saddle\n  q4:\n1234:\n  q1: '0.7'\n  q5: true\n"
-    rows, bad = read(write(tmp_path, "a.yaml", text))
+    rows, bad = rows_of(write(tmp_path, "a.yaml", text))
     assert bad == []
     assert [(r.student, r.problem, r.text, r.line) for r in rows] == [
         ("ann", "q1", "0.5", 2), ("ann", "q2", "[1, 2]", 3), ("ann", "q3", "saddle", 4),
@@ -125,32 +135,32 @@ def test_yaml_sheet(tmp_path):
 
 
 def test_yaml_student_without_a_mapping_is_a_bad_row(tmp_path):
-    rows, bad = read(write(tmp_path, "a.yml", "ann: 0.5\nbob:\n  q1: 1\n"))
+    rows, bad = rows_of(write(tmp_path, "a.yml", "ann: 0.5\nbob:\n  q1: 1\n"))
     assert [r.student for r in rows] == ["bob"]
     assert [(b.line, b.message) for b in bad] == [(1, "student 'ann': expected a mapping {problem: answer}")]
 
 
 def test_yaml_sheet_must_be_a_mapping(tmp_path):
     with pytest.raises(BadInput, match=r"a.yaml:1: expected a mapping \{student: \{problem: answer\}\}"):
-        read(write(tmp_path, "a.yaml", "- 1\n- 2\n"))
+        rows_of(write(tmp_path, "a.yaml", "- 1\n- 2\n"))
 
 
 def test_yaml_sheet_is_read_safely(tmp_path):
     marker = tmp_path / "x"
     with pytest.raises(BadInput, match="not allowed"):
-        read(write(tmp_path, "a.yaml", f"ann: !!python/object/apply:os.system ['touch {marker}']\n"))
+        rows_of(write(tmp_path, "a.yaml", f"ann: !!python/object/apply:os.system ['touch {marker}']\n"))
     assert not marker.exists()
 
 
 def test_a_long_matrix_cell_is_read_past_the_csv_modules_own_limit(tmp_path):
     # 90,000 entries "1 " are 180,000 characters: past the csv module's default of 131,072 per cell
     cell = "1 " * 90_000
-    rows, bad = read(write(tmp_path, "a.csv", f'student,problem,answer\nann,q1,"{cell}"\n'))
+    rows, bad = rows_of(write(tmp_path, "a.csv", f'student,problem,answer\nann,q1,"{cell}"\n'))
     assert bad == [] and len(rows[0].text) == 180_000
 
 
 def test_a_cell_past_the_matrix_text_limit_is_reported_with_our_limit(tmp_path):
     cell = "1" * 2_000_002  # one character past MAX_CHARS + 1 (README Limits: 2,000,000 characters)
-    rows, bad = read(write(tmp_path, "a.csv", f'student,problem,answer\nann,q1,{cell}\nbob,q1,1\n'))
+    rows, bad = rows_of(write(tmp_path, "a.csv", f'student,problem,answer\nann,q1,{cell}\nbob,q1,1\n'))
     assert [b.message for b in bad] == ["a cell is longer than 2000000 characters (the limit for matrix text)"]
     assert [r.student for r in rows] == ["bob"]

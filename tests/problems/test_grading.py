@@ -223,10 +223,10 @@ def rows(*triples):
 
 def test_grade_a_small_class(key):
     report = grading.grade(key, rows(
+        ("ann", "ce", "0.9"),                     # replaced below: the latest submission counts
         ("ann", "ce", "0.4581"), ("ann", "dice", "0.857"), ("ann", "mse", "1.25"),
         ("bob", "ce", f"{CE_10:.5f}"), ("bob", "mse", "0.625"),
         ("bob", "zz", "1"),                       # unknown problem: reported, skipped
-        ("ann", "ce", "0.9"),                     # a second answer: the first counts
     ), [BadRow(1, "from the reader")])
     ann, bob = report.students
     assert (ann.id, ann.score, ann.max) == ("ann", 4.0, 7.0)   # ce 2 + dice 1 + mse 1 of 2+1+1+1+1+1
@@ -235,21 +235,30 @@ def test_grade_a_small_class(key):
     assert [m.correct for m in ann.marks] == [True, False, True, False, True, False]
     assert [m.diagnosis for m in bob.marks] == ["log base 10 instead of natural log", None, None, None,
                                                  "extra ½ factor", None]
+    assert [m.missing for m in bob.marks] == [False, True, True, True, False, True]   # answered ce and mse
     assert [(b.line, b.message) for b in report.bad_rows] == [
         (1, "from the reader"),
-        (7, "unknown problem 'zz'; row skipped"),
-        (8, "second answer of ann to ce; the first one counts"),
+        (8, "unknown problem 'zz'; row skipped"),
     ]
+    assert report.notes == ["1 resubmission: the latest counts, e.g. ann ce (line 3 replaces an earlier answer)"]
     assert not report.all_correct
     s = report.summary()
-    assert (s["students"], s["max"], s["mean"], s["all_correct"], s["bad_rows"]) == (2, 7.0, 2.0, 0, 3)
-    assert s["problems"]["ce"] == {"correct": 1, "answered": 2, "diagnoses": {"log base 10 instead of natural log": 1}}
-    assert s["problems"]["dsq"] == {"correct": 0, "answered": 0, "diagnoses": {}}
+    assert (s["students"], s["max"], s["mean"], s["median"], s["all_correct"], s["bad_rows"]) == (2, 7.0, 2.0, 2.0, 0, 2)
+    assert s["problems"]["ce"] == {"correct": 1, "answered": 2, "mean_points": 1.0,   # 2 points, one of two right
+                                   "slips": {"log base 10 instead of natural log": 1}, "wrong_answers": []}
+    assert s["problems"]["dsq"] == {"correct": 0, "answered": 0, "mean_points": 0.0, "slips": {}, "wrong_answers": []}
+    # scores 4 and 0 of 7: the first tenth [0, 0.7) holds bob, [3.5, 4.2) holds ann
+    assert [b["count"] for b in s["histogram"]] == [1, 0, 0, 0, 0, 1, 0, 0, 0, 0]
 
 
 def test_unknown_problem_suggests_the_closest(key):
-    report = grading.grade(key, rows(("ann", "dise", "0.8")), [])
+    report = grading.grade(key, rows(("ann", "dise", "0.8"), ("ann", "ce", "1")), [])
     assert report.bad_rows[0].message == "unknown problem 'dise' (did you mean 'dice'?); row skipped"
+
+
+def test_no_gradable_row_is_bad_input(key):
+    with pytest.raises(BadInput, match="no row could be graded"):
+        grading.grade(key, rows(("ann", "dise", "0.8")), [])
 
 
 def test_everyone_right_is_all_correct():
