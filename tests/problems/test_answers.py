@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from dlcalc.calc.errors import BadInput
-from dlcalc.problems.answers import parse_answer, read
+from dlcalc.problems.answers import Columns, parse_answer, read
 
 
 # ── one answer ───────────────────────────────────────────────────────────────
@@ -164,3 +164,49 @@ def test_a_cell_past_the_matrix_text_limit_is_reported_with_our_limit(tmp_path):
     rows, bad = rows_of(write(tmp_path, "a.csv", f'student,problem,answer\nann,q1,{cell}\nbob,q1,1\n'))
     assert [b.message for b in bad] == ["a cell is longer than 2000000 characters (the limit for matrix text)"]
     assert [r.student for r in rows] == ["bob"]
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("59.46%", 0.5946), ("50 %", 0.5),                              # a percentage is a fraction
+    ("(1, 1)", [1, 1]), ("u = (1, 1)", [1, 1]), ("w1=1.09, w2=0.68", [1.09, 0.68]),
+    ("[[4 3 4]\n [2 4 3]]", [[4, 3, 4], [2, 4, 3]]),                # numpy's print of an array
+    ("[[1. 0.5] [0. 1.]]", [[1, 0.5], [0, 1]]),
+])
+def test_answer_forms_students_type(text, expected):
+    np.testing.assert_allclose(parse_answer(text), expected)
+
+
+def test_decimal_commas_only_when_asked():
+    assert parse_answer("0,5946", decimal_comma=True) == pytest.approx(0.5946)
+    np.testing.assert_allclose(parse_answer("1,0944; 0,6777", decimal_comma=True), [[1.0944], [0.6777]])
+    np.testing.assert_allclose(parse_answer("0,5946"), [0, 5946])    # the grader refuses this for one-number keys
+
+
+def test_words_with_spaces_and_dashes_stay_words():
+    assert parse_answer("Saddle point") == "Saddle point" and parse_answer("local-min") == "local-min"
+
+
+def test_wide_files_map_columns_to_problems(tmp_path):
+    path = write(tmp_path, "w.csv", "Student ID,1: q1 (2 pts),q2,Notes\ns1,0.5,0.7,late\n")
+    sheet = read(path, IDS)
+    assert [(r.student, r.problem, r.text) for r in sheet.rows()] == [("s1", "q1", "0.5"), ("s1", "q2", "0.7")]
+    assert sheet.layout == "wide" and sheet.kept == ["Notes"] and sheet.extra == {"s1": ("late",)}
+
+
+def test_a_header_naming_two_problems_maps_to_neither(tmp_path):
+    # `q1 or q2` names two ids: not guessed; q11 is not q1 (ids match as whole words)
+    path = write(tmp_path, "w.csv", "student,q1 or q2,q11\ns1,0.5,0.7\n")
+    with pytest.raises(BadInput, match="no column names a problem"):
+        rows_of(path)
+    sheet = read(path, IDS, Columns(maps=(("q1 or q2", "q1"),)))
+    assert [(r.problem, r.text) for r in sheet.rows()] == [("q1", "0.5")]
+
+
+def test_a_row_with_more_cells_keeps_them_in_the_last_answer(tmp_path):
+    rows, bad = rows_of(write(tmp_path, "a.csv", "student,problem,answer\ns1,q1,1.0944, 0.6777\n"))
+    assert bad == [] and rows[0].text == "1.0944, 0.6777"
+
+
+def test_yaml_ids_and_answers_stay_as_typed(tmp_path):
+    rows, _ = rows_of(write(tmp_path, "a.yaml", "00123:\n  q1: 007\n  q2: 0x1A\n"))
+    assert [(r.student, r.text) for r in rows] == [("00123", "007"), ("00123", "0x1A")]   # not 83, 7, 26

@@ -271,3 +271,52 @@ def test_a_key_problem_that_cannot_be_solved_is_bad_input():
     problems = load_text("problems:\n  - {id: a, kind: mse, target: [1, 2], pred: [1]}\n", "k.yaml")
     with pytest.raises(BadInput, match="k.yaml:2: pred: target is 2 but pred is 1"):
         grading.build_key(problems, DEFAULT)
+
+
+# ── how each kind's answers compare (declared in its Kind) ──────────────────
+
+def test_every_declared_comparison_names_an_answer_key_and_a_mode():
+    from dlcalc.calc.grading import MODES
+    from dlcalc.problems import registry
+
+    declared = 0
+    for kind in registry.kinds().values():
+        for key, mode in kind.compare.items():
+            assert key in kind.answer_keys and mode in MODES, (kind.name, key, mode)
+            declared += 1
+    assert declared >= 10
+
+
+def test_exact_integers_are_not_within_a_relative_tolerance():
+    # 102760448 is 4096 off 102764544: 4e-5 relative, inside rtol 1e-3, yet a parameter count is exact
+    assert matches(102760448, 102764544, DEFAULT) and not matches(102760448, 102764544, DEFAULT, "exact")
+    assert matches(102764544.0, 102764544, DEFAULT, "exact") and matches([30, 30], np.array([30, 30]), DEFAULT, "exact")
+
+
+def test_eigenvalues_compare_as_a_multiset():
+    assert matches([2, -2], np.array([-2.0, 2.0]), DEFAULT, "multiset")
+    assert not matches([2, 2], np.array([-2.0, 2.0]), DEFAULT, "multiset")     # the same set, not the same multiset
+    assert not matches([2, -2], np.array([-2.0, 2.0]), DEFAULT)                # in order, without the declaration
+
+
+@pytest.mark.parametrize("given, ok", [
+    ([1, 1], True), ([-1, -1], True), ([2.5, 2.5], True), ([0.7071, 0.7071], True),   # u, −u, scaled u
+    ([1, -1], False), ([1, 0], False), ([0, 0], False),                                # other directions, none
+])
+def test_a_direction_is_right_up_to_a_non_zero_scale(given, ok):
+    assert matches(given, np.array([0.70710678, 0.70710678]), DEFAULT, "direction") is ok
+
+
+@pytest.mark.parametrize("text, expected", [("Saddle point", "saddle"), ("saddle-point", "saddle"),
+                                            ("Local minimum", "local_min"), ("minimum", "local_min"),
+                                            ("LOCAL MAX", "local_max")])
+def test_words_ignore_case_spaces_dashes_local_and_point(text, expected):
+    assert matches(text, expected, DEFAULT)
+    assert not matches("maximum", "local_min", DEFAULT)
+
+
+@pytest.mark.parametrize("given, expected, ok", [("1", True, True), ("yes", True, True), ("0", False, True),
+                                                 ("no", False, True), (np.array(1.0), True, True),
+                                                 (np.array(0.0), True, False), ("2", True, False)])
+def test_true_false_answers_as_words_or_digits(given, expected, ok):
+    assert matches(given, expected, DEFAULT) is ok
