@@ -96,7 +96,7 @@ def _same_direction(g: np.ndarray, e: np.ndarray, tol: Tolerance) -> bool:
 def rounding_slip(given: Any, expected: Any) -> str | None:
     """Right value, rounded too coarsely (e.g. 0.59 for 0.5946)."""
     expected = as_expected(expected)
-    if isinstance(expected, str) or isinstance(given, str) or given is None:
+    if isinstance(expected, (str, bool, np.bool_)) or isinstance(given, str) or given is None:
         return None
     g = np.asarray(given, dtype=float)
     if g.size != expected.size or not np.all(np.isfinite(expected)):
@@ -114,6 +114,6 @@ def rounding_slip(given: Any, expected: Any) -> str | None:
 
 def sign_slip(given: Any, expected: Any, tol: Tolerance) -> str | None:
     expected = as_expected(expected)
-    if isinstance(expected, str) or isinstance(given, str) or given is None or not np.any(expected != 0):
+    if isinstance(expected, (str, bool, np.bool_)) or isinstance(given, str) or given is None or not np.any(expected != 0):
         return None
     return "sign flipped" if matches(-np.asarray(given, dtype=float), expected, tol) else None

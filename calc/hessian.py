@@ -266,7 +266,9 @@ def _eigen(p: Point) -> None:
     if roots:
         p.eigenvalues = sorted((sympy.radsimp(r) for r in roots), key=to_float)
         p.exact_eigen = True
-        p.vectors = _exact_vectors(p.H, p.eigenvalues)
+        # exact eigenvectors when the eigenvalues are rational (cheap and as the course writes them); with
+        # surds, rationalising every entry costs ~30 ms a problem, so the vectors are numeric
+        p.vectors = _exact_vectors(p.H, p.eigenvalues) if all(v.is_Rational for v in p.eigenvalues) else None
     if not roots or p.vectors is None:
         values, vectors = np.linalg.eigh(p.H_float)
         p.exact_eigen = bool(roots)
@@ -289,10 +291,10 @@ def _exact_vectors(H: Any, eigenvalues: list) -> list | None:
 
     out: list = []
     for lam in dict.fromkeys(eigenvalues):
-        basis = (H - lam * sympy.eye(H.shape[0])).nullspace(simplify=True)
+        basis = (H - lam * sympy.eye(H.shape[0])).nullspace()
         if len(basis) != eigenvalues.count(lam):
             return None
-        out += [_scaled([sympy.radsimp(x) for x in b]) for b in basis]
+        out += [_scaled(list(b)) for b in basis]  # _scaled simplifies once
     return out
 
 

@@ -150,7 +150,7 @@ def write_json(report: Report, out: TextIO) -> None:
         out.write(f'{"," if n else ""}\n{{"id": {json.dumps(s.id, ensure_ascii=False)}, "score": {s.score!r}, '
                   f'"max": {s.max!r}, "problems": [{", ".join(problem(m) for m in s.marks)}]}}')
     tail = {"summary": report.summary(), "bad_rows": [{"line": b.line, "message": b.message} for b in report.bad_rows],
-            "notes": report.notes, "key_errors": report.key_errors}
+            "notes": report.notes, "warnings": report.warnings, "key_errors": report.key_errors}
     out.write("\n], " + json.dumps(plain_value(tail), ensure_ascii=False)[1:] + "\n")
 
 

@@ -15,6 +15,8 @@ from datetime import datetime
 from statistics import median
 from typing import Any
 
+import numpy as np
+
 from dlcalc.calc.errors import BadInput, closest
 from dlcalc.calc.grading import Tolerance, as_expected, matches, rounding_slip, sign_slip
 from dlcalc.problems.answers import DECIMAL_COMMA, BadRow, Row, parse_answer
@@ -82,7 +84,10 @@ class KeyItem:
         return self._slips
 
     def diagnose(self, given: Any) -> tuple[str | None, str | None]:
-        """(diagnosis, the named slip when it is one)."""
+        """(diagnosis, the named slip when it is one). A wrong true/false answer has no diagnosis: with two
+        possible answers a slip explains nothing, and slip_credit would pay for a coin toss."""
+        if isinstance(as_expected(self.expected), (bool, np.bool_)):
+            return None, None
         for name, value in self.slips():
             if self.matches(given, value):
                 return name, name
@@ -176,7 +181,8 @@ class Report:
     students: list[StudentReport]
     problems: list[str]
     bad_rows: list[BadRow] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)       # how the file was read
+    warnings: list[str] = field(default_factory=list)    # what a TA should look at: resubmissions, commas
     key_errors: dict[str, str] = field(default_factory=dict)
     kept: list[str] = field(default_factory=list)     # the answers file's other columns (gradebook)
     student_header: str = "student"
@@ -305,13 +311,13 @@ def grade(key: dict[str, KeyItem], rows: Iterable[Row], bad_rows: list[BadRow] |
         raise BadInput("no row could be graded: no answer names a problem of the key "
                        f"({', '.join(pids)}); is it the right file?", "answers")
     if replaced:
-        report.notes.append(f"{len(replaced)} resubmission{'s' * (len(replaced) != 1)}: the latest counts, e.g. "
+        report.warnings.append(f"{len(replaced)} resubmission{'s' * (len(replaced) != 1)}: the latest counts, e.g. "
                             + "; ".join(replaced[:3]))
     if roster is not None:
         listed = set(roster)
         off = [sid for sid in sheets if sid not in listed]
         if off:
-            report.notes.append(f"{len(off)} student{'s' * (len(off) != 1)} not on the roster, graded too: "
+            report.warnings.append(f"{len(off)} student{'s' * (len(off) != 1)} not on the roster, graded too: "
                                 + ", ".join(off[:5]) + ("…" if len(off) > 5 else ""))
     items = [key[pid] for pid in pids]
     top = sum(item.problem.points for item in items)
@@ -322,7 +328,7 @@ def grade(key: dict[str, KeyItem], rows: Iterable[Row], bad_rows: list[BadRow] |
     commas = sum(m.diagnosis is not None and m.diagnosis.startswith("a decimal comma") for s in report.students
                  for m in s.marks)
     if commas:
-        report.notes.append(f"{commas} answer{'s' * (commas != 1)} to one-number problems ha{'ve' if commas != 1 else 's'} "
+        report.warnings.append(f"{commas} answer{'s' * (commas != 1)} to one-number problems ha{'ve' if commas != 1 else 's'} "
                             "a comma between digits and {} not read: if the class writes decimal commas, grade with "
                             "--decimal-comma".format("were" if commas != 1 else "was"))
     report.key_errors = {pid: item.error for pid, item in key.items() if item.error is not None}

@@ -72,6 +72,8 @@ def register(app: typer.Typer) -> None:
             sys.stderr.write(f"dlcalc: warning: {answers}: {report.bad_count - len(report.bad_rows)} more bad rows\n")
         for note in report.notes:
             sys.stderr.write(f"dlcalc: note: {answers}: {note}\n")
+        for warning in report.warnings:
+            sys.stderr.write(f"dlcalc: warning: {answers}: {warning}\n")
         to_file = output not in (None, "-")
         kind = (fmt.value if fmt else None) or ("rich" if sys.stdout.isatty() and not to_file else "plain")
         if kind == "rich" and to_file:

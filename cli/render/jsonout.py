@@ -16,6 +16,8 @@ def python_value(x: Any, strict: bool = False) -> Any:
     """numpy values → plain Python lists, numbers and booleans; `strict` also writes non-finite
     floats as the strings "inf", "-inf", "nan" (strict JSON)."""
     if isinstance(x, np.ndarray):
+        if x.dtype.kind in "biu" or (x.dtype.kind == "f" and (not strict or np.isfinite(x).all())):
+            return x.tolist()  # the common case, in C: no element is a string
         return [python_value(v, strict) for v in x] if x.ndim else python_value(x.item(), strict)
     if isinstance(x, (list, tuple)):
         return [python_value(v, strict) for v in x]

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from dlcalc.calc.solution import Solution, Step
 from dlcalc.cli.render.layout import Formatter, equation, matrices, numeric_columns
@@ -32,6 +33,7 @@ _SCRIPTS = re.compile(f"[{''.join(_SUB)}]+|[{''.join(_SUP)}]+")
 _SYMBOL_RE = re.compile("|".join(re.escape(k) for k in sorted(_SYMBOLS, key=len, reverse=True)))
 
 
+@lru_cache(maxsize=65_536)
 def tex(s: str) -> str:
     """Unicode maths as written in steps → LaTeX maths; a character with no LaTeX name is set as \\text{…}."""
     s = _SUBSCRIPT_RE.sub(r"_{\1}", s)  # σ_B² is σ_B squared: the superscript stays outside the braces
@@ -54,6 +56,7 @@ def _word(m: re.Match) -> str:
     return {"inf": r"\infty ", "nan": r"\mathrm{NaN}"}.get(w, f"\\mathrm{{{w}}}")
 
 
+@lru_cache(maxsize=65_536)
 def text(s: str) -> str:
     """Prose: escape LaTeX specials; mathematical Unicode becomes inline maths, so pdflatex copes too."""
     s = re.sub(r"([%#&_$^{}])", r"\\\1", s).replace("--", "-{}-")  # keep --no-flip, not an en dash

@@ -35,4 +35,14 @@ def number(x: Any, precision: int = 4) -> str:
 
 
 def formatter(precision: int):
-    return lambda x: number(x, precision)
+    """number() at `precision`, remembering scalars: a solution writes the same values many times."""
+    seen: dict = {}
+
+    def fmt(x: Any) -> str:
+        if type(x) in (float, int, np.float64):
+            text = seen.get(x)
+            if text is None:
+                text = seen[x] = number(x, precision) if len(seen) < 100_000 else number(x, precision)
+            return text
+        return number(x, precision)
+    return fmt
