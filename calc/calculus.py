@@ -48,8 +48,14 @@ def gradient_step(names: list[str], grad: list) -> Step:
 def loss_text(e: Expr, names: list[str], limit: int = LONG_FORMULA) -> str:
     """`L(w1, w2) = (1 - w1·w2)^2`; only `L(w1, w2)` when the formula is longer than `limit`."""
     head = f"L({', '.join(names)})"
-    text = show(e.sympy)
+    if e.text not in _SHOWN:
+        _SHOWN.clear() if len(_SHOWN) > 256 else None
+        _SHOWN[e.text] = show(e.sympy)
+    text = _SHOWN[e.text]
     return f"{head} = {text}" if len(text) <= limit else head
+
+
+_SHOWN: dict[str, str] = {}  # an expression's printed form, per text: printing with sympy is slow
 
 
 def brief(e: Any) -> str:

@@ -336,7 +336,15 @@ class Expr:
 
     @cached_property
     def sympy(self) -> Any:
-        """The sympy expression, built node by node from the tree (never from text)."""
+        """The sympy expression, built node by node from the tree (never from text); built once per text
+        (sympy symbols are equal by name, so one build serves every Expr of that text)."""
+        if self.text not in _BUILT:
+            if len(_BUILT) > 256:
+                _BUILT.clear()
+            _BUILT[self.text] = self._build()
+        return _BUILT[self.text]
+
+    def _build(self) -> Any:
         result = _Builder(self.text, self.symbols).build(self.tree)
         import sympy
 
@@ -345,6 +353,9 @@ class Expr:
         if digits(result) > MAX_DIGITS:  # 1e300*1e300*…: each number is fine, their product is not
             raise BadInput(f"a constant in the expression has more than {MAX_DIGITS} digits", "expr")
         return result
+
+
+_BUILT: dict[str, Any] = {}
 
 
 def parse(text: str | Expr) -> Expr:

@@ -140,6 +140,19 @@ def _sign(v: Any, scale: float) -> int:
 
 
 def _derivatives(e: Expr, names: list[str]) -> tuple[list, Any]:
+    """∇L and H, symbolically; remembered per expression, for a key whose variants share one L."""
+    key = (e.text, tuple(names))
+    if key not in _DERIVED:
+        if len(_DERIVED) > 256:
+            _DERIVED.clear()
+        _DERIVED[key] = _derive(e, names)
+    return _DERIVED[key]
+
+
+_DERIVED: dict[tuple, tuple[list, Any]] = {}
+
+
+def _derive(e: Expr, names: list[str]) -> tuple[list, Any]:
     import sympy
 
     grad = gradient(e, names)
@@ -148,7 +161,7 @@ def _derivatives(e: Expr, names: list[str]) -> tuple[list, Any]:
     for i in range(n):
         for j in range(i, n):  # H is symmetric (Schwarz): one derivative per pair
             H[i, j] = H[j, i] = derivative(grad[i], e.symbols[names[j]])
-    return grad, H
+    return grad, sympy.ImmutableMatrix(H)
 
 
 def analyse(e: Expr, names: list[str], w: list, grad: list, H_sym: Any) -> Point:

@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from dlcalc.calc.errors import BadInput
-from dlcalc.calc.solution import Solution
 from dlcalc.problems import library
 from dlcalc.problems.loader import Problem, load_path
 
@@ -46,16 +45,6 @@ def collect(paths: list[str], examples: list[str]) -> list[Problem | FileError]:
 
 
 @lru_cache(maxsize=64)
-def _cached(path: str) -> tuple[Problem, ...]:
+def cached(path: str) -> tuple[Problem, ...]:
+    """A file's problems, read once per process (a worker of `solve --jobs` reads the file itself)."""
     return tuple(load_path(path))
-
-
-def solve_in_worker(path: str, pid: str) -> Solution | BadInput:
-    """Run in a worker process: reload the file there (kinds hold functions that do not pickle)."""
-    try:
-        problem = next(p for p in _cached(path) if p.id == pid)
-        return problem.solve()
-    except BadInput as e:
-        return e
-
-

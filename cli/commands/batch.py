@@ -74,53 +74,82 @@ def _solve_all(items: list, jobs: int, fmt: str | None, precision: int, answer_o
 
     fmt = fmt or render.default_format()
     failed = 0
-    results = _results(items, jobs)
-    for item, result in results:
-        if isinstance(result, BadInput):
+    for item, (kind, payload, warnings) in _results(items, jobs, fmt, precision, answer_only):
+        if kind == "error":
             failed += 1
             pid = item.id if isinstance(item, Problem) else None
-            sys.stderr.write(f"dlcalc: error: {result}" + (f" (problem {pid})" if pid else "") + "\n")
+            sys.stderr.write(f"dlcalc: error: {payload}" + (f" (problem {pid})" if pid else "") + "\n")
             if fmt == "json":
-                _json_line({"id": pid, "file": getattr(item, "file", None), "error": str(result)})
+                _json_line({"id": pid, "file": getattr(item, "file", None), "error": payload})
             continue
-        if fmt == "json":
-            from dlcalc.cli.render import jsonout
-            from dlcalc.cli.render.numbers import formatter
-
-            _json_line({"id": item.id, "file": item.file, **jsonout.solution_dict(result, formatter(precision))})
+        for w in warnings:  # the answer alone must not hide why it is inf or nan
+            sys.stderr.write(f"dlcalc: warning: {w}\n")
+        if fmt != "json" and len(items) > 1:
+            _header(item.id, item.file, fmt)
+        if kind == "solution":
+            render.show(payload, fmt, precision, answer_only)
         else:
-            if len(items) > 1:
-                _header(item.id, item.file, fmt)
-            render.show(result, fmt, precision, answer_only)
+            sys.stdout.write(payload + "\n")
     return 2 if failed else 0
 
 
-def _results(items: list, jobs: int):
-    """(item, Solution or BadInput) in input order, in parallel with jobs > 1, with a progress bar on a terminal."""
-    from dlcalc.problems.loader import Problem
+def rendered(problem, sol, fmt: str, precision: int, answer_only: bool) -> tuple[str, object, list[str]]:
+    """What is printed for one solved problem: its JSON line or text, made where it was solved (a worker
+    renders too, so --jobs parallelises the rendering, not only the solving); rich is drawn by the caller."""
+    from dlcalc.cli import render
+
+    if fmt == "rich":
+        return "solution", sol, []
+    if fmt == "json":
+        from dlcalc.cli.render import jsonout
+        from dlcalc.cli.render.numbers import formatter
+
+        return "text", jsonout.dumps({"id": problem.id, "file": problem.file,
+                                      **jsonout.solution_dict(sol, formatter(precision))}), []
+    return "text", render.text(sol, fmt, precision, answer_only), list(sol.warnings) if answer_only else []
+
+
+def _solve_and_render(item, fmt: str, precision: int, answer_only: bool) -> tuple[str, object, list[str]]:
     from dlcalc.problems.problemset import FileError
 
-    def one(item):
-        if isinstance(item, FileError):
-            return item.error
-        try:
-            return item.solve()
-        except BadInput as e:
-            return e
+    if isinstance(item, FileError):
+        return "error", str(item.error), []
+    try:
+        return rendered(item, item.solve(), fmt, precision, answer_only)
+    except BadInput as e:
+        return "error", str(e), []
+
+
+def solve_in_worker(path: str, pid: str, fmt: str, precision: int, answer_only: bool) -> tuple[str, object, list[str]]:
+    """Run in a worker process: reload the file there (kinds hold functions that do not pickle)."""
+    from dlcalc.problems.problemset import cached
+
+    try:
+        problem = next(p for p in cached(path) if p.id == pid)
+    except BadInput as e:
+        return "error", str(e), []
+    return _solve_and_render(problem, fmt, precision, answer_only)
+
+
+def _results(items: list, jobs: int, fmt: str, precision: int, answer_only: bool):
+    """(item, (kind, payload, warnings)) in input order, in parallel with jobs > 1, with a progress bar on a terminal."""
+    from dlcalc.problems.loader import Problem
 
     show_bar = sys.stderr.isatty() and len(items) > PROGRESS_AFTER
+    args = (fmt, precision, answer_only)
     if jobs > 1 and len(items) > 1:
         from concurrent.futures import ProcessPoolExecutor
 
-        from dlcalc.problems.problemset import solve_in_worker
-
         with ProcessPoolExecutor(max_workers=jobs) as pool:
-            futures = [pool.submit(solve_in_worker, it.file, it.id) if isinstance(it, Problem) and it.error is None
-                       else None for it in items]
-            results = (f.result() if f is not None else one(it) for it, f in zip(items, futures))
+            sent = [it for it in items if isinstance(it, Problem) and it.error is None]
+            # in chunks: one message per 16 problems, not one each
+            done = iter(pool.map(solve_in_worker, [it.file for it in sent], [it.id for it in sent],
+                                 *([a] * len(sent) for a in args), chunksize=16))
+            results = (next(done) if isinstance(it, Problem) and it.error is None else _solve_and_render(it, *args)
+                       for it in items)
             yield from zip(items, _progress(results, len(items), show_bar))
         return
-    yield from zip(items, _progress((one(it) for it in items), len(items), show_bar))
+    yield from zip(items, _progress((_solve_and_render(it, *args) for it in items), len(items), show_bar))
 
 
 def _progress(results, total: int, show: bool):

@@ -20,6 +20,8 @@ def python_value(x: Any, strict: bool = False) -> Any:
             return x.tolist()  # the common case, in C: no element is a string
         return [python_value(v, strict) for v in x] if x.ndim else python_value(x.item(), strict)
     if isinstance(x, (list, tuple)):
+        if x and all(type(v) is float for v in x) and (not strict or math.isfinite(sum(x))):
+            return list(x)  # a trace or a vector of plain finite floats: nothing to convert
         return [python_value(v, strict) for v in x]
     if isinstance(x, dict):
         return {str(k): python_value(v, strict) for k, v in x.items()}

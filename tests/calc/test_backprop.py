@@ -273,9 +273,11 @@ def test_updates_follow_plain_gradient_descent(net, update_bias):
                 gW, gb = ref_grads(W, b, acts, x, t, loss)
                 W = [w - lr * g for w, g in zip(W, gW)]
                 b = [v - lr * g for v, g in zip(b, gb)] if update_bias else b
-    assume(all(np.all(np.isfinite(w)) for w in W + b))
+    # a run that diverges (weights in the thousands after two epochs) amplifies the last bit of every product
+    # step after step: two correct implementations that add in another order then differ in the 5th digit,
+    # which says nothing about either (Hypothesis found one: 6638.99 against 6638.73)
+    assume(all(np.all(np.abs(w) < 1e3) for w in W + b))
     for k, layer in enumerate(sol.answer["layers"]):
-        # relative as well as absolute: diverging runs reach weights of 1e21, where 1e-9 is below float64's ulp
         assert np.array(layer["weights"]) == pytest.approx(W[k], rel=1e-9, abs=1e-9)
         assert np.array(layer["bias"]) == pytest.approx(b[k], rel=1e-9, abs=1e-9)
     assert len(sol.answer["losses"]) == 1 + 2 * len(Xs)

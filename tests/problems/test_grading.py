@@ -240,7 +240,7 @@ def test_grade_a_small_class(key):
         (1, "from the reader"),
         (8, "unknown problem 'zz'; row skipped"),
     ]
-    assert report.notes == ["1 resubmission: the latest counts, e.g. ann ce (line 3 replaces an earlier answer)"]
+    assert report.warnings == ["1 resubmission: the latest counts, e.g. ann ce (line 3 replaces an earlier answer)"]
     assert not report.all_correct
     s = report.summary()
     assert (s["students"], s["max"], s["mean"], s["median"], s["all_correct"], s["bad_rows"]) == (2, 7.0, 2.0, 2.0, 0, 2)
