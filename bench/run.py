@@ -2,9 +2,11 @@
 """The speed budget in one table: `python bench/run.py [--runs N]`.
 
 Start-up of each subcommand against the import floor (`python -c "import numpy,
-typer, rich"`; hessian/optimize against the floor plus sympy), the convolution
-core against a reference, the whole bundled library, and grading 500 students ×
-10 problems. Times are the best of N runs of the installed `dlcalc`, end to end.
+typer, rich"`; hessian/optimize against the floor plus sympy), the whole bundled
+library, grading 500 students × 10 problems, a 1,000-problem set (bench/solve_set.py,
+budget 3 s), grading 100,000 students (bench/grade_class.py, budget 10 s and 400 MB)
+and the convolution core against a reference. Times are of the installed `dlcalc`,
+end to end.
 """
 from __future__ import annotations
 
@@ -147,6 +149,11 @@ def main() -> int:
         key, answers = synthetic_class(tmp)
         t = best(dl + ["grade", str(key), str(answers), "--format", "json"], max(1, args.runs // 2))
         print(f"{'grade 500 students × 10 problems':<40} {t if t is not None else float('nan'):8.3f}")
+
+    for script, args in (("solve_set.py", []), ("grade_class.py", ["--students", "100000"])):
+        print()
+        sys.stdout.flush()
+        subprocess.run([sys.executable, str(HERE / script), *args])
 
     conv = HERE / "conv_core.py"
     if conv.exists():
