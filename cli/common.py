@@ -22,7 +22,7 @@ class Format(str, Enum):
 FormatOpt = Annotated[Optional[Format], typer.Option(
     "--format", "-f", metavar="FORMAT", show_default=False,
     help="rich (default on a terminal), plain (default otherwise), markdown, latex or json.")]
-PrecisionOpt = Annotated[int, typer.Option("--precision", "-p", metavar="N", min=0, max=MAX_PRECISION,
+PrecisionOpt = Annotated[int, typer.Option("--precision", metavar="N", min=0, max=MAX_PRECISION,
                                            help="Decimals shown in steps and answers.")]
 AnswerOnlyOpt = Annotated[bool, typer.Option("--answer-only", "-q", help="Print only the final answer.")]
 

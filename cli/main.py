@@ -151,7 +151,10 @@ def main(argv: list[str] | None = None) -> None:
             code = 0  # the help has been printed
         else:
             hint = f" (see '{ctx.command_path} --help')" if ctx is not None else ""
-            code = _fail(e.format_message() + hint, getattr(e, "exit_code", 2) or 2)
+            message = e.format_message()
+            if message.startswith("No such option: -p"):  # `-p 1` meant as padding would silently set the precision
+                message += "; the padding is -P (--padding), the decimals shown --precision"
+            code = _fail(message + hint, getattr(e, "exit_code", 2) or 2)
     except typer.Abort:
         code = _fail("aborted", 130)
     except KeyboardInterrupt:

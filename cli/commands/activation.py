@@ -10,7 +10,7 @@ from dlcalc.cli.common import run
 
 NAMES = "sigmoid, tanh, relu, leaky_relu, softmax, linear, step or sign"
 OPTIONS = ("--alpha", "--format", "--precision", "--answer-only", "--help")
-SHORT = ("-f", "-p", "-q", "-h")
+SHORT = ("-f", "-q", "-h")  # no -p: it reads as -P (padding) elsewhere
 COMMANDS = ("activation",)
 
 

@@ -159,7 +159,8 @@ def _progress(results, total: int, show: bool):
     from rich.console import Console
     from rich.progress import Progress
 
-    with Progress(console=Console(stderr=True), transient=True) as bar:
+    # redirect_stdout=False: rich would otherwise send what the solutions print to the terminal, not to `> file`
+    with Progress(console=Console(stderr=True), transient=True, redirect_stdout=False, redirect_stderr=False) as bar:
         task = bar.add_task("solving", total=total)
         for r in results:
             yield r

@@ -124,7 +124,7 @@ def test_precision(dlcalc, precision, loss, per_sample):
 
 def test_precision_shows_integers_as_integers(dlcalc):
     # Dice example: |X| = 7 stays 7 at any precision
-    r = dlcalc(*CASES["dice"][0], "--format", "plain", "-p", "6")
+    r = dlcalc(*CASES["dice"][0], "--format", "plain", "--precision", "6")
     assert "|X| = Σ x = 7\n" in r.out
     assert "coefficient = 0.886494" in r.out
 

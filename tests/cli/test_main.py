@@ -4,6 +4,7 @@ from __future__ import annotations
 import pytest
 
 from dlcalc.problems import registry
+from tests.conftest import run_cli
 
 
 def broken(*args, **kwargs):
@@ -29,3 +30,24 @@ def test_debug_shows_the_traceback(dlcalc, monkeypatch):
 def test_version(dlcalc):
     r = dlcalc("--version")
     assert r.code == 0 and r.out.startswith("dlcalc ")
+
+
+def test_dash_p_is_not_an_option_and_says_what_is_meant():
+    # -p 1 used to set the precision where -P 1 (padding) was meant: now refused, naming both
+    r = run_cli("conv", "-i", "1 2; 3 4", "-k", "1", "-p", "1")
+    assert r.code == 2 and r.out == ""
+    assert "No such option: -p; the padding is -P (--padding), the decimals shown --precision" in r.err
+
+
+def test_the_progress_bar_never_takes_stdout(monkeypatch, capsys):
+    # rich's Progress redirects stdout by default: `solve -f json > file` on a terminal got an empty file
+    import sys
+
+    import rich.console
+
+    from dlcalc.cli.commands import batch
+
+    monkeypatch.setattr(rich.console.Console, "is_terminal", property(lambda self: True))  # as on a terminal
+    for _ in batch._progress(iter(range(3)), 3, show=True):
+        sys.stdout.write("line\n")
+    assert capsys.readouterr().out == "line\nline\nline\n"
