@@ -81,6 +81,7 @@ class Solution:
     answer: dict[str, Any]
     warnings: list[str] = field(default_factory=list)
     title: str = ""
+    note: str = ""   # the problem file's remark on its source (an erratum of the slide, numbers made up)
 
     def add(self, step: Step) -> Step:
         self.steps.append(step)

@@ -63,6 +63,11 @@ class KeyItem:
     def credit(self) -> float:
         return float(self.problem.meta.get("slip_credit", 0.0))
 
+    def printed(self) -> Any:
+        """The source's printed (wrong) answer, when the problem file records it."""
+        raw = self.problem.meta.get("printed")
+        return None if raw is None else parse_answer(raw)
+
     def matches(self, given: Any, expected: Any) -> bool:
         return matches(given, expected, self.tol, self.mode)
 
@@ -88,6 +93,9 @@ class KeyItem:
         possible answers a slip explains nothing, and slip_credit would pay for a coin toss."""
         if isinstance(as_expected(self.expected), (bool, np.bool_)):
             return None, None
+        printed = self.printed()
+        if printed is not None and matches(given, printed, self.tol):
+            return f"the value printed in the source ({self.problem.meta['printed']}), which is wrong: {_why(self.problem)}", None
         for name, value in self.slips():
             if self.matches(given, value):
                 return name, name
@@ -95,6 +103,11 @@ class KeyItem:
             if key != self.problem.ask and _comparable(value) and matches(given, value, self.tol):
                 return f"gave {key} instead of {self.problem.ask}", None
         return rounding_slip(given, self.expected) or sign_slip(given, self.expected, self.tol), None
+
+
+def _why(problem: Problem) -> str:
+    note = " ".join(str(problem.meta.get("note") or "").split())
+    return note or "see the problem's note"
 
 
 def _comparable(value: Any) -> bool:

@@ -11,6 +11,7 @@ _NUMBER = number_json({"minimum": 0})
 _COMMON_SCHEMA = {
     "id": {"type": "string"}, "title": {"type": "string"}, "points": _NUMBER,
     "ask": {"type": "string"}, "source": {"type": "string"}, "note": {"type": "string"},
+    "printed": {"type": ["number", "string", "array"]},
     "rtol": _NUMBER, "atol": _NUMBER, "slip_credit": {"anyOf": [{"type": "number", "minimum": 0, "maximum": 1},
                                                                _NUMBER["anyOf"][1]]},
 }

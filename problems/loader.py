@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from dlcalc.calc.errors import BadInput, closest
-from dlcalc.calc.solution import Solution
+from dlcalc.calc.solution import Solution, Step
 from dlcalc.problems import registry, yamlfile
 from dlcalc.problems.schema import COMMON, Kind, as_number, as_str, check_keys
 
@@ -72,6 +72,11 @@ class Problem:
         except BadInput as e:
             raise BadInput(e.message, self.where(e.where, e.line)) from None
         sol.title = self.meta.get("title") or sol.title
+        note = " ".join(str(self.meta.get("note") or "").split())
+        if note:  # said where the student reads: after the conventions, before the work
+            sol.note = note
+            at = next((i + 1 for i, s in enumerate(sol.steps) if s.role == "conventions"), 0)
+            sol.steps.insert(at, Step("Note on the source", prose=[note], role="note"))
         return sol
 
 

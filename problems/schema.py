@@ -209,6 +209,7 @@ COMMON = {
     "ask": "which answer key is graded (default: the kind's first)",
     "source": "where the problem comes from (lecture, slide)",
     "note": "remarks, e.g. where the course's printed answer is wrong",
+    "printed": "the answer the source printed, where the note says it is wrong (check and grade name it)",
     "rtol": "relative tolerance for grading this problem",
     "atol": "absolute tolerance for grading this problem",
     "slip_credit": "share of the points (0 to 1) for an answer that matches one of the kind's named slips",

@@ -45,17 +45,31 @@ def register(app: typer.Typer) -> None:
 
     @app.command("examples")
     def examples(
-        kind: Annotated[Optional[str], typer.Option("--kind", "-k", help="Only this kind.", show_default=False)] = None,
+        only: Annotated[Optional[str], typer.Argument(help="Only this kind (e.g. cross_entropy) or command (ce).",
+                                                      metavar="KIND", show_default=False)] = None,
+        kind: Annotated[Optional[str], typer.Option("--kind", "-k", help="The same as KIND.", show_default=False)] = None,
+        show: Annotated[Optional[str], typer.Option("--show", metavar="ID", show_default=False,
+                                                    help="Print this example as YAML, a template to copy.")] = None,
         fmt: FormatOpt = None,
     ) -> None:
         """List the bundled course examples and homework (solve one with 'dlcalc solve --example ID')."""
         from dlcalc.problems import library, registry
 
-        if kind is not None:
-            registry.kind(kind, "--kind")  # an unknown kind is a typo, not an empty list
-        rows = [(p.id, p.kind.name if p.kind else "?", str(p.meta.get("source", "")), str(p.meta.get("title", "")))
-                for p in library.problems().values() if kind is None or (p.kind and p.kind.name == kind)]
-        _print_rows(["id", "kind", "source", "title"], rows, fmt.value if fmt else None)
+        if show is not None:
+            sys.stdout.write(_example_yaml(library.example(show)))
+            return
+        wanted = only or kind
+        if wanted is not None:
+            found = registry.by_command(wanted)
+            wanted = found.name if found is not None else registry.kind(wanted, "--kind" if kind else "KIND").name
+        problems = [p for p in library.problems().values() if wanted is None or (p.kind and p.kind.name == wanted)]
+        fmt_name = (fmt.value if fmt else None) or _default_format()
+        if fmt_name == "json":
+            for p in problems:
+                _json_line({"id": p.id, "kind": p.kind.name if p.kind else None, "source": p.meta.get("source", ""),
+                            "title": p.meta.get("title", ""), "note": p.meta.get("note", "")})
+            return
+        _example_lines(problems, fmt_name)
 
     @app.command("schema")
     def schema(kind: Annotated[Optional[str], typer.Option("--kind", "-k", help="Only this kind's schema.",
@@ -184,6 +198,55 @@ def _json_line(obj: dict) -> None:
     from dlcalc.cli.render.jsonout import dumps
 
     sys.stdout.write(dumps(obj) + "\n")
+
+
+def _default_format() -> str:
+    from dlcalc.cli import render
+
+    return render.default_format()
+
+
+def _example_lines(problems: list, fmt: str) -> None:
+    """A heading per kind, then `id  title`: ids whole (they are typed), titles cut to the width; † marks an
+    example whose source has an erratum or made-up numbers (its note says which)."""
+    import shutil
+
+    width = shutil.get_terminal_size((80, 24)).columns if fmt == "rich" else 80
+    by_kind: dict[str, list] = {}
+    for p in problems:
+        by_kind.setdefault(p.kind.name if p.kind else "?", []).append(p)
+    idw = max((len(p.id) for p in problems), default=2)
+    out = []
+    for name, group in by_kind.items():
+        out.append(f"{name}:")
+        for p in group:
+            mark = " †" if p.meta.get("note") else ""
+            room = max(width - idw - 6 - len(mark), 10)
+            title = " ".join(str(p.meta.get("title", "")).split())
+            title = title if len(title) <= room else title[: room - 1] + "…"
+            out.append(f"  {p.id:<{idw}}  {title}{mark}")
+    out += ["", f"{len(problems)} examples; † the source has an erratum or made-up numbers (the note, shown",
+            "in the solution, says which). Solve one: dlcalc solve --example ID",
+            "Its YAML, to copy and change: dlcalc examples --show ID"]
+    sys.stdout.write("\n".join(out) + "\n")
+
+
+def _example_yaml(problem) -> str:
+    """The example as a problem file of its own: its fields in the order the file gives them."""
+    from pathlib import Path
+
+    import yaml
+
+    def plain(v):
+        if isinstance(v, dict):
+            return {str(k): plain(x) for k, x in v.items()}
+        if isinstance(v, list):
+            return [plain(x) for x in v]
+        return v
+
+    doc = {"kind": problem.kind.name, **{k: plain(v) for k, v in problem.raw.items() if k not in ("kind",)}}
+    head = f"# {problem.id}, from the bundled {Path(problem.file).name}\n"
+    return head + yaml.safe_dump(doc, sort_keys=False, allow_unicode=True, width=100, default_flow_style=None)
 
 
 def _print_rows(headers: list[str], rows: list[tuple], fmt: str | None) -> None:

@@ -54,8 +54,11 @@ def solution_dict(sol: Solution, fmt: Formatter) -> dict:
         if step.table is not None:
             d["table"] = {"headers": step.table.headers, "rows": plain_value(step.table.rows)}
         steps.append(d)
-    return {"kind": sol.kind, "title": sol.title, "answer": plain_value(sol.answer), "steps": steps,
-            "warnings": list(sol.warnings)}
+    out = {"kind": sol.kind, "title": sol.title, "answer": plain_value(sol.answer), "steps": steps,
+           "warnings": list(sol.warnings)}
+    if sol.note:
+        out["note"] = sol.note
+    return out
 
 
 def dumps(obj: Any) -> str:

@@ -163,16 +163,56 @@ def test_examples_lists_the_library(dlcalc):
     rows = {d["id"]: d for d in json_lines(r.out)}
     assert r.code == 0
     assert rows["hw12-3"] == {"id": "hw12-3", "kind": "mse", "source": "Lecture 12, Homework 12-3",
-                              "title": "Mean squared error of four predictions"}
+                              "title": "Mean squared error of four predictions", "note": ""}
     assert {"l12-bce-glaucoma", "l12-dice-octa", "hw12-1", "hw12-2"} <= set(rows)
+    assert "0.6841" in rows["l12-bce-glaucoma"]["note"]                      # the slide's erratum travels
 
 
-def test_examples_of_one_kind(dlcalc):
-    r = dlcalc("examples", "--kind", "mse", "--format", "plain")
+@pytest.mark.parametrize("args", [["--kind", "mse"], ["mse"]])
+def test_examples_of_one_kind(dlcalc, args):
+    r = dlcalc("examples", *args, "--format", "plain")
     assert r.code == 0
-    body = r.out.splitlines()[2:]  # header and rule
-    assert body and all(" mse " in line for line in body)
-    assert any(line.startswith("hw12-3 ") for line in body)
+    lines = r.out.splitlines()
+    assert lines[0] == "mse:"
+    body = [line for line in lines[1:] if line.startswith("  ")]
+    assert body and any(line.split()[0] == "hw12-3" for line in body)
+    assert r.out.count(":\n") == 1                                          # only the one kind's heading
+
+
+def test_examples_by_command_name_and_markers(dlcalc):
+    r = dlcalc("examples", "ce", "--format", "plain")
+    glaucoma = next(line for line in r.out.splitlines() if line.split()[:1] == ["l12-bce-glaucoma"])
+    assert glaucoma.endswith(" †")                          # its note says the slide's 0.6841 is wrong
+    assert all(len(line) <= 80 for line in r.out.splitlines())
+
+
+def test_examples_never_cut_an_id_at_80_columns(dlcalc):
+    from dlcalc.problems import library
+
+    out = dlcalc("examples", "--format", "plain").out
+    words = {line.split()[0] for line in out.splitlines() if line.startswith("  ")}
+    assert set(library.problems()) <= words
+    assert max(len(line) for line in out.splitlines()) <= 80
+
+
+def test_examples_show_prints_yaml_that_solves_to_the_same_answer(dlcalc, tmp_path):
+    r = dlcalc("examples", "--show", "hw12-3")
+    assert r.code == 0 and r.out.startswith("# hw12-3, from the bundled ")
+    (tmp_path / "mine.yaml").write_text(r.out)
+    mine = dlcalc("solve", str(tmp_path / "mine.yaml"), "--format", "json").json()
+    assert mine["answer"]["loss"] == pytest.approx((0.5 ** 2 + 0.2 ** 2 + 1.1 ** 2 + 0.1 ** 2) / 4)   # 0.3775
+
+
+def test_a_sources_erratum_is_in_the_solution_and_its_json(dlcalc):
+    sol = dlcalc("solve", "--example", "l12-bce-glaucoma", "--format", "json").json()
+    assert "0.6841" in sol["note"]
+    assert [s["title"] for s in sol["steps"]][:2] == ["Conventions", "Note on the source"]
+
+
+def test_check_names_the_value_printed_on_the_slide(dlcalc):
+    r = dlcalc("check", "l12-bce-glaucoma", "--answer", "0.6841", "--format", "plain")
+    assert r.code == 1
+    assert "looks like: the value printed in the source (0.6841), which is wrong: The slide's working" in r.out
 
 
 def test_examples_of_an_unknown_kind(dlcalc):
