@@ -14,6 +14,7 @@ from dlcalc.calc.solution import Grid, Slip, Solution, Step, conventions, paren,
 LOG_NAME = {"e": "ln", "2": "log₂", "10": "log₁₀"}
 LN_BASE = {"e": 1.0, "2": np.log(2.0), "10": np.log(10.0)}  # log_b x = ln x / ln b
 PROB_TOL = 1e-6
+SUM_TOL = 1e-3   # typed probabilities are rounded: 0.333 0.333 0.333 is a distribution
 
 
 def log_base(x: np.ndarray, base: str) -> np.ndarray:
@@ -40,17 +41,40 @@ def cross_entropy(target: np.ndarray, pred: np.ndarray, logits: bool = False, ba
     if base not in LOG_NAME:
         raise BadInput(f"log base must be e, 2 or 10, got '{base}'", "--base")
     # A column (one value per line of a file) is a vector: p of the positive class, or labels.
-    if pred.ndim == 2 and pred.shape[1] == 1:
+    column = pred.ndim == 2 and pred.shape[1] == 1  # typed as a column: binary labels, whatever they sum to
+    if column:
         pred = pred[:, 0]
     if target.ndim == 2 and target.shape[1] == 1:
         target = target[:, 0]
     if pred.ndim == 1 and target.size == 1 and pred.size > 1:
         pred = pred[None, :]  # one sample over c classes, its label a class index
+    if pred.ndim == 1 and not column and _one_distribution(target, pred, logits):
+        return _one_sample(target, pred, base, reduction)
     if pred.ndim == 1:
         return _binary_ce(target, pred, logits, base, reduction)
     if pred.ndim != 2:
         raise BadInput(f"expected a vector or an n×c matrix, got shape {dims(pred.shape)}", "pred")
     return _categorical_ce(target, pred, logits, base, reduction)
+
+
+def _one_distribution(target: np.ndarray, pred: np.ndarray, logits: bool) -> bool:
+    """Two vectors of 3 or more that each sum to 1 (the target one-hot or soft): one sample over the classes,
+    not that many binary labels whose probabilities happen to add up to 1. (Of length 2 both readings agree.)"""
+    return (not logits and target.shape == pred.shape and pred.size >= 3 and np.all((target >= 0) & (target <= 1))
+            and np.all((pred >= 0) & (pred <= 1)) and abs(target.sum() - 1) <= SUM_TOL and abs(pred.sum() - 1) <= SUM_TOL)
+
+
+def _one_sample(target: np.ndarray, pred: np.ndarray, base: str, reduction: str) -> Solution:
+    """The reading of `_one_distribution`, said in the Conventions and, with the other reading's value, warned."""
+    sol = _categorical_ce(target[None, :], pred[None, :], False, base, reduction)
+    binary = _binary_ce(target, pred, False, base, reduction).answer["loss"]
+    c = pred.size
+    reading = (f"target and pred are read as one sample over {c} classes (each sums to 1); as {c} binary labels "
+               f"with positive-class probabilities the loss would be {binary:.4g} (to mean that, give pred as a "
+               "column: " + "; ".join(f"{v:g}" for v in pred) + ")")
+    sol.steps[0].prose.append(reading)
+    sol.warnings.append(reading)
+    return sol
 
 
 def _binary_ce(y: np.ndarray, z: np.ndarray, logits: bool, base: str, reduction: str) -> Solution:
@@ -86,11 +110,12 @@ def _categorical_ce(target: np.ndarray, z: np.ndarray, logits: bool, base: str, 
     n, c = z.shape
     sol = Solution("cross_entropy", [], {}, title="Categorical cross-entropy")
     log = LOG_NAME[base]
-    y = _one_hot(target, n, c)
+    y, soft = _one_hot(target, n, c)
     sol.add(conventions(
         f"categorical cross-entropy over {c} classes; each row of pred is one sample",
+        *(["soft targets: each row of target is a distribution p, and CE = H(p, ŷ) = −Σ_j p_j·log ŷ_j"] if soft else []),
         f"logarithm: {log} ({'natural log' if base == 'e' else 'base ' + base})",
-        f"loss = {'mean' if reduction == 'mean' else 'sum'} over the {n} samples",
+        f"loss = {'mean' if reduction == 'mean' else 'sum'} over the {n} sample{'s' * (n != 1)}",
     ))
     if target.ndim == 1:
         sol.add(Step("One-hot encoding of the labels", "y_i = e_(label_i)",
@@ -127,7 +152,8 @@ def _categorical_ce(target: np.ndarray, z: np.ndarray, logits: bool, base: str, 
     return sol
 
 
-def _one_hot(target: np.ndarray, n: int, c: int) -> np.ndarray:
+def _one_hot(target: np.ndarray, n: int, c: int) -> tuple[np.ndarray, bool]:
+    """n×c target rows and whether they are soft (distributions rather than one-hot rows)."""
     if target.ndim == 1:
         if target.size != n:
             raise BadInput(f"{target.size} labels for {n} prediction rows", "target")
@@ -138,13 +164,15 @@ def _one_hot(target: np.ndarray, n: int, c: int) -> np.ndarray:
             raise BadInput(f"class index {bad[0]} out of range 0…{c - 1}", "target")
         y = np.zeros((n, c))
         y[np.arange(n), target.astype(int)] = 1.0
-        return y
+        return y, False
     if target.shape != (n, c):
         raise BadInput(f"one-hot target has shape {dims(target.shape)}, pred has {dims((n, c))}", "target")
+    hard = np.all((target == 0) | (target == 1), axis=1) & (target.sum(axis=1) == 1)
     for i, row in enumerate(target):
-        if not (np.all((row == 0) | (row == 1)) and row.sum() == 1):
-            raise BadInput(f"row {i + 1} is not one-hot (exactly one 1, the rest 0)", "target")
-    return target.astype(float)
+        if not hard[i] and not (np.all((row >= 0) & (row <= 1)) and abs(row.sum() - 1) <= SUM_TOL):
+            raise BadInput(f"row {i + 1} is neither one-hot nor a distribution (values in [0, 1] summing to 1; "
+                           f"it sums to {row.sum():g})", "target")
+    return target.astype(float), not bool(np.all(hard))
 
 
 def _xlogy(y: np.ndarray, ln_p: np.ndarray) -> np.ndarray:

@@ -185,8 +185,8 @@ def test_column_vectors_are_vectors():
     ([0, -1], [[0.2, 0.8], [0.3, 0.7]], "target", "out of range"),
     ([0, 0.5], [[0.2, 0.8], [0.3, 0.7]], "target", "integers"),
     ([0, 1, 1], [[0.2, 0.8], [0.3, 0.7]], "target", "3 labels for 2"),
-    ([[1, 1], [0, 1]], [[0.2, 0.8], [0.3, 0.7]], "target", "not one-hot"),
-    ([[0.5, 0.5], [0, 1]], [[0.2, 0.8], [0.3, 0.7]], "target", "not one-hot"),
+    ([[1, 1], [0, 1]], [[0.2, 0.8], [0.3, 0.7]], "target", "neither one-hot nor a distribution"),
+    ([[0.5, 0.6], [0, 1]], [[0.2, 0.8], [0.3, 0.7]], "target", "it sums to 1.1"),
     ([[1, 0, 0], [0, 1, 0]], [[0.2, 0.8], [0.3, 0.7]], "target", "shape"),
     ([0, 1], [[0.2, 1.8], [0.3, 0.7]], "pred", "[0, 1]"),
     ([0], [[[0.2, 0.8]]], "pred", "shape"),
@@ -465,3 +465,39 @@ def test_property_mse(shape, data):
     sol = mse(np.array(y).reshape(shape), np.array(yhat).reshape(shape))
     assert sol.answer["loss"] == pytest.approx(expected, rel=1e-9, abs=1e-12)
     assert np.shape(sol.answer["squared_errors"]) == tuple(shape)
+
+
+# ── soft targets and the one-sample reading (both distributions) ────────────
+
+def test_soft_targets_are_the_cross_entropy_between_distributions():
+    from math import log
+
+    sol = cross_entropy(np.array([[0.5, 0.5], [0, 1]]), np.array([[0.2, 0.8], [0.3, 0.7]]))
+    # H(p, q) per row: −(0.5·ln 0.2 + 0.5·ln 0.8) = 0.9163, −ln 0.7 = 0.3567; mean 0.6365
+    assert sol.answer["per_sample"] == pytest.approx([-(0.5 * log(0.2) + 0.5 * log(0.8)), -log(0.7)])
+    assert any("soft targets" in item for item in sol.steps[0].prose)
+
+
+def test_two_distributions_of_three_are_one_sample_and_the_other_reading_is_warned():
+    from math import log, log2
+
+    sol = cross_entropy(np.array([0, 0, 1.0]), np.array([0.2, 0.3, 0.5]))
+    assert sol.answer["loss"] == pytest.approx(-log(0.5))                  # one sample, one-hot: 0.6931
+    binary = -(log(0.8) + log(0.7) + log(0.5)) / 3                         # the other reading: 0.4243
+    assert any(f"{binary:.4g}" in w for w in sol.warnings)
+    soft = cross_entropy(np.array([0.1, 0.4, 0.5]), np.array([0.8, 0.15, 0.05]), base="2")
+    assert soft.answer["loss"] == pytest.approx(-(0.1 * log2(0.8) + 0.4 * log2(0.15) + 0.5 * log2(0.05)))  # 3.288 bits
+
+
+def test_a_column_of_predictions_is_binary_whatever_it_sums_to():
+    from math import log
+
+    sol = cross_entropy(np.array([0, 0, 1.0]), np.array([[0.2], [0.3], [0.5]]))
+    assert sol.answer["loss"] == pytest.approx(-(log(0.8) + log(0.7) + log(0.5)) / 3) and sol.warnings == []
+
+
+def test_two_classes_read_either_way_agree():
+    # t = (1, 0), p = (0.9, 0.1): binary −(ln 0.9 + ln 0.9)/2 and categorical −ln 0.9 are the same number
+    from math import log
+
+    assert cross_entropy(np.array([1.0, 0]), np.array([0.9, 0.1])).answer["loss"] == pytest.approx(-log(0.9))

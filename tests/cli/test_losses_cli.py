@@ -343,8 +343,8 @@ BAD = [
     (["ce", "--target", "0 3", "--pred", "0.5 0.5; 0.5 0.5"], ["--target", "out of range"]),
     (["ce", "--target", "0 -1", "--pred", "0.5 0.5; 0.5 0.5"], ["--target", "out of range"]),
     (["ce", "--target", "0 0.5", "--pred", "0.5 0.5; 0.5 0.5"], ["--target", "integer"]),
-    (["ce", "--target", "1 1; 0 1", "--pred", "0.5 0.5; 0.5 0.5"], ["--target", "row 1 is not one-hot"]),
-    (["ce", "--target", "1 0; 0 0", "--pred", "0.5 0.5; 0.5 0.5"], ["--target", "row 2 is not one-hot"]),
+    (["ce", "--target", "1 1; 0 1", "--pred", "0.5 0.5; 0.5 0.5"], ["--target", "row 1 is neither one-hot nor a distribution"]),
+    (["ce", "--target", "1 0; 0 0", "--pred", "0.5 0.5; 0.5 0.5"], ["--target", "row 2 is neither one-hot nor a distribution"]),
     # other options
     (["ce", "--target", "0", "--pred", "[[0.5, 0.5]]", "--base", "3"], ["--base"]),
     (["dice", "--target", "1 0", "--pred", "0.5 0.5", "--mode", "cube"], ["--mode"]),
