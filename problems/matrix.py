@@ -111,6 +111,10 @@ def _nested_lists(s: str) -> list:
     return result
 
 
+_TIGHT_COMMA = re.compile(r"\d,\d")               # 0,5: a separator, or a decimal comma
+_MIXED = re.compile(r"[\d.]\s+[-+−.\d]")         # and a space between two numbers of the same row
+
+
 def _parse_matlab(s: str, allow_nonfinite: bool) -> np.ndarray:
     # Rows end at ';' or at a line break (a table pasted over several lines, a ';' ending each line or not).
     s = ";".join(line.strip().removesuffix(";") for line in s.splitlines() if line.strip())
@@ -119,6 +123,9 @@ def _parse_matlab(s: str, allow_nonfinite: bool) -> np.ndarray:
         rows = rows[:-1]  # a trailing ';' is harmless
     parsed = []
     for i, row in enumerate(rows, 1):
+        if _MIXED.search(row.strip()) and _TIGHT_COMMA.search(row):
+            raise BadInput(f"{quote(row.strip(), 40)} has commas inside numbers and spaces between them: decimal "
+                           "commas? Write 0.5, not 0,5 (a comma separates values, as a space does)")
         tokens = [tok for tok in re.split(r"[,\s]+", row.strip()) if tok]
         if not tokens:
             raise BadInput(f"row {i} is empty")

@@ -174,3 +174,15 @@ def test_nothing_is_evaluated():
     for text in ("2**3", "1+1", "(1)", "[[2**3]]", "[[1+1, 2]]", "exit()"):
         with pytest.raises(BadInput):
             parse_matrix(text)
+
+
+@pytest.mark.parametrize("text", ["0,5 1,5", "1,5 2", "0,4; 1,4 2"])
+def test_commas_inside_numbers_beside_spaces_are_refused_as_decimal_commas(text):
+    # "0,5 1,5" read as four values gave an MSE of 0.5 for an intended 0.01: never read silently
+    with pytest.raises(BadInput, match="decimal commas"):
+        parse_matrix(text)
+
+
+@pytest.mark.parametrize("text, expected", [("1,2;3,4", [[1, 2], [3, 4]]), ("1, 2, 3", [1, 2, 3]), ("0,5", [0, 5])])
+def test_commas_alone_separate_values_as_documented(text, expected):
+    np.testing.assert_array_equal(parse_matrix(text), expected)
