@@ -314,6 +314,9 @@ def _run(sol: Solution, s: Settings, loss: Loss, names: list[str], theta: np.nda
         trajectory.append(theta)
         losses.append(loss.value(theta))
         grads.append(g)
+    if not diverged and _growing(losses) and not s.ascent:
+        sol.warnings.append(f"the loss grows from {_g(losses[0])} to {_g(losses[-1])} in {steps} steps: the iterates "
+                            f"diverge; η = {_g(s.lr)} is too large for this L")
     table = _table_step(s, rows, names, steps)
     for step in _split(table, len(names)) if s.method == "adam" else [table]:
         sol.add(step)
@@ -325,6 +328,12 @@ def _run(sol: Solution, s: Settings, loss: Loss, names: list[str], theta: np.nda
     sol.add(Step("Result", lines=[t(f"θ{k} = {point}", *final), t(f"L(θ₀) = {{}} → L(θ{k}) = {{}}", losses[0], losses[-1])]))
     sol.answer.update(trajectory=np.array(trajectory), final=final, final_loss=losses[-1], losses=losses,
                       gradients=np.array(grads), variables=list(names), method=s.method)
+
+
+def _growing(losses: list[float]) -> bool:
+    """Still rising at the end and ten times the start: a descent that diverges (one bad step is not)."""
+    start, end = abs(losses[0]), losses[-1]
+    return len(losses) > 2 and np.isfinite(end) and end > losses[-2] > losses[-3] and end > 10 * max(start, 1e-12)
 
 
 def _check(loss: Loss, theta: np.ndarray, k: int, names: list[str]) -> None:

@@ -316,3 +316,12 @@ def test_library_optimizer_problems_match_the_reference(pid, method, kw):
     problem = library.problems()[pid]
     expected = reference(method, course_grad, [1.0, 0.5], 0.1, 2, **kw)
     np.testing.assert_allclose(problem.solve().answer["final"], expected[-1], rtol=1e-12)
+
+
+def test_a_diverging_descent_is_warned_before_it_overflows():
+    # L = w1² + w2², gd with η = 1.5: θ ← θ − 1.5·2θ = −2θ, so L(θ_k) = 2·4^k: 2048 after 5 steps, all finite
+    sol = optimize("w1^2 + w2^2", {"w1": 1.0, "w2": 1.0}, method="gd", lr=1.5, steps=5)
+    assert sol.answer["final_loss"] == pytest.approx(2 * 4 ** 5)
+    assert any("diverge" in w and "1.5" in w for w in sol.warnings)
+    calm = optimize("w1^2 + w2^2", {"w1": 1.0, "w2": 1.0}, method="gd", lr=0.1, steps=5)   # θ ← 0.8θ: shrinks
+    assert calm.warnings == []
