@@ -36,11 +36,15 @@ def _plan(x: np.ndarray, size: Any, stride: Any, padding: Any) -> tuple[Pair, Pa
     return k, s, p, out
 
 
-def _reduce(xp: np.ndarray, m: str, k: Pair, s: Pair, out: Pair) -> np.ndarray:
-    """Every window at once: combine the kh·kw shifted, strided slices of the padded input."""
+def _reduce(xp: np.ndarray, m: str, k: Pair, s: Pair, out: Pair, real: np.ndarray | None = None) -> np.ndarray:
+    """Every window at once: combine the kh·kw shifted, strided slices of the padded input. An average
+    divides by the whole window, or with `real` (1 on the input's cells, 0 on padding) by its real cells."""
     taps = [tap(xp, i, j, s, (1, 1), out) for i in range(k[0]) for j in range(k[1])]
     if m == "avg":
-        return np.add.reduce(taps) / len(taps)  # padded zeros count (count_include_pad=True)
+        if real is None:
+            return np.add.reduce(taps) / len(taps)  # padded zeros count (count_include_pad=True)
+        return np.add.reduce(taps) / np.add.reduce([tap(real, i, j, s, (1, 1), out) for i in range(k[0])
+                                                    for j in range(k[1])])
     return (np.maximum if m == "max" else np.minimum).reduce(taps)
 
 
@@ -56,33 +60,35 @@ def mode_name(mode: str) -> str:
     return m
 
 
-def pool2d(x: Any, size: Any, stride: Any = None, padding: Any = 0, mode: str = "max") -> np.ndarray:
+def pool2d(x: Any, size: Any, stride: Any = None, padding: Any = 0, mode: str = "max",
+           count_include_pad: bool = True) -> np.ndarray:
     """C×H×W → C×H'×W' (an H×W input gives H'×W'); stride defaults to the window size."""
     m = mode_name(mode)
     flat = np.asarray(x).ndim < 3
     x = as_image(x)
     k, s, p, out = _plan(x, size, stride, padding)
-    y = _reduce(pad(x, p, PAD_VALUE[m]), m, k, s, out)
+    y = _reduce(pad(x, p, PAD_VALUE[m]), m, k, s, out, None if count_include_pad else pad(np.ones_like(x), p))
     return y[0] if flat else y
 
 
 def pool_steps(x: Any, size: Any, stride: Any = None, padding: Any = 0, mode: str = "max",
-               full: bool = False, x_name: str = "X") -> tuple[list[Step], np.ndarray]:
+               full: bool = False, x_name: str = "X", count_include_pad: bool = True) -> tuple[list[Step], np.ndarray]:
     """The worked steps (without the conventions step) and the C×H'×W' output; `x_name` labels the input."""
     m = mode_name(mode)
     x = as_image(x)
     k, s, p, out = _plan(x, size, stride, padding)
     xp = pad(x, p, PAD_VALUE[m])
-    y = _reduce(xp, m, k, s, out)
+    real = None if count_include_pad or m != "avg" else pad(np.ones_like(x), p)
+    y = _reduce(xp, m, k, s, out, real)
     steps = [size_step("Output size", x.shape[1:], k, s, p, (1, 1), out, dilated=False)]
     padded = any(p)
     if padded:
         fill = {"max": "−∞ (never the maximum)", "min": "+∞ (never the minimum)",
-                "avg": "zeros (they count in the average)"}[m]
+                "avg": "zeros (they count in the average)" if real is None else "zeros (not counted in the average)"}[m]
         steps.append(padding_step("Padding", f"pad with {fill}", xp, p, x_name))
     shown, rest = cells_shown(y.shape, full)
     for ch, r, c in shown:
-        steps.append(_window_step(xp, m, ch, r, c, k, s, y[ch, r, c], p, x_name))
+        steps.append(_window_step(xp, m, ch, r, c, k, s, y[ch, r, c], p, x_name, real))
     if rest:
         steps.append(others_step("windows", rest, y.size, full))
     step = Step("Pooled output", prose=[f"shape {dims(y.shape if x.shape[0] > 1 else y.shape[1:])}"])
@@ -91,7 +97,7 @@ def pool_steps(x: Any, size: Any, stride: Any = None, padding: Any = 0, mode: st
 
 
 def _window_step(xp: np.ndarray, m: str, ch: int, r: int, c: int, k: Pair, s: Pair, value: float,
-                 p: Pad4, x_name: str) -> Step:
+                 p: Pad4, x_name: str, real: np.ndarray | None = None) -> Step:
     padded = any(p)
     C = xp.shape[0]
     r0, c0 = r * s[0], c * s[1]
@@ -100,8 +106,10 @@ def _window_step(xp: np.ndarray, m: str, ch: int, r: int, c: int, k: Pair, s: Pa
     vals = list(win.ravel())
     slots = ", ".join("{}" for _ in vals)
     if m == "avg":
+        if real is not None:  # only the input's own cells: the padded zeros neither add nor count
+            vals = list(win.ravel()[real[ch, r0: r0 + k[0], c0: c0 + k[1]].ravel() > 0])
         subst = t(f"({' + '.join(paren(v) for v in vals)}) / {len(vals)}", *vals)
-        formula = f"{name} = mean of the window"
+        formula = f"{name} = mean of the window" + ("'s input cells (padding not counted)" if real is not None else "")
         where = ""
     else:
         subst = t(f"{m}({slots})", *vals)
@@ -120,7 +128,7 @@ def _window_step(xp: np.ndarray, m: str, ch: int, r: int, c: int, k: Pair, s: Pa
 
 
 def pool(input: Any, size: Any = 2, stride: Any = None, padding: Any = 0, mode: str = "max",
-         full: bool = False) -> Solution:
+         full: bool = False, count_include_pad: bool = True) -> Solution:
     """Pooling of an H×W or C×H×W input; the answer keeps the input's layout (H'×W' or C×H'×W')."""
     m = mode_name(mode)
     x = np.asarray(input, dtype=float)
@@ -128,14 +136,19 @@ def pool(input: Any, size: Any = 2, stride: Any = None, padding: Any = 0, mode: 
     k, s, p, _ = _plan(img, size, stride, padding)
     word = {"max": "Max", "avg": "Average", "min": "Min"}[m]
     sol = Solution("pool", [], {}, title=f"{word} pooling {k[0]}×{k[1]}")
-    fill = {"max": "−∞", "min": "+∞", "avg": "zeros, counted in the average (PyTorch's count_include_pad=True)"}[m]
+    fill = {"max": "−∞", "min": "+∞",
+            "avg": "zeros, counted in the average (PyTorch's count_include_pad=True; --no-count-include-pad "
+                   "divides by the real cells only)" if count_include_pad else
+                   "zeros, not counted: each average is over the window's input cells only (count_include_pad=False)"}[m]
     sol.add(conventions(
         f"{word.lower()} pooling with a {k[0]}×{k[1]} window, stride {pair_text(s)}"
         + (" (the window size: windows do not overlap)" if s == k else ""),
-        f"padding {pad_text(p)} with {fill}" if any(p) else "no padding",
+        (f"padding {pad_text(p)}" + (" ('same': the output keeps the input's size at stride 1)"
+                                     if isinstance(padding, str) and padding.strip().lower() == "same" else "")
+         + f" with {fill}") if any(p) else "no padding",
         "each channel is pooled on its own; rows and columns are counted from 1",
     ))
-    steps, y = pool_steps(img, k, s, p, m, full)
+    steps, y = pool_steps(img, k, s, p, m, full, count_include_pad=count_include_pad)
     sol.steps += steps
     shape = y.shape if img.shape[0] > 1 or x.ndim == 3 else y.shape[1:]
     sol.answer = {"output": y.reshape(shape), "output_shape": list(shape)}
@@ -159,4 +172,8 @@ SLIPS = [
     Slip("max pooling instead of min pooling", lambda p: _other_mode(p, "min", "max")),
     Slip("stride 1 (overlapping windows) instead of the window size", _overlap),
     Slip("padding missing", no_padding),
+    Slip("padded zeros counted in the average", lambda p: {**p, "count_include_pad": True}
+         if mode_name(p["mode"]) == "avg" and not p.get("count_include_pad", True) else None),
+    Slip("padded zeros left out of the average", lambda p: {**p, "count_include_pad": False}
+         if mode_name(p["mode"]) == "avg" and p.get("count_include_pad", True) else None),
 ]

@@ -18,6 +18,8 @@ KINDS = [
                      "(−∞ for max, zeros counted in avg)"),
             Field("mode", "choice", "the pooling: max, avg or min", default="max", choices=pool.MODES, aliases=pool.MODE_ALIASES,
                   convert=as_mode, flags=("-m",)),
+            Field("count_include_pad", "bool", "avg: the padded zeros count in each window's divisor (PyTorch's "
+                  "default); off: divide by the window's input cells only", default=True),
             FULL,
         ],
         solver=pool.pool, answer_keys=("output", "output_shape"), slips=pool.SLIPS,

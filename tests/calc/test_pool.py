@@ -140,3 +140,25 @@ def test_bad_input(kw, where, fragment):
     with pytest.raises(BadInput) as e:
         pool2d(M, **kw)
     assert e.value.where == where and fragment in e.value.message
+
+
+def test_average_pooling_without_the_padded_zeros():
+    # [[1, 2], [3, 4]], 2×2 windows at stride 1 over one ring of zeros: by hand, each window's real cells are
+    # {1}, {1, 2}, {2}; {1, 3}, {1, 2, 3, 4}, {2, 4}; {3}, {3, 4}, {4}
+    x = np.array([[1.0, 2], [3, 4]])
+    real = pool(x, size=2, stride=1, padding=1, mode="avg", count_include_pad=False).answer["output"]
+    np.testing.assert_allclose(real, [[1, 1.5, 2], [2, 2.5, 3], [3, 3.5, 4]])
+    counted = pool(x, size=2, stride=1, padding=1, mode="avg").answer["output"]           # ÷ 4 everywhere
+    np.testing.assert_allclose(counted, [[0.25, 0.75, 0.5], [1, 2.5, 1.5], [0.75, 1.75, 1]])
+
+
+def test_the_divisor_convention_is_stated_and_its_slip_named():
+    sol = pool(np.array([[1.0, 2], [3, 4]]), size=2, stride=1, padding=1, mode="avg", count_include_pad=False)
+    assert any("not counted" in item for item in sol.steps[0].prose)
+    from dlcalc.calc.pool import SLIPS
+
+    params = {"input": np.array([[1.0, 2], [3, 4]]), "size": 2, "stride": 1, "padding": 1, "mode": "avg",
+              "count_include_pad": False}
+    offered = {s.name for s in SLIPS if s.params(params) is not None}
+    assert "padded zeros counted in the average" in offered
+    assert "padded zeros left out of the average" not in offered
