@@ -69,7 +69,7 @@ def run(kind_name: str, raw: dict[str, Any], fmt: Format | None, precision: int,
     where = _options(kind)
     params = kind.params(_read_matrices(kind, raw), where)
     try:
-        sol = kind.solve(params)
+        sol = kind.solve(params, given=[k for k, v in raw.items() if v is not None])
     except BadInput as e:
         raise BadInput(e.message, where(e.where)) from None
     render.show(sol, fmt.value if fmt else None, precision, answer_only)

@@ -68,7 +68,7 @@ class Problem:
             raise self.error
         assert self.kind is not None and self.params is not None
         try:
-            sol = self.kind.solve(self.params)
+            sol = self.kind.solve(self.params, given=[k for k in self.params if k in self.raw or k in self.options])
         except BadInput as e:
             raise BadInput(e.message, self.where(e.where, e.line)) from None
         sol.title = self.meta.get("title") or sol.title

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from dlcalc.calc.errors import BadInput, closest, quote
-from dlcalc.calc.solution import Slip, Solution
+from dlcalc.calc.solution import Grid, Slip, Solution, Step, t
 from dlcalc.problems.matrix import (MAX_DEPTH, NONFINITE_TEXT, NUMBER_TEXT, UNSIGNED_TEXT, parse_matrix, parse_number,
                                     to_array)
 
@@ -267,8 +267,38 @@ class Kind:
                 raise BadInput(e.message, where(e.where, e.line)) from None
         return params
 
-    def solve(self, params: dict) -> Solution:
-        return self.solver(**params)
+    def solve(self, params: dict, given: Sequence[str] = ()) -> Solution:
+        """Solve; with `given` (the fields the user gave), the solution opens with them, as a sheet does."""
+        sol = self.solver(**params)
+        step = self.given_step(params, given)
+        if step is not None:
+            sol.steps.insert(0, step)
+        return sol
+
+    def given_step(self, params: dict, given: Sequence[str]) -> Step | None:
+        """The problem's own inputs, from the declaration: matrices drawn, the rest written out."""
+        lines, grids = [], []
+        for f in self.fields:
+            if f.name not in given or params.get(f.name) is None:
+                continue
+            value = params[f.name]
+            if f.default is not None and _same(value, f.default):
+                continue  # a default (a switch left off) is not one of the problem's own inputs
+            if f.type == "matrix" and np.ndim(value) >= 2:
+                grids.append(Grid(f.name, np.asarray(value, dtype=float)))
+            elif f.type in ("matrix", "number", "int", "bool"):
+                lines.append(t(f"{f.name} = {{}}", value))
+            elif hasattr(value, "text"):  # an expression
+                lines.append(t(f"{f.name}: {value.text}"))
+            elif isinstance(value, (list, tuple)) and value and not all(isinstance(v, (int, float)) for v in value):
+                types = [getattr(v, "type", None) or (v.get("type") if isinstance(v, dict) else None) for v in value]
+                shown = " → ".join(types) if all(types) else f"{len(value)}"
+                lines.append(t(f"{f.name}: {shown} (worked below)"))
+            else:
+                lines.append(t(f"{f.name} = {{}}", value if not isinstance(value, tuple) else list(value)))
+        if not lines and not grids:
+            return None
+        return Step("Given", lines=lines, grids=grids, role="given")
 
     def json_schema(self) -> dict:
         props: dict[str, Any] = {"kind": {"const": self.name}}
@@ -279,6 +309,13 @@ class Kind:
             "properties": props,
             "required": ["kind"] + [f.name for f in self.fields if f.required],
         }
+
+
+def _same(value: Any, default: Any) -> bool:
+    try:
+        return bool(np.all(np.asarray(value) == np.asarray(default))) and np.shape(value) == np.shape(default)
+    except (TypeError, ValueError):
+        return False
 
 
 def check_keys(mapping: dict, valid: Sequence[str], what: str, where: Callable[[str, int], str]) -> None:

@@ -29,6 +29,8 @@ def number(x: Any, precision: int = 4) -> str:
         return "0" if s == "-0" else s  # 0.6, not 0.6000; at most `precision` decimals
     if isinstance(x, dict):
         return "{" + ", ".join(f"{k}: {number(v, precision)}" for k, v in x.items()) + "}"
+    if isinstance(x, np.ndarray) and x.ndim == 0:
+        return number(x.item(), precision)
     if isinstance(x, (np.ndarray, list, tuple)):
         return "[" + ", ".join(number(v, precision) for v in x) + "]"
     return str(x)

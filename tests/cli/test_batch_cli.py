@@ -206,7 +206,7 @@ def test_examples_show_prints_yaml_that_solves_to_the_same_answer(dlcalc, tmp_pa
 def test_a_sources_erratum_is_in_the_solution_and_its_json(dlcalc):
     sol = dlcalc("solve", "--example", "l12-bce-glaucoma", "--format", "json").json()
     assert "0.6841" in sol["note"]
-    assert [s["title"] for s in sol["steps"]][:2] == ["Conventions", "Note on the source"]
+    assert [s["title"] for s in sol["steps"]][:3] == ["Given", "Conventions", "Note on the source"]
 
 
 def test_check_names_the_value_printed_on_the_slide(dlcalc):

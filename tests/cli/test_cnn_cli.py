@@ -44,8 +44,8 @@ def test_the_contract_example_in_json(dlcalc, write):
     assert [entry["type"] for entry in layers] == ["conv", "maxpool", "flatten", "fc"]
     assert [entry["output_shape"] for entry in layers] == [[3, 3], [1, 1], [1], [1]]
     assert layers[0]["output"] == [[0, 1, 1], [1, 0, 0], [0, 0, 2]]
-    assert out["steps"][1]["title"] == "Model summary"
-    assert out["steps"][1]["table"]["rows"][-1] == ["total", "", "", 6]
+    assert out["steps"][2]["title"] == "Model summary"
+    assert out["steps"][2]["table"]["rows"][-1] == ["total", "", "", 6]
 
 
 def test_no_flip_on_the_command_line_overrides_the_file(dlcalc, write):
@@ -54,7 +54,7 @@ def test_no_flip_on_the_command_line_overrides_the_file(dlcalc, write):
     r = dlcalc("cnn", write(CONTRACT), "--no-flip", "--format", "json")
     conv = r.json()["answer"]["layers"][0]["output"]
     assert conv[:2] == [[0, 0, 0], [0, 1, 3]]
-    assert "not flipped" in r.json()["steps"][0]["text"]
+    assert "not flipped" in r.json()["steps"][1]["text"]   # after the Given step
 
 
 def test_a_layer_flip_wins_over_the_command_line(dlcalc, write):

@@ -46,7 +46,7 @@ def test_flip_and_no_flip(dlcalc):
     assert answer(dlcalc, *args)["answer"]["output"] == [[0, 3], [5, 1]]
     d = answer(dlcalc, *args, "--no-flip")
     assert d["answer"]["output"] == [[4, -1], [1, 7]]
-    assert "cross-correlation" in d["steps"][0]["text"]
+    assert "cross-correlation" in d["steps"][1]["text"]   # after the Given step
     assert not any(s["title"].startswith("Kernel rotated") for s in d["steps"])
 
 

@@ -83,7 +83,7 @@ def test_every_format(dlcalc, command, fmt):
     if fmt == "latex":
         check_latex_structure(r.out)
     if fmt == "markdown":
-        assert "### Step 1. Conventions" in r.out and "### Answer" in r.out
+        assert "### Step 1. Given" in r.out and "### Step 2. Conventions" in r.out and "### Answer" in r.out
 
 
 def test_latex_draws_matrices_as_bmatrix(dlcalc):
@@ -185,7 +185,7 @@ def test_json_shape(dlcalc, command):
     for step in data["steps"]:
         for key in ("title", "text", "latex"):
             assert isinstance(step[key], str), (key, step)
-    assert data["steps"][0]["title"] == "Conventions"
+    assert [s["title"] for s in data["steps"][:2]] == ["Given", "Conventions"]
 
 
 def test_json_matrices_are_nested_lists_row_major(dlcalc):

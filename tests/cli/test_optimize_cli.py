@@ -64,7 +64,7 @@ def test_adagrad_states_which_form(dlcalc):
     torch = dlcalc(*BOWL, "--method", "adagrad", "--adagrad-sum", "--format", "json").json()
     assert "root mean square" in course and "the course's Adagrad" in course
     assert torch["answer"]["final"][0] == pytest.approx(0.8331035, rel=1e-7)   # √(Σg²) + ε
-    assert "PyTorch" in torch["steps"][0]["text"]
+    assert "PyTorch" in torch["steps"][1]["text"]   # after the Given step
 
 
 def test_method_parameters(dlcalc):

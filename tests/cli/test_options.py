@@ -148,3 +148,15 @@ def test_options_next_to_a_file_are_checked_with_the_files_other_fields(tmp_path
                     "layers:\n  - {weights: [[0.5, -0.5]], bias: [0], activation: sigmoid}\n")
     assert run_cli("backprop", str(path), "-q").code == 0
     assert_bad_input(run_cli("backprop", str(path), "--target", "1; 0; 1"), "--target")
+
+
+def test_a_solution_opens_with_the_problems_own_inputs():
+    # dice never showed X or Y: the Given step lists what was typed, not the defaults left alone
+    r = run_cli("dice", "-t", "0 1; 1 1", "-y", "0.1 0.8; 0.7 0.9", "--format", "json")
+    given = r.json()["steps"][0]
+    assert given["title"] == "Given"
+    assert [g["label"] for g in given["grids"]] == ["target", "pred"]
+    assert given["grids"][1]["values"] == [[0.1, 0.8], [0.7, 0.9]]
+    assert "mode" not in given["text"]                                        # the default, not typed
+    squared = run_cli("dice", "-t", "0 1; 1 1", "-y", "0.1 0.8; 0.7 0.9", "--mode", "squared", "--format", "json")
+    assert "mode = squared" in squared.json()["steps"][0]["text"]
