@@ -20,7 +20,16 @@ def read_matrix(value: str | None, option: str):
         if not value[1:].strip():
             raise BadInput("'@' must be followed by a file name, e.g. @pred.csv", option)
         return _read_file(Path(value[1:]), option)
+    if _looks_like_a_file(value):  # `-i image.csv`: a file name where its contents were meant
+        raise BadInput(f"'{value}' is a file: to read it write @{value}", option)
     return value
+
+
+def _looks_like_a_file(value: str) -> bool:
+    """An existing file, or a name ending in one of the readable extensions: not matrix text."""
+    text = value.strip()
+    return bool(text) and not any(c in text for c in " ;[,") and (
+        Path(text).is_file() or text.lower().endswith((".csv", ".txt", ".json", ".npy")))
 
 
 def _lines_as_rows(text: str, option: str) -> str:

@@ -51,3 +51,15 @@ def test_the_progress_bar_never_takes_stdout(monkeypatch, capsys):
     for _ in batch._progress(iter(range(3)), 3, show=True):
         sys.stdout.write("line\n")
     assert capsys.readouterr().out == "line\nline\nline\n"
+
+
+def test_an_unquoted_matrix_says_to_quote_it():
+    r = run_cli("ce", "-t", "0", "1", "2", "-y", "0.6 0.2 0.2; 0.1 0.7 0.2; 0.3 0.3 0.4")
+    assert r.code == 2 and "Got unexpected extra argument(s) (1 2); a matrix with spaces is one argument: quote it" in r.err
+
+
+def test_a_file_name_without_at_suggests_it(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "image.csv").write_text("1 2\n3 4\n")
+    r = run_cli("conv", "-i", "image.csv", "-k", "1")
+    assert r.code == 2 and r.err.strip() == "dlcalc: error: --input: 'image.csv' is a file: to read it write @image.csv"
