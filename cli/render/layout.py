@@ -51,12 +51,19 @@ def grid_text(label: str, a: np.ndarray, fmt: Formatter, highlight: set = frozen
     rows, widths = _marked_cells(a, fmt, highlight) if highlight else cells(a, fmt)
     gap = " " if highlight else "  "  # marked cells carry their own spacing
     head = f"{label} = " if label else ""
-    pad = " " * len(head)
+    pad = " " * _width(head)
     out = []
     for i, ((lb, rb), row) in enumerate(zip(brackets(len(rows)), rows)):
         body = gap.join(c.rjust(w) for c, w in zip(row, widths))
         out.append(f"{head if i == (len(rows) - 1) // 2 else pad}{lb}{body}{rb}")
     return out
+
+
+def _width(text: str) -> int:
+    """Columns on a terminal: a combining accent (x̂) takes none."""
+    import unicodedata
+
+    return sum(not unicodedata.combining(c) for c in text)
 
 
 def _marked_cells(a: np.ndarray, fmt: Formatter, highlight: set) -> tuple[list[list[str]], list[int]]:

@@ -74,6 +74,11 @@ EXPECTED: dict[str, object] = {
 # ── receptive fields, r ← r + (k − 1)·j, j ← j·s: 1 + 2 + 2 + 2 = 7; AlexNet 11 (j 4), 19 (j 8), 51, 67 (j 16),
 # 99, 131, 163, 195 (j 32); tests/calc/test_receptive_field.py checks both against a walk over pixel indices
 EXPECTED.update({"rf-three-3x3": [7, 7], "rf-alexnet": [195, 195]})
+# ── batch norm of X = [[1, 2], [3, 6], [5, 10]]: μ = (3, 6), σ² = (8/3, 32/3), x̂ = (x − μ)/√(σ² + 1e-5);
+# ∂L/∂γ = Σ_i ∂L/∂y·x̂ with ∂L/∂y = [[1, 0], [0, 1], [−1, 2]]: x̂ column 1 is (−a, 0, a), column 2 (−b, 0, b)
+_A, _B = 2 / np.sqrt(8 / 3 + 1e-5), 4 / np.sqrt(32 / 3 + 1e-5)
+EXPECTED.update({"bn-forward": [[-_A, -_B], [0, 0], [_A, _B]],
+                 "bn-backward": [1 * -_A + 0 + (-1) * _A, 0 * -_B + 1 * 0 + 2 * _B]})
 # ── Hessian of L = (1 − w1·w2)² at 0: H = [[0, −2], [−2, 0]], λ = −2, 2, escape along u = (1, 1), 1 of 2 positive
 EXPECTED.update({"dl-hessian-saddle": "saddle", "dl-hessian-eigenvalues": [-2, 2], "dl-hessian-escape": [1, 1],
                  "dl-hessian-minimum-ratio": 0.5})
