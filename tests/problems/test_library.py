@@ -79,6 +79,11 @@ EXPECTED.update({"rf-three-3x3": [7, 7], "rf-alexnet": [195, 195]})
 _A, _B = 2 / np.sqrt(8 / 3 + 1e-5), 4 / np.sqrt(32 / 3 + 1e-5)
 EXPECTED.update({"bn-forward": [[-_A, -_B], [0, 0], [_A, _B]],
                  "bn-backward": [1 * -_A + 0 + (-1) * _A, 0 * -_B + 1 * 0 + 2 * _B]})
+# ── attention, Q = K = V = [[1, 0], [0, 1], [1, 1]], causal, ÷√2: row 1 attends to itself only → (1, 0);
+# row 2 scores (0, 1/√2): weights (1, e^(1/√2))/(1 + e^(1/√2)); row 3 scores (1, 1, 2)/√2
+_E = np.exp(1 / np.sqrt(2))
+_W3 = np.array([_E, _E, _E ** 2]) / (2 * _E + _E ** 2)
+EXPECTED.update({"attn-self": [[1, 0], [1 / (1 + _E), _E / (1 + _E)], [_W3[0] + _W3[2], _W3[1] + _W3[2]]]})
 # ── Hessian of L = (1 − w1·w2)² at 0: H = [[0, −2], [−2, 0]], λ = −2, 2, escape along u = (1, 1), 1 of 2 positive
 EXPECTED.update({"dl-hessian-saddle": "saddle", "dl-hessian-eigenvalues": [-2, 2], "dl-hessian-escape": [1, 1],
                  "dl-hessian-minimum-ratio": 0.5})
