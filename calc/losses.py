@@ -31,12 +31,14 @@ def _check_probabilities(p: np.ndarray, name: str) -> None:
 # ── cross-entropy ────────────────────────────────────────────────────────────
 
 def cross_entropy(target: np.ndarray, pred: np.ndarray, logits: bool = False, base: str = "e",
-                  reduction: str = "mean") -> Solution:
-    """Binary CE when `pred` is a vector of positive-class probabilities, else categorical CE.
+                  reduction: str = "mean", gradient: bool = False) -> Solution:
+    """Binary CE when `pred` is a vector of positive-class probabilities, else categorical CE; with
+    `gradient`, also ∂L/∂pred (∂L/∂logits with `logits`) in pred's shape.
 
-    `target`: class indices, one-hot rows, or binary labels. `reduction` 'sum' exists for slips.
+    `target`: class indices, one-hot rows, soft rows or binary labels. `reduction` 'sum' exists for slips.
     """
-    pred = np.atleast_1d(np.asarray(pred, dtype=float))
+    given = np.atleast_1d(np.asarray(pred, dtype=float))
+    pred = given
     target = np.atleast_1d(np.asarray(target, dtype=float))
     if base not in LOG_NAME:
         raise BadInput(f"log base must be e, 2 or 10, got '{base}'", "--base")
@@ -49,12 +51,51 @@ def cross_entropy(target: np.ndarray, pred: np.ndarray, logits: bool = False, ba
     if pred.ndim == 1 and target.size == 1 and pred.size > 1:
         pred = pred[None, :]  # one sample over c classes, its label a class index
     if pred.ndim == 1 and not column and _one_distribution(target, pred, logits):
-        return _one_sample(target, pred, base, reduction)
-    if pred.ndim == 1:
-        return _binary_ce(target, pred, logits, base, reduction)
-    if pred.ndim != 2:
+        sol, target, pred = _one_sample(target, pred, base, reduction), target[None, :], pred[None, :]
+    elif pred.ndim == 1:
+        sol = _binary_ce(target, pred, logits, base, reduction)
+    elif pred.ndim != 2:
         raise BadInput(f"expected a vector or an n×c matrix, got shape {dims(pred.shape)}", "pred")
-    return _categorical_ce(target, pred, logits, base, reduction)
+    else:
+        sol = _categorical_ce(target, pred, logits, base, reduction)
+    if gradient:
+        sol.add(_gradient_step(sol, target, pred, logits, base, reduction, given.shape))
+    return sol
+
+
+def _gradient_step(sol: Solution, target: np.ndarray, z: np.ndarray, logits: bool, base: str, reduction: str,
+                   shape: tuple) -> Step:
+    """∂L/∂pred of the mean (or summed) loss: (p − y)/n through softmax or sigmoid, else −y/p (and
+    (1 − y)/(1 − p) for binary), divided by ln(base) for another base."""
+    binary = z.ndim == 1
+    n = z.shape[0]
+    y = target if binary else _one_hot(target, *z.shape)[0]
+    p = np.asarray(sol.answer.get("probabilities", sigmoid(z) if binary and logits else z), dtype=float)
+    if logits:
+        g = p - y
+        rule = "∂L/∂z = (σ(z) − y)" if binary else "∂L/∂z_ij = (ŷ_ij − y_ij)"
+    else:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            g = -y / p + (1 - y) / (1 - p) if binary else np.where(y == 0, 0.0, -y / p)
+        rule = "∂L/∂p = −y/p + (1 − y)/(1 − p)" if binary else "∂L/∂ŷ_ij = −y_ij / ŷ_ij"
+    scale = (n if reduction == "mean" else 1) * LN_BASE[base]
+    g = g / scale + 0.0
+    divisor = (f"{n}" if reduction == "mean" else "") + (f"·ln {base}" if base != "e" else "")
+    over = f" / {divisor}" if "·" not in divisor else f" / ({divisor})"
+    formula = rule + (over if divisor else "") + ("  (softmax and cross-entropy together: ŷ − y)"
+                                                 if logits and not binary else "")
+    cells = list(zip(p.ravel(), y.ravel(), g.ravel()))[:16]
+    if logits:
+        lines = [t(f"({{}} − {{}}){over if divisor else ''} = {{}}", a, b, c) for a, b, c in cells]
+    elif binary:
+        lines = [t(f"(−{{}}/{{}} + {{}}/{{}}){over if divisor else ''} = {{}}", b, a, 1 - b, 1 - a, c) for a, b, c in cells]
+    else:
+        lines = [t(f"−{{}}/{{}}{over if divisor else ''} = {{}}", b, a, c) for a, b, c in cells if b != 0]
+    sol.answer["gradient"] = g.reshape(shape)
+    step = Step("Gradient of the loss", formula, lines=lines)
+    if g.ndim == 2:
+        step.grids.append(Grid("∂L/∂z" if logits else "∂L/∂ŷ", g))
+    return step
 
 
 def _one_distribution(target: np.ndarray, pred: np.ndarray, logits: bool) -> bool:

@@ -14,8 +14,9 @@ KINDS = [
                   flags=("-y",)),
             Field("logits", "bool", "the pred values are logits: apply softmax (sigmoid for binary) first", default=False),
             Field("base", "choice", "logarithm base: e, 2 or 10", default="e", choices=("e", "2", "10")),
+            Field("gradient", "bool", "also ∂L/∂pred (∂L/∂logits with --logits) of the mean loss", default=False),
         ],
-        solver=losses.cross_entropy, answer_keys=("loss", "per_sample"), slips=losses.CROSS_ENTROPY_SLIPS,
+        solver=losses.cross_entropy, answer_keys=("loss", "per_sample", "gradient"), slips=losses.CROSS_ENTROPY_SLIPS,
         command="ce", panel="Losses", rank=10,
     ),
 ]

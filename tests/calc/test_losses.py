@@ -501,3 +501,30 @@ def test_two_classes_read_either_way_agree():
     from math import log
 
     assert cross_entropy(np.array([1.0, 0]), np.array([0.9, 0.1])).answer["loss"] == pytest.approx(-log(0.9))
+
+
+# ── --gradient: checked against finite differences of the loss itself ──────
+
+def _numeric_gradient(target, pred, **kw):
+    h, out = 1e-6, np.zeros_like(pred, dtype=float)
+    for ix in np.ndindex(pred.shape):
+        up, down = pred.astype(float).copy(), pred.astype(float).copy()
+        up[ix] += h
+        down[ix] -= h
+        out[ix] = (cross_entropy(target, up, **kw).answer["loss"] - cross_entropy(target, down, **kw).answer["loss"]) / (2 * h)
+    return out
+
+
+@pytest.mark.parametrize("target, pred, kw", [
+    (np.array([0, 2]), np.array([[2.0, 1, 0.1], [0.5, 0.2, 3]]), {"logits": True}),                 # ŷ − y
+    (np.array([0, 2]), np.array([[0.6, 0.3, 0.1], [0.2, 0.2, 0.6]]), {}),                           # −y/ŷ
+    (np.array([1.0, 0]), np.array([0.8, 0.3]), {}),                                                 # binary p
+    (np.array([1.0, 0]), np.array([0.0, 2.0]), {"logits": True}),                                   # σ(z) − y
+    (np.array([0, 2]), np.array([[0.6, 0.3, 0.1], [0.2, 0.2, 0.6]]), {"base": "2"}),                # ÷ ln 2
+    (np.array([[0.5, 0.5], [0, 1]]), np.array([[0.2, 0.8], [0.3, 0.7]]), {}),                       # soft targets
+])
+def test_the_gradient_is_the_derivative_of_the_loss(target, pred, kw):
+    sol = cross_entropy(target, pred, gradient=True, **kw)
+    # each entry nudged on its own (a probability row is not renormalised: entries with y = 0 do not move −Σ y log ŷ)
+    np.testing.assert_allclose(sol.answer["gradient"], _numeric_gradient(target, pred, **kw), rtol=1e-5, atol=1e-7)
+    assert sol.answer["gradient"].shape == pred.shape
