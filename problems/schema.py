@@ -295,7 +295,9 @@ class Kind:
                 shown = " → ".join(types) if all(types) else f"{len(value)}"
                 lines.append(t(f"{f.name}: {shown} (worked below)"))
             else:
-                lines.append(t(f"{f.name} = {{}}", value if not isinstance(value, tuple) else list(value)))
+                if isinstance(value, tuple):  # a size pair: one number when both are the same, as it was typed
+                    value = value[0] if len(set(value)) == 1 else list(value)
+                lines.append(t(f"{f.name} = {{}}", value))
         if not lines and not grids:
             return None
         return Step("Given", lines=lines, grids=grids, role="given")

@@ -33,10 +33,10 @@ def _numbers(raw: Any, what: str) -> list:
     raise BadInput(f"expected {what}, got {raw!r}")
 
 
-def as_pair(name: str):
-    """Converter for stride/dilation/size/kernel size: one integer ≥ 1 or two (rows, columns)."""
+def as_pair(name: str, minimum: int = 1):
+    """Converter for stride/dilation/size/kernel size: one integer ≥ `minimum` or two (rows, columns)."""
     def convert(raw: Any) -> tuple[int, int]:
-        return pair(_numbers(raw, "an integer or two (rows, columns)"), name)
+        return pair(_numbers(raw, "an integer or two (rows, columns)"), name, minimum)
     return convert
 
 
@@ -69,7 +69,7 @@ def as_shape(raw: Any) -> tuple[int, ...]:
     return tuple(pair([v], "input_shape")[0] for v in values)
 
 
-def _sizes_json(counts: tuple[int, ...], minimum: int, words: tuple[str, ...] = ()) -> dict:
+def sizes_json(counts: tuple[int, ...], minimum: int, words: tuple[str, ...] = ()) -> dict:
     """An integer, a list of `counts` integers, or their text (`2,1`, `6x6`, `(3, 32, 32)`) as `_numbers` reads it."""
     n, sep = f"(?:{UNSIGNED_TEXT})", f"(?:{_SEP_TEXT})"
     text = "|".join([rf"[(\[]*{n}(?:{sep}{n}){{{k - 1}}}[)\]]*" for k in counts] + [anycase(w) for w in words])
@@ -78,9 +78,10 @@ def _sizes_json(counts: tuple[int, ...], minimum: int, words: tuple[str, ...] = 
     return {"anyOf": [integer, text_json(text), *lists]}
 
 
-PAIR_JSON = _sizes_json((1, 2), 1)
-PAD_JSON = _sizes_json((1, 2, 4), 0, ("same", "valid"))
-SHAPE_JSON = _sizes_json((1, 2, 3), 1)
+PAIR_JSON = sizes_json((1, 2), 1)
+PAIR0_JSON = sizes_json((1, 2), 0)  # a pair that may be 0: a transposed convolution's crop
+PAD_JSON = sizes_json((1, 2, 4), 0, ("same", "valid"))
+SHAPE_JSON = sizes_json((1, 2, 3), 1)
 
 
 def stride_field(default: Any, help_: str) -> Field:

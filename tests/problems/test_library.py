@@ -84,6 +84,8 @@ EXPECTED.update({"bn-forward": [[-_A, -_B], [0, 0], [_A, _B]],
 _E = np.exp(1 / np.sqrt(2))
 _W3 = np.array([_E, _E, _E ** 2]) / (2 * _E + _E ** 2)
 EXPECTED.update({"attn-self": [[1, 0], [1 / (1 + _E), _E / (1 + _E)], [_W3[0] + _W3[2], _W3[1] + _W3[2]]]})
+# ── transposed convolution, d2l 14.10 (its printed tensors): stride 2, and padding 1 leaving the centre 4
+EXPECTED.update({"tconv-d2l-stride2": [[0, 0, 0, 1], [0, 0, 2, 3], [0, 2, 0, 3], [4, 6, 6, 9]], "tconv-d2l-padding": [[4]]})
 # ── Hessian of L = (1 − w1·w2)² at 0: H = [[0, −2], [−2, 0]], λ = −2, 2, escape along u = (1, 1), 1 of 2 positive
 EXPECTED.update({"dl-hessian-saddle": "saddle", "dl-hessian-eigenvalues": [-2, 2], "dl-hessian-escape": [1, 1],
                  "dl-hessian-minimum-ratio": 0.5})
