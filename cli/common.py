@@ -59,9 +59,10 @@ def _read_matrices(kind, raw: dict[str, Any]) -> dict[str, Any]:
     return {k: read(k, v) for k, v in raw.items()}
 
 
-def run(kind_name: str, raw: dict[str, Any], fmt: Format | None, precision: int, answer_only: bool) -> tuple[Any, dict]:
-    """Convert the options with the kind's fields, solve, print; the Solution and its params are returned
-    for a command that does more with them (a plot)."""
+def run(kind_name: str, raw: dict[str, Any], fmt: Format | None, precision: int, answer_only: bool,
+        quiet: bool = False) -> tuple[Any, dict]:
+    """Convert the options with the kind's fields, solve, print (unless `quiet`); the Solution and its params
+    are returned for a command that does more with them (a plot, a DOT graph)."""
     from dlcalc.cli import render
     from dlcalc.problems import registry
 
@@ -72,12 +73,13 @@ def run(kind_name: str, raw: dict[str, Any], fmt: Format | None, precision: int,
         sol = kind.solve(params, given=[k for k, v in raw.items() if v is not None])
     except BadInput as e:
         raise BadInput(e.message, where(e.where)) from None
-    render.show(sol, fmt.value if fmt else None, precision, answer_only)
+    if not quiet:
+        render.show(sol, fmt.value if fmt else None, precision, answer_only)
     return sol, params
 
 
 def run_file(kind_name: str, path: str, fmt: Format | None, precision: int, answer_only: bool,
-             overrides: dict[str, Any] | None = None) -> tuple[Any, dict]:
+             overrides: dict[str, Any] | None = None, quiet: bool = False) -> tuple[Any, dict]:
     """Solve the one problem in a YAML file (its `kind` may be left out: the command names it).
 
     `overrides` are options as typed (None: not given) that replace the file's fields; they are checked
@@ -97,5 +99,6 @@ def run_file(kind_name: str, path: str, fmt: Format | None, precision: int, answ
         kind = problem.kind
         problem.replace(_read_matrices(kind, given), {k: option_of(kind.field_named(k)) for k in given})
     sol = problem.solve()
-    render.show(sol, fmt.value if fmt else None, precision, answer_only)
+    if not quiet:
+        render.show(sol, fmt.value if fmt else None, precision, answer_only)
     return sol, problem.params

@@ -160,3 +160,9 @@ def test_a_solution_opens_with_the_problems_own_inputs():
     assert "mode" not in given["text"]                                        # the default, not typed
     squared = run_cli("dice", "-t", "0 1; 1 1", "-y", "0.1 0.8; 0.7 0.9", "--mode", "squared", "--format", "json")
     assert "mode = squared" in squared.json()["steps"][0]["text"]
+
+
+def test_graph_dot_prints_graphviz():
+    r = run_cli("graph", "(x + y) * z", "--at", "x=-2, y=5, z=-4", "--dot")
+    assert r.code == 0 and r.out.startswith("digraph f {")
+    assert 'label="{f | * | value -12 | grad 1}"' in r.out and r.out.count("->") == 4   # x, y → n1; n1, z → f

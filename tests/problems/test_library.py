@@ -86,6 +86,11 @@ _W3 = np.array([_E, _E, _E ** 2]) / (2 * _E + _E ** 2)
 EXPECTED.update({"attn-self": [[1, 0], [1 / (1 + _E), _E / (1 + _E)], [_W3[0] + _W3[2], _W3[1] + _W3[2]]]})
 # ── transposed convolution, d2l 14.10 (its printed tensors): stride 2, and padding 1 leaving the centre 4
 EXPECTED.update({"tconv-d2l-stride2": [[0, 0, 0, 1], [0, 0, 2, 3], [0, 2, 0, 3], [4, 6, 6, 9]], "tconv-d2l-padding": [[4]]})
+# ── graphs, CS231n: q = x + y = 3, f = qz: ∂f/∂x = ∂f/∂y = z = −4, ∂f/∂z = q = 3; the sigmoid neuron's dot
+# product is 2·(−1) + (−3)(−2) − 3 = 1, so each gradient is σ(1)(1 − σ(1)) = 0.1966 times the other factor
+_S = _s(1) * (1 - _s(1))
+EXPECTED.update({"graph-cs231n": {"x": -4, "y": -4, "z": 3},
+                 "graph-sigmoid-neuron": {"w0": -_S, "x0": 2 * _S, "w1": -2 * _S, "x1": -3 * _S, "w2": _S}})
 # ── Hessian of L = (1 − w1·w2)² at 0: H = [[0, −2], [−2, 0]], λ = −2, 2, escape along u = (1, 1), 1 of 2 positive
 EXPECTED.update({"dl-hessian-saddle": "saddle", "dl-hessian-eigenvalues": [-2, 2], "dl-hessian-escape": [1, 1],
                  "dl-hessian-minimum-ratio": 0.5})
@@ -137,6 +142,9 @@ def test_bundled_problem_value(pid):
     expected = EXPECTED[pid]
     if isinstance(expected, (str, bool)):
         assert value == expected
+    elif isinstance(expected, dict):
+        assert list(value) == list(expected)
+        np.testing.assert_allclose(list(value.values()), list(expected.values()), rtol=1e-9, atol=1e-12)
     else:
         np.testing.assert_allclose(np.asarray(value, dtype=float), np.asarray(expected, dtype=float), rtol=1e-9, atol=1e-12)
 
