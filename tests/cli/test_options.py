@@ -166,3 +166,10 @@ def test_graph_dot_prints_graphviz():
     r = run_cli("graph", "(x + y) * z", "--at", "x=-2, y=5, z=-4", "--dot")
     assert r.code == 0 and r.out.startswith("digraph f {")
     assert 'label="{f | * | value -12 | grad 1}"' in r.out and r.out.count("->") == 4   # x, y → n1; n1, z → f
+
+
+def test_a_graph_gradient_is_checked_in_variable_order_and_its_slip_named():
+    # (x + y)·z: without the upstream factor x and y get the add gate's 1 and z its q = 3
+    r = run_cli("check", "graph-cs231n", "--answer", "1 1 3", "--format", "plain")
+    assert r.code == 1 and "looks like: local gradients without the upstream factor" in r.out
+    assert run_cli("check", "graph-cs231n", "--answer", "-4 -4 3", "--format", "plain").code == 0
