@@ -291,7 +291,7 @@ def validate(params: dict) -> None:
 
 
 def solve(input: Any, layers: list[CnnLayer], flip: bool = True, target: Any = None, loss: str | None = None,
-          full: bool = False) -> Solution:
+          full: bool = False, gradients: bool = False) -> Solution:
     """Forward pass through `layers`, every layer worked; then the loss when `target` and `loss` are given.
 
     `flip` is the default for conv layers (true convolution, the course's convention);
@@ -315,7 +315,43 @@ def solve(input: Any, layers: list[CnnLayer], flip: bool = True, target: Any = N
         params=sum(p.params for p in passes))
     if loss is not None and target is not None:
         _loss(sol, out, np.asarray(target, dtype=float), loss, _last_activation(layers[-1]))
+        if gradients:
+            _gradients(sol, input, passes, out, np.asarray(target, dtype=float), loss)
+    elif gradients:
+        raise BadInput("gradients need a target and a loss to differentiate", "gradients")
     return sol
+
+
+def _gradients(sol: Solution, input: Any, passes: list[Pass], out: np.ndarray, target: np.ndarray, loss: str) -> None:
+    """∂L/∂output from the loss, then back through every layer (calc.cnn_backward)."""
+    from dlcalc.calc import cnn_backward
+
+    last = _last_activation(passes[-1].layer)
+    if loss == "mse":
+        d_out, rule = 2 * (out - target.reshape(out.shape)) / out.size, "∂L/∂out = 2(out − t)/n"
+    else:
+        labels, pred = _ce_inputs(out, target)
+        y = labels if pred.ndim == 1 else losses._one_hot(labels.astype(float), *pred.shape)[0][0]
+        p = pred if pred.ndim == 1 else pred[0]
+        if last in ("softmax", "sigmoid"):
+            with np.errstate(divide="ignore"):
+                d_out = -y / p + ((1 - y) / (1 - p) if p.size == 1 else 0.0)
+            rule = "∂L/∂p = −y/p" + (" + (1 − y)/(1 − p)" if p.size == 1 else "") + " (then back through the " \
+                   + last + ": p − y)"
+        else:
+            q = activations.sigmoid(p) if p.size == 1 else activations.softmax(p)
+            d_out, rule = q - y, "∂L/∂z = " + ("σ(z) − y" if p.size == 1 else "softmax(z) − y") + " (the logits)"
+    grads = cnn_backward.gradients(input, [p.layer for p in passes], [p.flip for p in passes], d_out)
+    step = Step("Backward: ∂L/∂ of every layer's parameters", rule, lines=[t("∂L/∂out = {}", d_out)])
+    for p, g in zip(passes, grads):
+        if g is None:
+            continue
+        step.grids.append(Grid(f"∂L/∂{'K' if p.layer.type == 'conv' else 'W'} {p.name}", np.atleast_2d(
+            g["weights"] if np.ndim(g["weights"]) <= 2 else np.reshape(g["weights"], (-1, np.shape(g["weights"])[-1])))))
+        if g["bias"] is not None:
+            step.lines.append(t(f"∂L/∂b {p.name} = {{}}", g["bias"]))
+    sol.add(step)
+    sol.answer["gradients"] = grads
 
 
 def _conventions(passes: list[Pass]) -> Step:
