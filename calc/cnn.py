@@ -341,17 +341,56 @@ def _gradients(sol: Solution, input: Any, passes: list[Pass], out: np.ndarray, t
         else:
             q = activations.sigmoid(p) if p.size == 1 else activations.softmax(p)
             d_out, rule = q - y, "∂L/∂z = " + ("σ(z) − y" if p.size == 1 else "softmax(z) − y") + " (the logits)"
-    grads = cnn_backward.gradients(input, [p.layer for p in passes], [p.flip for p in passes], d_out)
-    step = Step("Backward: ∂L/∂ of every layer's parameters", rule, lines=[t("∂L/∂out = {}", d_out)])
-    for p, g in zip(passes, grads):
-        if g is None:
-            continue
-        step.grids.append(Grid(f"∂L/∂{'K' if p.layer.type == 'conv' else 'W'} {p.name}", np.atleast_2d(
-            g["weights"] if np.ndim(g["weights"]) <= 2 else np.reshape(g["weights"], (-1, np.shape(g["weights"])[-1])))))
-        if g["bias"] is not None:
-            step.lines.append(t(f"∂L/∂b {p.name} = {{}}", g["bias"]))
-    sol.add(step)
+    trace: list = []
+    grads = cnn_backward.gradients(input, [p.layer for p in passes], [p.flip for p in passes], d_out, trace)
+    sol.add(Step("Backward: the loss's gradient", rule, lines=[t("∂L/∂out = {}", d_out)]))
+    for n, up, down in trace:
+        sol.add(_backward_step(passes[n], grads[n], up, down))
     sol.answer["gradients"] = grads
+
+
+_BACK = {
+    "maxpool": "each window's gradient goes to its maximum (the arg-max cell), the other cells get 0",
+    "avgpool": "each window's gradient is shared out equally over its cells",
+    "flatten": "the vector's gradient folded back into the maps",
+    "relu": "passed where the input was > 0, else 0", "sigmoid": "times σ(1 − σ)", "tanh": "times 1 − tanh²",
+    "softmax": "through the softmax's Jacobian",
+}
+
+
+def _backward_step(p: Pass, g: dict | None, up: np.ndarray, down: np.ndarray) -> Step:
+    """One layer, backward: what comes in from above, the rule, the parameters' gradients, what goes below."""
+    from dlcalc.calc.cnn_backward import act_back
+
+    kind = p.layer.type
+    if kind in ("conv", "fc"):  # δ: past the layer's own activation
+        up = act_back(p.layer.activation, np.asarray(p.output, dtype=float), np.asarray(up, dtype=float).reshape(
+            np.shape(p.output)))
+    if kind == "conv":
+        convention = "flipped kernels: ∂L/∂K is the correlation of the input with δ, rotated back" if p.flip else \
+            "unflipped kernels (cross-correlation): ∂L/∂K is the correlation of the input with δ"
+        step = Step(f"Backward {p.name}", "∂L/∂K = input ⋆ δ,  ∂L/∂b = Σ δ,  ∂L/∂input = δ spread back through K",
+                    prose=[convention + ("; δ includes the activation's derivative" if p.layer.activation != "none" else "")])
+        step = _maps(step, f"δ {p.name}", shown(up), answered=False)
+        step = _maps(step, f"∂L/∂K {p.name}", np.asarray(g["weights"]), answered=True)
+        if g["bias"] is not None:
+            step.lines.append(t("∂L/∂b = {}", g["bias"]))
+    elif kind == "fc":
+        step = Step(f"Backward {p.name}", "δ = ∂L/∂net,  ∂L/∂W = δ·xᵀ,  ∂L/∂b = δ,  ∂L/∂x = Wᵀ·δ",
+                    lines=[t("δ = {}", up)])
+        step.grids.append(Grid(f"∂L/∂W {p.name}", np.atleast_2d(g["weights"])))
+        if g["bias"] is not None:
+            step.lines.append(t("∂L/∂b = {}", g["bias"]))
+    else:
+        step = Step(f"Backward {p.name}", _BACK.get(kind, "element-wise"))
+        if np.ndim(up) >= 2:
+            step = _maps(step, f"∂L/∂{p.name}", shown(up), answered=False)
+        else:
+            step.lines.append(t(f"∂L/∂{p.name} = {{}}", up))
+    if np.ndim(down) >= 2:
+        return _maps(step, f"∂L/∂(input of {p.name})", shown(down), answered=False)
+    step.lines.append(t(f"∂L/∂(input of {p.name}) = {{}}", down))
+    return step
 
 
 def _conventions(passes: list[Pass]) -> Step:

@@ -19,7 +19,7 @@ def _act(name: str, z: np.ndarray) -> np.ndarray:
     return softmax(z) if name == "softmax" else ACTIVATIONS[name].f(z)
 
 
-def _act_back(name: str, a: np.ndarray, g: np.ndarray) -> np.ndarray:
+def act_back(name: str, a: np.ndarray, g: np.ndarray) -> np.ndarray:
     """∂L/∂z from ∂L/∂a, a = g(z): through the activation's derivative (softmax: its Jacobian)."""
     if name in ("none", "linear"):
         return g
@@ -93,8 +93,10 @@ def _pool_back(cache: dict, g: np.ndarray) -> np.ndarray:
     return dxp[:, p[0]: dxp.shape[1] - p[1], p[2]: dxp.shape[2] - p[3]]
 
 
-def gradients(input: Any, layers: list, flips: list[bool], d_out: np.ndarray) -> list[dict | None]:
-    """Each layer's {weights, bias} gradient (None for a layer without parameters), from ∂L/∂output."""
+def gradients(input: Any, layers: list, flips: list[bool], d_out: np.ndarray,
+              trace: list | None = None) -> list[dict | None]:
+    """Each layer's {weights, bias} gradient (None for a layer without parameters), from ∂L/∂output;
+    `trace` receives, last layer first, (layer index, ∂L/∂its output, ∂L/∂its input) for the steps."""
     x = as_image(np.asarray(input, dtype=float))
     caches = []
     for layer, flip in zip(layers, flips):
@@ -120,8 +122,9 @@ def gradients(input: Any, layers: list, flips: list[bool], d_out: np.ndarray) ->
     out: list[dict | None] = [None] * len(layers)
     for n in range(len(layers) - 1, -1, -1):
         layer, (x_in, y, c) = layers[n], caches[n]
+        upstream = g
         if layer.type == "conv":
-            g = _act_back(layer.activation, y, g)
+            g = act_back(layer.activation, y, g)
             dk, db, g = _conv_back(layer, c, g, flips[n])
             out[n] = {"weights": dk.reshape(np.shape(layer.kernel)), "bias": _bias(layer.bias, db)}
         elif layer.type in ("maxpool", "avgpool"):
@@ -129,11 +132,13 @@ def gradients(input: Any, layers: list, flips: list[bool], d_out: np.ndarray) ->
         elif layer.type == "flatten":
             g = g.reshape(x_in.shape)
         elif layer.type == "fc":
-            g = _act_back(layer.activation, y, g)
+            g = act_back(layer.activation, y, g)
             out[n] = {"weights": np.outer(g, c["v"]).reshape(np.shape(layer.weights)), "bias": _bias(layer.bias, g)}
             g = (c["w"].T @ g).reshape(x_in.shape)
         else:
-            g = _act_back(layer.type, y, g)
+            g = act_back(layer.type, y, g)
+        if trace is not None:
+            trace.append((n, upstream, g))
     return out
 
 
