@@ -15,6 +15,6 @@ KINDS = [
             Field("at", "any", "the value of every variable, e.g. 'x=-2, y=5, z=-4'", required=True, convert=as_point,
                   json=POINT_JSON),
         ],
-        solver=graph.graph, answer_keys=("gradient", "value", "nodes"), slips=graph.SLIPS,
+        solver=graph.graph, answer_keys=("gradient", "value"), slips=graph.SLIPS,  # nodes: a record per node, not typed
     ),
 ]
