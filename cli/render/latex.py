@@ -1,4 +1,4 @@
-"""LaTeX document body (needs amsmath): align* for worked lines, bmatrix for matrices."""
+"""LaTeX document body (needs amsmath): align* for worked lines, bracketed arrays for matrices."""
 from __future__ import annotations
 
 import re
@@ -13,7 +13,7 @@ _SYMBOLS = {
     "←": r" \leftarrow ", "Σ": r"\sum ", "∂": r"\partial ", "∘": r" \circ ", "∩": r" \cap ", "σ": r"\sigma ",
     "δ": r"\delta ", "η": r"\eta ", "λ": r"\lambda ", "θ": r"\theta ", "Θ": r"\Theta ", "α": r"\alpha ",
     "β": r"\beta ", "ε": r"\varepsilon ", "μ": r"\mu ", "∇": r"\nabla ", "ŷ": r"\hat{y}", "Ŷ": r"\hat{Y}",
-    "√": r"\sqrt ", "½": r"\tfrac{1}{2}", "∞": r"\infty ", "⌊": r"\lfloor ", "⌋": r"\rfloor ", "⌈": r"\lceil ",
+    "√": r"\surd ", "½": r"\tfrac{1}{2}", "∞": r"\infty ", "⌊": r"\lfloor ", "⌋": r"\rfloor ", "⌈": r"\lceil ",
     "⌉": r"\rceil ", "…": r"\dots ", "ᵀ": "^{T}", "⊙": r" \odot ", "≈": r" \approx ", "∈": r" \in ", "Δ": r"\Delta ",
     "%": r"\%", "#": r"\#", "&": r"\&", "•": "", "⎡": "", "′": "'",
     "γ": r"\gamma ", "Γ": r"\Gamma ", "ω": r"\omega ", "Ω": r"\Omega ", "φ": r"\phi ", "Φ": r"\Phi ",
@@ -77,7 +77,8 @@ def _align(lines: list[str]) -> list[str]:
 def _bmatrix(label: str, a, hl: set, fmt: Formatter) -> str:
     rows = [" & ".join(rf"\mathbf{{{fmt(v)}}}" if (i, j) in hl else fmt(v) for j, v in enumerate(r))
             for i, r in enumerate(a)]
-    return rf"\[ {tex(label)} = \begin{{bmatrix}} " + r" \\ ".join(rows) + r" \end{bmatrix} \]"
+    cols = "r" * (len(rows[0].split(" & ")) if rows else 1)  # an array, not bmatrix: no 10-column limit (MaxMatrixCols)
+    return rf"\[ {tex(label)} = \left[\begin{{array}}{{{cols}}} " + r" \\ ".join(rows) + r" \end{array}\right] \]"
 
 
 def step_latex(step: Step, fmt: Formatter) -> str:
@@ -101,8 +102,11 @@ def step_latex(step: Step, fmt: Formatter) -> str:
 
 
 def _answer(sol: Solution, fmt: Formatter) -> list[str]:
-    rows = [f"  \\mathrm{{{text(k)}}} &= {tex(fmt(v))}" for k, v in sol.answer.items()]
-    return [r"\begin{align*}", " \\\\\n".join(rows), r"\end{align*}"]
+    """A list in text, not one maths row per key: a long vector breaks at its commas instead of running off
+    the page; a list of records is summarised as in plain text."""
+    from dlcalc.cli.render.plain import answer_lines
+
+    return [r"\begin{itemize}"] + [rf"  \item {text(line)}" for line in answer_lines(sol, fmt)] + [r"\end{itemize}"]
 
 
 def render(sol: Solution, fmt: Formatter, answer_only: bool = False) -> str:

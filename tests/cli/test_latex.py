@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import shutil
+import subprocess
 import unicodedata
 
 import pytest
@@ -42,3 +44,24 @@ def test_symbols_get_their_latex_names(unicode, latex):
 
 def test_an_unknown_character_is_set_as_text():
     assert tex("a ★ b") == r"a \text{★} b"
+
+
+PDFLATEX = shutil.which("pdflatex")
+
+
+@pytest.mark.skipif(PDFLATEX is None, reason="pdflatex is not installed (.ci/run installs a minimal TeX)")
+def test_every_bundled_solution_compiles_with_pdflatex(tmp_path):
+    # one document holding every bundled example's solution, as a student's notes would; pdflatex must
+    # finish without an error (Missing {, Extra alignment tab, an undefined control sequence …)
+    from dlcalc.cli import render
+
+    bodies = [render.text(p.solve(), "latex") for p in library.problems().values()]
+    doc = tmp_path / "all.tex"
+    doc.write_text("\\documentclass{article}\n\\usepackage[utf8]{inputenc}\n\\usepackage[T1]{fontenc}\n"
+                   "\\usepackage{amsmath,amssymb}\n\\begin{document}\n" + "\n\\clearpage\n".join(bodies)
+                   + "\n\\end{document}\n", encoding="utf-8")
+    r = subprocess.run([PDFLATEX, "-interaction=nonstopmode", "-halt-on-error", doc.name], cwd=tmp_path,
+                       capture_output=True, text=True, timeout=300)
+    errors = [line for line in r.stdout.splitlines() if line.startswith("!")]
+    assert r.returncode == 0 and errors == [], errors[:3]
+    assert (tmp_path / "all.pdf").stat().st_size > 10_000
