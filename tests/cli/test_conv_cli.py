@@ -103,7 +103,7 @@ def test_every_format(dlcalc, fmt):
     if fmt == "markdown":
         assert "**" in r.out  # the window is bold in the input table
     if fmt == "latex":
-        assert r"\mathbf{" in r.out and r"\begin{bmatrix}" in r.out
+        assert r"\mathbf{" in r.out and r"\left[\begin{array}" in r.out
 
 
 def test_plain_worked_cell(dlcalc):
