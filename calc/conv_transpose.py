@@ -62,7 +62,7 @@ def conv_transpose(input: Any, kernel: Any, stride: Any = 1, padding: Any = 0, o
     if min(out_hw) < 1:
         raise BadInput(f"cropping {pair_text(p)} from each side of the {full[0]}×{full[1]} sum leaves nothing", "padding")
     check_size(c_out * full[0] * full[1], "output values", "kernel")
-    b = np.zeros(c_out) if bias is None else np.broadcast_to(np.asarray(bias, dtype=float).ravel(), (c_out,))
+    b = _bias(bias, c_out)
     canvas = np.zeros((c_out, *full))
     for ci, i, j in np.ndindex(*x.shape):
         r, c = i * s[0], j * s[1]
@@ -84,6 +84,18 @@ def conv_transpose(input: Any, kernel: Any, stride: Any = 1, padding: Any = 0, o
     sol.answer.update(output=y if c_out > 1 else y[0],
                       output_shape=([c_out] if c_out > 1 else []) + (forward if wrong.forward_size else shape[-2:]))
     return sol
+
+
+def _bias(bias: Any, c_out: int) -> np.ndarray:
+    if bias is None:
+        return np.zeros(c_out)
+    b = np.asarray(bias, dtype=float).ravel()
+    if b.size not in (1, c_out):
+        raise BadInput(f"{b.size} values for {c_out} output channel{'s' * (c_out != 1)}: give one, or one per channel",
+                       "bias")
+    if not np.all(np.isfinite(b)):
+        raise BadInput("values must be finite numbers", "bias")
+    return np.broadcast_to(b, (c_out,))
 
 
 def _conventions(s: Pair, p: Pair, a: Pair, d: Pair, c_in: int, c_out: int, wrong: Wrong) -> list[str]:

@@ -84,3 +84,10 @@ def test_bad_input():
         conv_transpose(X, K, padding=2)
     with pytest.raises(BadInput, match="smaller than the stride"):
         conv_transpose(X, K, stride=1, output_padding=1)
+
+
+def test_a_bias_must_be_one_value_or_one_per_output_channel():
+    # found by tests/test_fuzz.py: two biases for one output channel crashed in numpy's broadcast
+    with pytest.raises(BadInput, match="2 values for 1 output channel"):
+        conv_transpose(X, K, bias=[0.0, 0.0])
+    np.testing.assert_array_equal(conv_transpose(X, K, bias=1).answer["output"], np.array([[0, 0, 1], [0, 4, 6], [4, 12, 9]]) + 1)
