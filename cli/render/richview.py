@@ -13,18 +13,45 @@ from dlcalc.cli.render.plain import answer_lines
 HIGHLIGHT = "bold black on yellow"
 
 
-def _grid(label: str, a, hl: set, fmt: Formatter) -> RichText:
+def _grid(label: str, a, hl: set, fmt: Formatter, room: int | None = None) -> RichText:
+    """A bracketed grid; wider than `room` columns, its middle columns give way to ⋯ (as numpy prints),
+    so that the brackets never wrap. Files and the other formats keep every column."""
     rows, widths = cells(a, fmt)
     head = f"{label} = " if label else ""
+    keep = _kept_columns(widths, (room or 10**9) - len(head) - 2)
     out = RichText()
     for i, ((lb, rb), row) in enumerate(zip(brackets(len(rows)), rows)):
         out.append(head if i == (len(rows) - 1) // 2 else " " * len(head), style="bold")
         out.append(lb, style="dim")
-        for j, (c, w) in enumerate(zip(row, widths)):
-            out.append(("  " if j else "") + " " * (w - len(c)))
+        for n, j in enumerate(keep):
+            if j is None:
+                out.append("  ⋯", style="dim")
+                continue
+            c, w = row[j], widths[j]
+            out.append(("  " if n else "") + " " * (w - len(c)))
             out.append(c, style=HIGHLIGHT if (i, j) in hl else "")
         out.append(rb + ("\n" if i < len(rows) - 1 else ""), style="dim")
     return out
+
+
+def _kept_columns(widths: list[int], room: int) -> list[int | None]:
+    """Column indices to draw, None where ⋯ stands for the ones left out: from both ends inwards."""
+    if sum(widths) + 2 * (len(widths) - 1) <= room:
+        return list(range(len(widths)))
+    left, right, used = [], [], 3  # "  ⋯"
+    lo, hi = 0, len(widths) - 1
+    while lo <= hi:
+        j = lo if len(left) <= len(right) else hi
+        if used + widths[j] + 2 > room:
+            break
+        used += widths[j] + 2
+        if j == lo:
+            left.append(lo)
+            lo += 1
+        else:
+            right.insert(0, hi)
+            hi -= 1
+    return left + [None] + right if lo <= hi else left + right
 
 
 def _table(table, fmt: Formatter) -> RichTable:
@@ -36,7 +63,7 @@ def _table(table, fmt: Formatter) -> RichTable:
     return rt
 
 
-def _body(step: Step, fmt: Formatter) -> Group:
+def _body(step: Step, fmt: Formatter, room: int | None = None) -> Group:
     parts = []
     eq = equation(step, fmt)
     if eq:
@@ -44,7 +71,7 @@ def _body(step: Step, fmt: Formatter) -> Group:
     parts += [RichText(p, style="italic") for p in step.prose]
     parts += [RichText(line.render(fmt)) for line in step.lines]
     for grid in step.grids:
-        parts += [_grid(label, a, hl, fmt) for label, a, hl in matrices(grid)]
+        parts += [_grid(label, a, hl, fmt, room) for label, a, hl in matrices(grid)]
     if step.table is not None:
         parts.append(_table(step.table, fmt))
     if step.note:
@@ -63,7 +90,7 @@ def render(sol: Solution, fmt: Formatter, answer_only: bool, console: Console) -
     layout.add_column(style="bold cyan", no_wrap=True)
     layout.add_column(overflow="fold")
     for n, step in enumerate(sol.steps, 1):
-        layout.add_row(f"Step {n}", Group(RichText(step.title, style="bold"), _body(step, fmt)))
+        layout.add_row(f"Step {n}", Group(RichText(step.title, style="bold"), _body(step, fmt, console.width - 10)))
     console.print(layout, highlight=False)
     console.print(Panel(answers, title="Answer", title_align="left", border_style="green", expand=False),
                   highlight=False)

@@ -63,3 +63,23 @@ def test_a_file_name_without_at_suggests_it(tmp_path, monkeypatch):
     (tmp_path / "image.csv").write_text("1 2\n3 4\n")
     r = run_cli("conv", "-i", "image.csv", "-k", "1")
     assert r.code == 2 and r.err.strip() == "dlcalc: error: --input: 'image.csv' is a file: to read it write @image.csv"
+
+
+def test_a_wide_matrix_is_elided_to_fit_the_terminal_never_wrapped():
+    # a 16×16 output at 80 columns: its brackets wrapped; now the middle columns give way to ⋯
+    import numpy as np
+    from rich.console import Console
+
+    from dlcalc.calc.conv import conv
+    from dlcalc.cli.render import richview
+    from dlcalc.cli.render.numbers import formatter
+
+    console = Console(width=80, record=True, force_terminal=False)
+    sol = conv(np.arange(256.0).reshape(16, 16), np.array([[1.0]]))
+    richview.render(sol, formatter(4), False, console)
+    lines = console.export_text().splitlines()
+    assert all(len(line) <= 80 for line in lines)
+    grid = [line for line in lines if "⋯" in line]
+    assert grid and all(line.count("⎤") + line.count("⎥") + line.count("⎦") == 1 for line in grid if "⎡" not in line)
+    assert "255⎦" in console.export_text().replace(" ", "")          # the last column is still drawn
+    assert richview._kept_columns([3] * 16, 1000) == list(range(16))  # room enough: every column
