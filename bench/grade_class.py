@@ -46,6 +46,7 @@ def _flatten(v):
 
 
 def answer_pools(key: Path) -> dict[str, list[str]]:
+    from dlcalc.cli.render.jsonout import python_value
     from dlcalc.problems import grading
     from dlcalc.problems.loader import load_path
     from dlcalc.calc.grading import Tolerance
@@ -53,20 +54,12 @@ def answer_pools(key: Path) -> dict[str, list[str]]:
     pools = {}
     rng = random.Random(1)
     for pid, item in grading.build_key(load_path(str(key)), Tolerance()).items():
-        pool = _texts(_plain(item.expected)) * 6
+        pool = _texts(python_value(item.expected)) * 6
         for _, value in item.slips():
-            pool += _texts(_plain(value))
+            pool += _texts(python_value(value))
         pool += [f"{rng.uniform(-5, 5):.4f}" for _ in range(30)] + ["", "", "?", "no idea", "0"]
         pools[pid] = pool
     return pools
-
-
-def _plain(v):
-    import numpy as np
-
-    if isinstance(v, np.ndarray):
-        return v.tolist()
-    return v
 
 
 def write_class(path: Path, students: int, pools: dict[str, list[str]]) -> None:

@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from dlcalc.calc.activations import softmax
 from dlcalc.calc.errors import BadInput, dims
 from dlcalc.calc.maps import add_grids
 from dlcalc.calc.solution import Slip, Solution, Step, Text, conventions, paren, t, with_wrong
@@ -47,7 +48,7 @@ def attention(query: Any, key: Any, value: Any, mask: str = "none", scale: float
     scores = raw * s
     if mask == "causal":
         scores = np.where(np.triu(np.ones_like(scores, dtype=bool), 1), -np.inf, scores)
-    weights = _softmax(scores.T).T if wrong.columns else _softmax(scores)
+    weights = softmax(scores, axis=0 if wrong.columns else 1)
     out = weights @ v
     sol = Solution("attention", [], {}, title="Scaled dot-product attention")
     sol.add(conventions(*_conventions(q.shape, k.shape, v.shape, mask, scale)))
@@ -69,12 +70,6 @@ def _matrix(a: Any, name: str) -> np.ndarray:
     if m.ndim != 2 or m.size == 0:
         raise BadInput(f"expected a matrix (a row per token), got shape {dims(m.shape)}", name)
     return m
-
-
-def _softmax(s: np.ndarray) -> np.ndarray:
-    with np.errstate(invalid="ignore"):
-        e = np.exp(s - s.max(axis=1, keepdims=True))
-    return e / e.sum(axis=1, keepdims=True)
 
 
 def _scale_text(dk: int, scale: float | None) -> str:

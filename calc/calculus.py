@@ -49,7 +49,8 @@ def loss_text(e: Expr, names: list[str], limit: int = LONG_FORMULA) -> str:
     """`L(w1, w2) = (1 - w1·w2)^2`; only `L(w1, w2)` when the formula is longer than `limit`."""
     head = f"L({', '.join(names)})"
     if e.text not in _SHOWN:
-        _SHOWN.clear() if len(_SHOWN) > 256 else None
+        if len(_SHOWN) > 256:
+            _SHOWN.clear()
         _SHOWN[e.text] = show(e.sympy)
     text = _SHOWN[e.text]
     return f"{head} = {text}" if len(text) <= limit else head

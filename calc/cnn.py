@@ -15,7 +15,8 @@ from typing import Any
 
 import numpy as np
 
-from dlcalc.calc import activations, losses
+from dlcalc.calc import activations, cnn_backward, losses
+from dlcalc.calc.cnn_backward import act_back
 from dlcalc.calc.conv import as_image, as_kernels, conv_steps
 from dlcalc.calc.maps import add_grids, pair_text
 from dlcalc.calc.sizes import padding4, pair
@@ -324,14 +325,12 @@ def solve(input: Any, layers: list[CnnLayer], flip: bool = True, target: Any = N
 
 def _gradients(sol: Solution, input: Any, passes: list[Pass], out: np.ndarray, target: np.ndarray, loss: str) -> None:
     """∂L/∂output from the loss, then back through every layer (calc.cnn_backward)."""
-    from dlcalc.calc import cnn_backward
-
     last = _last_activation(passes[-1].layer)
     if loss == "mse":
         d_out, rule = 2 * (out - target.reshape(out.shape)) / out.size, "∂L/∂out = 2(out − t)/n"
     else:
         labels, pred = _ce_inputs(out, target)
-        y = labels if pred.ndim == 1 else losses._one_hot(labels.astype(float), *pred.shape)[0][0]
+        y = labels if pred.ndim == 1 else losses.one_hot(labels.astype(float), *pred.shape)[0][0]
         p = pred if pred.ndim == 1 else pred[0]
         if last in ("softmax", "sigmoid"):
             with np.errstate(divide="ignore"):
@@ -342,7 +341,7 @@ def _gradients(sol: Solution, input: Any, passes: list[Pass], out: np.ndarray, t
             q = activations.sigmoid(p) if p.size == 1 else activations.softmax(p)
             d_out, rule = q - y, "∂L/∂z = " + ("σ(z) − y" if p.size == 1 else "softmax(z) − y") + " (the logits)"
     trace: list = []
-    grads = cnn_backward.gradients(input, [p.layer for p in passes], [p.flip for p in passes], d_out, trace)
+    grads = cnn_backward.gradients(input, passes, d_out, trace)
     sol.add(Step("Backward: the loss's gradient", rule, lines=[t("∂L/∂out = {}", d_out)]))
     for n, up, down in trace:
         sol.add(_backward_step(passes[n], grads[n], up, down))
@@ -360,8 +359,6 @@ _BACK = {
 
 def _backward_step(p: Pass, g: dict | None, up: np.ndarray, down: np.ndarray) -> Step:
     """One layer, backward: what comes in from above, the rule, the parameters' gradients, what goes below."""
-    from dlcalc.calc.cnn_backward import act_back
-
     kind = p.layer.type
     if kind in ("conv", "fc"):  # δ: past the layer's own activation
         up = act_back(p.layer.activation, np.asarray(p.output, dtype=float), np.asarray(up, dtype=float).reshape(

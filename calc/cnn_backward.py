@@ -8,15 +8,8 @@ from typing import Any
 
 import numpy as np
 
-from dlcalc.calc.activations import ACTIVATIONS, softmax
 from dlcalc.calc.conv import as_image, as_kernels, pad
 from dlcalc.calc.sizes import pair, resolve_padding
-
-
-def _act(name: str, z: np.ndarray) -> np.ndarray:
-    if name in ("none", "linear"):
-        return z
-    return softmax(z) if name == "softmax" else ACTIVATIONS[name].f(z)
 
 
 def act_back(name: str, a: np.ndarray, g: np.ndarray) -> np.ndarray:
@@ -32,21 +25,12 @@ def act_back(name: str, a: np.ndarray, g: np.ndarray) -> np.ndarray:
     return g * (a > 0)  # relu
 
 
-def _conv_forward(layer, x: np.ndarray, flip: bool) -> tuple[np.ndarray, dict]:
+def _conv_geometry(layer, x: np.ndarray, flip: bool) -> dict:
+    """What the backward pass of a conv layer needs of its forward one: the padded input and the kernels."""
     k = as_kernels(layer.kernel, x.shape[0])
-    kk = k[..., ::-1, ::-1] if flip else k
     s, d = pair(layer.stride if layer.stride is not None else 1, "stride"), pair(layer.dilation, "dilation")
     p = resolve_padding(layer.padding, x.shape[1:], k.shape[2:], s, d)
-    xp = pad(x, p)
-    F, C, kh, kw = kk.shape
-    out = ((xp.shape[1] - d[0] * (kh - 1) - 1) // s[0] + 1, (xp.shape[2] - d[1] * (kw - 1) - 1) // s[1] + 1)
-    b = np.zeros(F) if layer.bias is None else np.broadcast_to(np.atleast_1d(np.asarray(layer.bias, float)).ravel(), (F,))
-    z = np.zeros((F, *out)) + b[:, None, None]
-    for i in range(kh):
-        for j in range(kw):
-            win = xp[:, i * d[0]: i * d[0] + s[0] * (out[0] - 1) + 1: s[0], j * d[1]: j * d[1] + s[1] * (out[1] - 1) + 1: s[1]]
-            z += np.tensordot(kk[:, :, i, j], win, axes=(1, 0))
-    return z, {"xp": xp, "kk": kk, "s": s, "d": d, "p": p}
+    return {"xp": pad(x, p), "kk": k[..., ::-1, ::-1] if flip else k, "s": s, "d": d, "p": p}
 
 
 def _conv_back(layer, cache: dict, g: np.ndarray, flip: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -65,18 +49,12 @@ def _conv_back(layer, cache: dict, g: np.ndarray, flip: bool) -> tuple[np.ndarra
     return dk, g.sum(axis=(1, 2)), dx
 
 
-def _pool_forward(layer, x: np.ndarray) -> tuple[np.ndarray, dict]:
+def _pool_geometry(layer, x: np.ndarray) -> dict:
     k = pair(layer.size, "size")
     s = k if layer.stride is None else pair(layer.stride, "stride")
     p = resolve_padding(layer.padding, x.shape[1:], k, s, (1, 1))
     mode = "max" if layer.type == "maxpool" else "avg"
-    xp = pad(x, p, -np.inf if mode == "max" else 0.0)
-    out = ((xp.shape[1] - k[0]) // s[0] + 1, (xp.shape[2] - k[1]) // s[1] + 1)
-    y = np.zeros((x.shape[0], *out))
-    for c, r, q in np.ndindex(*y.shape):
-        win = xp[c, r * s[0]: r * s[0] + k[0], q * s[1]: q * s[1] + k[1]]
-        y[c, r, q] = win.max() if mode == "max" else win.mean()
-    return y, {"xp": xp, "k": k, "s": s, "p": p, "mode": mode}
+    return {"xp": pad(x, p, -np.inf if mode == "max" else 0.0), "k": k, "s": s, "p": p, "mode": mode}
 
 
 def _pool_back(cache: dict, g: np.ndarray) -> np.ndarray:
@@ -93,48 +71,28 @@ def _pool_back(cache: dict, g: np.ndarray) -> np.ndarray:
     return dxp[:, p[0]: dxp.shape[1] - p[1], p[2]: dxp.shape[2] - p[3]]
 
 
-def gradients(input: Any, layers: list, flips: list[bool], d_out: np.ndarray,
-              trace: list | None = None) -> list[dict | None]:
-    """Each layer's {weights, bias} gradient (None for a layer without parameters), from ∂L/∂output;
+def gradients(input: Any, passes: list, d_out: np.ndarray, trace: list | None = None) -> list[dict | None]:
+    """Each layer's {weights, bias} gradient (None for a layer without parameters), from ∂L/∂output and
+    the forward `passes` (calc.cnn.Pass: each layer's output; its input is the output before it).
     `trace` receives, last layer first, (layer index, ∂L/∂its output, ∂L/∂its input) for the steps."""
-    x = as_image(np.asarray(input, dtype=float))
-    caches = []
-    for layer, flip in zip(layers, flips):
-        if layer.type == "conv":
-            z, c = _conv_forward(layer, x, flip)
-            y = _act(layer.activation, z)
-        elif layer.type in ("maxpool", "avgpool"):
-            y, c = _pool_forward(layer, x)
-        elif layer.type == "flatten":
-            y, c = x.reshape(-1), {}
-        elif layer.type == "fc":
-            v = x.reshape(-1)
-            w = np.atleast_2d(layer.weights)
-            b = None if layer.bias is None else np.broadcast_to(np.atleast_1d(np.asarray(layer.bias, float)).ravel(),
-                                                                 (w.shape[0],))
-            z = w @ v + (0 if b is None else b)
-            y, c = _act(layer.activation, z), {"v": v, "w": w}
-        else:
-            y, c = _act(layer.type, x), {}
-        caches.append((x, y, c))
-        x = y
-    g = np.asarray(d_out, dtype=float).reshape(x.shape)
-    out: list[dict | None] = [None] * len(layers)
-    for n in range(len(layers) - 1, -1, -1):
-        layer, (x_in, y, c) = layers[n], caches[n]
-        upstream = g
+    inputs = [as_image(np.asarray(input, dtype=float))] + [p.output for p in passes[:-1]]
+    g = np.asarray(d_out, dtype=float).reshape(passes[-1].output.shape)
+    out: list[dict | None] = [None] * len(passes)
+    for n in range(len(passes) - 1, -1, -1):
+        layer, x_in, y, upstream = passes[n].layer, inputs[n], passes[n].output, g
         if layer.type == "conv":
             g = act_back(layer.activation, y, g)
-            dk, db, g = _conv_back(layer, c, g, flips[n])
+            dk, db, g = _conv_back(layer, _conv_geometry(layer, x_in, passes[n].flip), g, passes[n].flip)
             out[n] = {"weights": dk.reshape(np.shape(layer.kernel)), "bias": _bias(layer.bias, db)}
         elif layer.type in ("maxpool", "avgpool"):
-            g = _pool_back(c, g)
+            g = _pool_back(_pool_geometry(layer, x_in), g)
         elif layer.type == "flatten":
             g = g.reshape(x_in.shape)
         elif layer.type == "fc":
             g = act_back(layer.activation, y, g)
-            out[n] = {"weights": np.outer(g, c["v"]).reshape(np.shape(layer.weights)), "bias": _bias(layer.bias, g)}
-            g = (c["w"].T @ g).reshape(x_in.shape)
+            v = x_in.reshape(-1)
+            out[n] = {"weights": np.outer(g, v).reshape(np.shape(layer.weights)), "bias": _bias(layer.bias, g)}
+            g = (np.atleast_2d(layer.weights).T @ g).reshape(x_in.shape)
         else:
             g = act_back(layer.type, y, g)
         if trace is not None:

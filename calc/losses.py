@@ -69,7 +69,7 @@ def _gradient_step(sol: Solution, target: np.ndarray, z: np.ndarray, logits: boo
     (1 − y)/(1 − p) for binary), divided by ln(base) for another base."""
     binary = z.ndim == 1
     n = z.shape[0]
-    y = target if binary else _one_hot(target, *z.shape)[0]
+    y = target if binary else one_hot(target, *z.shape)[0]
     p = np.asarray(sol.answer.get("probabilities", sigmoid(z) if binary and logits else z), dtype=float)
     if logits:
         g = p - y
@@ -151,7 +151,7 @@ def _categorical_ce(target: np.ndarray, z: np.ndarray, logits: bool, base: str, 
     n, c = z.shape
     sol = Solution("cross_entropy", [], {}, title="Categorical cross-entropy")
     log = LOG_NAME[base]
-    y, soft = _one_hot(target, n, c)
+    y, soft = one_hot(target, n, c)
     sol.add(conventions(
         f"categorical cross-entropy over {c} classes; each row of pred is one sample",
         *(["soft targets: each row of target is a distribution p, and CE = H(p, ŷ) = −Σ_j p_j·log ŷ_j"] if soft else []),
@@ -193,7 +193,7 @@ def _categorical_ce(target: np.ndarray, z: np.ndarray, logits: bool, base: str, 
     return sol
 
 
-def _one_hot(target: np.ndarray, n: int, c: int) -> tuple[np.ndarray, bool]:
+def one_hot(target: np.ndarray, n: int, c: int) -> tuple[np.ndarray, bool]:
     """n×c target rows and whether they are soft (distributions rather than one-hot rows)."""
     if target.ndim == 1:
         if target.size != n:

@@ -13,11 +13,11 @@ from typing import Any
 
 from dlcalc.calc.maps import size_step
 from dlcalc.calc.sizes import output_size, resolve_padding
+from dlcalc.calc.calculus import subscript as sub
 from dlcalc.calc.errors import BadInput
 from dlcalc.calc.solution import Slip, Solution, Step, Table, Text, conventions, t, with_wrong
 
 Pair = tuple[int, int]
-_SUB = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 
 
 @dataclass(frozen=True)
@@ -45,10 +45,6 @@ class Wrong:
 
 
 RIGHT = Wrong()
-
-
-def sub(i: int) -> str:
-    return str(i).translate(_SUB)
 
 
 def receptive_field(layers: list[Window], input_shape: tuple[int, ...] | None = None, wrong: Wrong = RIGHT) -> Solution:

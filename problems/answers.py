@@ -158,7 +158,7 @@ def _delimiter(first_line: str) -> str:
     return best if counts[best] else ","
 
 
-def _find(header: list[str], names: tuple[str, ...], given: str | None, option: str, name: str) -> int | None:
+def _find(header: list[str], names: tuple[str, ...], given: str | None, option: str) -> int | None:
     norm = [_norm(h) for h in header]
     if given is not None:
         if _norm(given) not in norm:
@@ -174,51 +174,43 @@ def _csv_sheet(path: Path, problem_ids: list[str], columns: Columns, decimal_com
     csv.field_size_limit(max(csv.field_size_limit(), MAX_CHARS + 1))  # stdlib's default is 131,072
     name = str(path)
     encoding = _encoding(path)
-    f = path.open(encoding=encoding, newline="")
     try:
-        first = f.readline()
+        with path.open(encoding=encoding, newline="") as f:
+            first = f.readline()
     except UnicodeDecodeError:
-        f.close()
         raise BadInput("not UTF-8 or UTF-16 text (save it as 'CSV UTF-8')", name) from None
     if not first.strip():
-        f.close()
         raise BadInput("empty answers file (expected a header row)", name)
     delimiter = _delimiter(first)
-    if not _ends_with_newline(path):
-        sheet_note = ("the file does not end with a line break: if it is still being written, grade it when it is "
-                      "done (its last row is graded as it is)")
-    else:
-        sheet_note = ""
     header = next(csv.reader([first.rstrip("\r\n")], delimiter=delimiter))
     sheet = Sheet(name, "long", decimal_comma=decimal_comma or delimiter == ";")
-    if sheet_note:
-        sheet.notes.append(sheet_note)
+    if not _ends_with_newline(path):
+        sheet.notes.append("the file does not end with a line break: if it is still being written, grade it when "
+                           "it is done (its last row is graded as it is)")
     if delimiter != ",":
         sheet.notes.append(f"cells are separated by {'tabs' if delimiter == chr(9) else repr(delimiter)}"
                            + (", so decimal commas are read (0,5 = 0.5)" if delimiter == ";" and not decimal_comma else ""))
     if encoding != "utf-8":
         sheet.notes.append(f"read as {'UTF-16' if encoding == 'utf-16' else 'UTF-8 with a byte-order mark'}")
-    student = _find(header, STUDENT, columns.student, "--student-column", "student")
+    student = _find(header, STUDENT, columns.student, "--student-column")
     if student is None:
-        f.close()
         raise BadInput(f"no student column in the header ({', '.join(map(quote, header))}); expected one of "
                        f"{', '.join(STUDENT)}, or name it with --student-column", f"{name}:1")
-    time = _find(header, TIME, columns.time, "--time-column", "time")
-    problem = _find(header, PROBLEM, columns.problem, "--problem-column", "problem")
-    answer = _find(header, ANSWER, columns.answer, "--answer-column", "answer")
+    time = _find(header, TIME, columns.time, "--time-column")
+    problem = _find(header, PROBLEM, columns.problem, "--problem-column")
+    answer = _find(header, ANSWER, columns.answer, "--answer-column")
     sheet.student_header = header[student]
+    rows = _Rows(path, encoding, sheet, delimiter, len(header))
     if problem is not None and answer is not None:
-        used = {student, problem, answer, time}
-        sheet.kept = [h for i, h in enumerate(header) if i not in used]
-        keep = [i for i in range(len(header)) if i not in used]
-        sheet._rows = _long_rows(f, sheet, delimiter, len(header), student, problem, answer, time, keep)
+        keep = [i for i in range(len(header)) if i not in (student, problem, answer, time)]
+        sheet.kept = [header[i] for i in keep]
+        sheet._rows = _long_rows(rows, sheet, student, problem, answer, time, keep)
         return sheet
     wide = _wide_columns(header, problem_ids, columns.maps, {student, time}, name)
-    sheet.layout = "wide"
-    sheet.kept = [h for i, h in enumerate(header) if i not in wide and i not in (student, time)]
     keep = [i for i in range(len(header)) if i not in wide and i not in (student, time)]
+    sheet.layout, sheet.kept = "wide", [header[i] for i in keep]
     sheet.notes.append("one row per student: " + ", ".join(f"{quote(header[i])} → {pid}" for i, pid in wide.items()))
-    sheet._rows = _wide_rows(f, sheet, delimiter, len(header), student, time, wide, keep)
+    sheet._rows = _wide_rows(rows, sheet, student, time, wide, keep)
     return sheet
 
 
@@ -254,9 +246,23 @@ def _wide_columns(header: list[str], ids: list[str], maps: tuple[tuple[str, str]
     return dict(sorted(out.items()))
 
 
-def _records(f, sheet: Sheet, delimiter: str, width: int, rejoin: int | None) -> Iterator[tuple[int, list[str]]]:
+@dataclass(frozen=True)
+class _Rows:
+    """Where the data rows of a CSV sheet are: opened when they are read, after its header line."""
+
+    path: Path
+    encoding: str
+    sheet: Sheet
+    delimiter: str
+    width: int
+
+
+def _records(rows: _Rows, rejoin: int | None) -> Iterator[tuple[int, list[str]]]:
     """(line, cells) of each data row, padded to the header's width; where a row has more cells than the
     header and the answer is the last column, the extra cells are its own (a `;` inside `1 0; 0 1`)."""
+    sheet, delimiter, width = rows.sheet, rows.delimiter, rows.width
+    f = rows.path.open(encoding=rows.encoding, newline="")
+    f.readline()  # the header, read already
     reader = csv.reader(f, delimiter=delimiter)
     line, rejoined = 1, 0
     try:
@@ -290,9 +296,9 @@ def _records(f, sheet: Sheet, delimiter: str, width: int, rejoin: int | None) ->
                            f"are read as part of the last column's answer (joined by {delimiter!r})")
 
 
-def _long_rows(f, sheet: Sheet, delimiter: str, width: int, student: int, problem: int, answer: int,
-               time: int | None, keep: list[int]) -> Iterator[Row]:
-    for line, cells in _records(f, sheet, delimiter, width, answer if answer == width - 1 else None):
+def _long_rows(rows: _Rows, sheet: Sheet, student: int, problem: int, answer: int, time: int | None,
+               keep: list[int]) -> Iterator[Row]:
+    for line, cells in _records(rows, answer if answer == rows.width - 1 else None):
         sid, pid = cells[student].strip(), cells[problem].strip()
         if not sid or not pid:
             sheet.bad.append(BadRow(line, "empty student or problem id; row skipped"))
@@ -302,9 +308,9 @@ def _long_rows(f, sheet: Sheet, delimiter: str, width: int, student: int, proble
         yield Row(sid, pid, cells[answer], line, cells[time] if time is not None else "")
 
 
-def _wide_rows(f, sheet: Sheet, delimiter: str, width: int, student: int, time: int | None, wide: dict,
+def _wide_rows(rows: _Rows, sheet: Sheet, student: int, time: int | None, wide: dict,
                keep: list[int]) -> Iterator[Row]:
-    for line, cells in _records(f, sheet, delimiter, width, None):
+    for line, cells in _records(rows, None):
         sid = cells[student].strip()
         if not sid:
             sheet.bad.append(BadRow(line, "empty student id; row skipped"))
@@ -361,7 +367,7 @@ def read_roster(path: str | Path, column: str | None) -> tuple[str, list[str]]:
         raise BadInput("empty roster", f"--roster {path}")
     reader = csv.reader(lines, delimiter=_delimiter(lines[0]))
     header = next(reader)
-    i = _find(header, STUDENT, column, "--student-column", "student")
+    i = _find(header, STUDENT, column, "--student-column")
     if i is None:
         raise BadInput(f"no student column in the roster's header ({', '.join(map(quote, header))})", f"--roster {path}")
     ids = [r[i].strip() for r in reader if len(r) > i and r[i].strip()]

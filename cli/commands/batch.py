@@ -237,14 +237,9 @@ def _example_yaml(problem) -> str:
 
     import yaml
 
-    def plain(v):
-        if isinstance(v, dict):
-            return {str(k): plain(x) for k, x in v.items()}
-        if isinstance(v, list):
-            return [plain(x) for x in v]
-        return v
+    from dlcalc.cli.render.jsonout import python_value  # the loader's line-keeping mappings as plain ones
 
-    doc = {"kind": problem.kind.name, **{k: plain(v) for k, v in problem.raw.items() if k not in ("kind",)}}
+    doc = {"kind": problem.kind.name, **{k: python_value(v) for k, v in problem.raw.items() if k != "kind"}}
     head = f"# {problem.id}, from the bundled {Path(problem.file).name}\n"
     return head + yaml.safe_dump(doc, sort_keys=False, allow_unicode=True, width=100, default_flow_style=None)
 

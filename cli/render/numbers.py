@@ -44,7 +44,9 @@ def formatter(precision: int):
         if type(x) in (float, int, np.float64):
             text = seen.get(x)
             if text is None:
-                text = seen[x] = number(x, precision) if len(seen) < 100_000 else number(x, precision)
+                text = number(x, precision)
+                if len(seen) < 100_000:
+                    seen[x] = text
             return text
         return number(x, precision)
     return fmt
