@@ -194,6 +194,14 @@ def exact(x: Any) -> Any:
 
 def show(e: Any, order: str | None = "none") -> str:
     """A sympy expression as a step writes it: w1·w2, w^2; terms in the order built ("none") or sympy's (None)."""
+    try:
+        return _shown(e, order)
+    except TypeError:  # unhashable (a mutable matrix)
+        return _shown.__wrapped__(e, order)
+
+
+@lru_cache(maxsize=4096)  # a set of many points on one loss shows the same derivatives again and again
+def _shown(e: Any, order: str | None) -> str:
     import sympy
 
     if digits(e) > SHOWN_DIGITS:  # 3^1000 exactly: its hundreds of digits help nobody (and str() refuses 4,300)
@@ -236,10 +244,34 @@ def value_at(e: Any, subs: dict) -> Any:
     """e with the point put in; nan where sympy refuses (max/min of a value that is not real raises ValueError)."""
     import sympy
 
+    rational = _rational_at(e, subs)
+    if rational is not None:
+        return sympy.Rational(rational.numerator, rational.denominator)
     try:
         return e.subs(subs)
     except ValueError:
         return sympy.nan
+
+
+def _rational_at(e: Any, subs: dict) -> Fraction | None:
+    """A polynomial or rational function at a rational point, in Fraction arithmetic (sympy's subs costs ~1 ms a
+    value); None for anything else (functions, surds, a division by 0), which sympy then evaluates."""
+    if e.is_Rational:
+        return Fraction(int(e.p), int(e.q))
+    if e.is_Symbol:
+        v = subs.get(e)
+        return Fraction(int(v.p), int(v.q)) if v is not None and v.is_Rational else None
+    if e.is_Add or e.is_Mul:
+        parts = [_rational_at(a, subs) for a in e.args]
+        if any(p is None for p in parts):
+            return None
+        return sum(parts, Fraction(0)) if e.is_Add else reduce(operator.mul, parts, Fraction(1))
+    if e.is_Pow and e.exp.is_Integer and abs(e.exp) <= 64:
+        base = _rational_at(e.base, subs)
+        if base is None or (base == 0 and e.exp < 0):
+            return None
+        return base ** int(e.exp)
+    return None
 
 
 def substitute(text: str, values: dict[str, str]) -> str:

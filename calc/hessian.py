@@ -273,7 +273,7 @@ def _eigen(p: Point) -> None:
     p.charpoly = sympy.expand((p.H - lam * sympy.eye(n)).det()) if exact_entries else None
     roots: list = []
     if p.charpoly is not None:
-        roots = sympy.roots(sympy.Poly(p.charpoly, lam), multiple=True)
+        roots = _roots(sympy.Poly(p.charpoly, lam))
         if len(roots) != n or not all(r.is_real for r in roots):
             roots = []
     if roots:
@@ -288,6 +288,17 @@ def _eigen(p: Point) -> None:
         if not roots:  # rounding leaves 1e-17 where the eigenvalue is 0: call it 0
             p.eigenvalues = [0.0 if abs(v) <= ZERO_TOL * p.scale else float(v) for v in values]
         p.vectors = [_scaled([float(x) if abs(x) > 1e-12 else 0.0 for x in vectors[:, i]]) for i in range(n)]
+
+
+def _roots(poly: Any) -> list:
+    """The roots with multiplicity; a rational quadratic (the 2-variable exam case) by the formula directly,
+    which is what sympy.roots does after ~2.5 ms of preparation."""
+    import sympy
+    from sympy.polys.polyroots import roots_quadratic
+
+    if poly.degree() == 2 and (poly.domain.is_QQ or poly.domain.is_ZZ):
+        return sorted(roots_quadratic(poly), key=sympy.default_sort_key)
+    return sympy.roots(poly, multiple=True)
 
 
 def _algebraic(v: Any) -> bool:
@@ -437,10 +448,9 @@ def _eigen_steps(sol: Solution, p: Point) -> None:
         lines = [t(f"det(H − λI) = {show(p.charpoly, None)} = 0")]
         lam = sympy.Symbol("λ")
         # factor over the rationals only: over Q(2^(1/1000)) sympy would run for minutes
-        domain = sympy.Poly(p.charpoly, lam).domain
-        factored = sympy.factor(p.charpoly) if domain.is_QQ or domain.is_ZZ else p.charpoly
-        if sum(f.has(lam) for f in sympy.Mul.make_args(factored)) > 1 or factored.is_Pow:  # a real factorisation
-            lines.append(t(f"{show(factored, None)} = 0"))
+        poly = sympy.Poly(p.charpoly, lam)
+        if (poly.domain.is_QQ or poly.domain.is_ZZ) and sum(k for _, k in poly.factor_list()[1]) > 1:
+            lines.append(t(f"{show(sympy.factor(p.charpoly), None)} = 0"))  # it factors: show how
     else:
         coeffs = np.poly(p.H_float) * (-1) ** n  # det(H − λI) = (−1)ⁿ det(λI − H)
         lines = [_poly_line(coeffs)]

@@ -145,6 +145,13 @@ def solve_in_worker(path: str, pid: str, fmt: str, precision: int, answer_only: 
     return _solve_and_render(problem, fmt, precision, answer_only)
 
 
+_FORKED: list = []  # the problems a forked worker inherits from its parent, so that it need not read the file again
+
+
+def solve_forked(i: int, fmt: str, precision: int, answer_only: bool) -> tuple[str, object, list[str]]:
+    return _solve_and_render(_FORKED[i], fmt, precision, answer_only)
+
+
 def _results(items: list, jobs: int, fmt: str, precision: int, answer_only: bool):
     """(item, (kind, payload, warnings)) in input order, in parallel with jobs > 1, with a progress bar on a terminal."""
     from dlcalc.problems.loader import Problem
@@ -152,13 +159,18 @@ def _results(items: list, jobs: int, fmt: str, precision: int, answer_only: bool
     show_bar = sys.stderr.isatty() and len(items) > PROGRESS_AFTER
     args = (fmt, precision, answer_only)
     if jobs > 1 and len(items) > 1:
+        import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 
-        with ProcessPoolExecutor(max_workers=jobs) as pool:
-            sent = [it for it in items if isinstance(it, Problem) and it.error is None]
-            # in chunks: one message per 16 problems, not one each
-            done = iter(pool.map(solve_in_worker, [it.file for it in sent], [it.id for it in sent],
-                                 *([a] * len(sent) for a in args), chunksize=16))
+        sent = [it for it in items if isinstance(it, Problem) and it.error is None]
+        fork = "fork" in multiprocessing.get_all_start_methods()
+        _FORKED[:] = sent if fork else []
+        # in chunks: one message per 16 problems, not one each
+        work = (solve_forked, range(len(sent))) if fork else \
+            (solve_in_worker, [it.file for it in sent], [it.id for it in sent])
+        context = multiprocessing.get_context("fork" if fork else None)
+        with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
+            done = iter(pool.map(*work, *([a] * len(sent) for a in args), chunksize=16))
             results = (next(done) if isinstance(it, Problem) and it.error is None else _solve_and_render(it, *args)
                        for it in items)
             yield from zip(items, _progress(results, len(items), show_bar))

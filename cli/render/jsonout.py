@@ -15,6 +15,11 @@ from dlcalc.cli.render.layout import Formatter
 def python_value(x: Any, strict: bool = False) -> Any:
     """numpy values → plain Python lists, numbers and booleans; `strict` also writes non-finite
     floats as the strings "inf", "-inf", "nan" (strict JSON)."""
+    kind = type(x)
+    if kind is str or kind is int or x is None:  # the common leaves first: a table has thousands
+        return x
+    if kind is float:
+        return x if not strict or math.isfinite(x) else "nan" if math.isnan(x) else "inf" if x > 0 else "-inf"
     if isinstance(x, np.ndarray):
         if x.dtype.kind in "biu" or (x.dtype.kind == "f" and (not strict or np.isfinite(x).all())):
             return x.tolist()  # the common case, in C: no element is a string
