@@ -14,7 +14,7 @@ import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, Callable, TextIO
 
 from rich.cells import cell_len
 
@@ -80,7 +80,7 @@ def opened(path: Path | None, option: str) -> Iterator[TextIO]:
         raise
 
 
-_WHAT = {"--output": "report", "--gradebook": "gradebook", "--feedback": "feedback file"}
+_WHAT = {"--output": "report", "--gradebook": "gradebook", "--feedback": "feedback file", "--out": "file"}
 
 
 def _link_in(fd: int, path: Path) -> str:
@@ -263,9 +263,9 @@ def safe_name(student: str, taken: set[str]) -> str:
     return name
 
 
-def write_feedback(report: Report, directory: Path, worked: dict[str, str]) -> int:
+def write_feedback(report: Report, directory: Path, worked: Callable[[str, str], str]) -> int:
     """One Markdown file per student in `directory`: each answer as typed, right or wrong, the slip named,
-    and the worked solution of every wrong or missing one (`worked`: problem → Markdown)."""
+    and the worked solution of every wrong or missing one (`worked(student, problem)`: its Markdown)."""
     directory.mkdir(parents=True, exist_ok=True)
     taken: set[str] = set()
     for s in report.students:
@@ -279,7 +279,7 @@ def write_feedback(report: Report, directory: Path, worked: dict[str, str]) -> i
             if m.diagnosis:
                 lines.append(f"Looks like: {m.diagnosis}.")
             if not m.correct:
-                lines += ["", worked.get(m.problem, "")]
+                lines += ["", worked(s.id, m.problem)]
             lines.append("")
         path = directory / f"{name}.md"
         with opened(path, "--feedback") as f:

@@ -105,6 +105,31 @@ class KeyItem:
         return rounding_slip(given, self.expected) or sign_slip(given, self.expected, self.tol), None
 
 
+@dataclass
+class VariantItem:
+    """A key problem that draws its numbers: each student is graded against a KeyItem of their own variant."""
+
+    problem: Problem
+    tol: Tolerance
+    seed: str
+    decimal_comma: bool = False
+    error: str | None = None
+    _items: dict[str, KeyItem] = field(default_factory=dict)
+
+    def for_student(self, student: str) -> KeyItem:
+        item = self._items.get(student)
+        if item is None:
+            from dlcalc.problems.variants import realise
+
+            try:
+                v = realise(self.problem, self.seed, student)
+                item = KeyItem(v.problem, v.solution.answer, self.tol, decimal_comma=self.decimal_comma)
+            except BadInput as e:
+                item = KeyItem(self.problem, {}, self.tol, error=str(e), decimal_comma=self.decimal_comma)
+            self._items[student] = item
+        return item
+
+
 def _why(problem: Problem) -> str:
     note = " ".join(str(problem.meta.get("note") or "").split())
     return note or "see the problem's note"
@@ -115,13 +140,18 @@ def _comparable(value: Any) -> bool:
     return not isinstance(v, str) and getattr(v, "size", 0) > 0
 
 
-def build_key(problems: list[Problem], tol: Tolerance, decimal_comma: bool = False, strict: bool = True) -> dict[str, KeyItem]:
+def build_key(problems: list[Problem], tol: Tolerance, decimal_comma: bool = False, strict: bool = True,
+              seed: str | None = None) -> dict[str, KeyItem | VariantItem]:
     """Solve every problem of the key. `strict` (check): a broken problem is bad input. Otherwise
-    (grade) it is kept with its error, so that only its own cells fail."""
-    key = {}
+    (grade) it is kept with its error, so that only its own cells fail. A problem with generators is
+    solved per student, with `seed`."""
+    key: dict[str, KeyItem | VariantItem] = {}
     for p in problems:
         rtol = float(p.meta.get("rtol", tol.rtol))
         atol = float(p.meta.get("atol", tol.atol))
+        if p.generators and p.error is None and seed is not None:
+            key[p.id] = VariantItem(p, Tolerance(rtol, atol), seed, decimal_comma)
+            continue
         item = KeyItem(p, {}, Tolerance(rtol, atol), decimal_comma=decimal_comma)
         try:
             if p.error is not None:
@@ -335,8 +365,10 @@ def grade(key: dict[str, KeyItem], rows: Iterable[Row], bad_rows: list[BadRow] |
     items = [key[pid] for pid in pids]
     top = sum(item.problem.points for item in items)
     extra = extra or {}
+    drawn = any(isinstance(item, VariantItem) for item in items)
     for sid, texts in sheets.items():
-        marks = [mark(item, text) for item, text in zip(items, texts)]
+        own = [item.for_student(sid) if isinstance(item, VariantItem) else item for item in items] if drawn else items
+        marks = [mark(item, text) for item, text in zip(own, texts)]
         report.students.append(StudentReport(sid, sum(m.points for m in marks), top, marks, extra.get(sid, ())))
     commas = sum(m.diagnosis is not None and m.diagnosis.startswith("a decimal comma") for s in report.students
                  for m in s.marks)

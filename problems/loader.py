@@ -11,10 +11,10 @@ from typing import Any
 
 from dlcalc.calc.errors import BadInput, closest
 from dlcalc.calc.solution import Solution, Step
-from dlcalc.problems import registry, yamlfile
+from dlcalc.problems import generators, registry, yamlfile
 from dlcalc.problems.schema import COMMON, Kind, as_number, as_str, check_keys
 
-SET_KEYS = ("title", "problems", "source", "note", "rtol", "atol")
+SET_KEYS = ("title", "problems", "source", "note", "rtol", "atol", "seed")
 TEXT_KEYS = ("id", "title", "source", "note")
 
 
@@ -31,6 +31,9 @@ class Problem:
     meta: dict = field(default_factory=dict)
     error: BadInput | None = None
     options: dict = field(default_factory=dict)  # field → command-line option that replaced it
+    generators: dict = field(default_factory=dict)  # field path → Generator: a key problem whose numbers are drawn
+    seed: str | None = None                          # the set's `seed:`, for drawing them
+    drawn: dict = field(default_factory=dict, repr=False)  # (seed, student) → its Variant, drawn once
 
     @property
     def points(self) -> float:
@@ -63,9 +66,23 @@ class Problem:
         except BadInput as e:
             self.error = e
 
+    def with_values(self, values: dict[str, Any]) -> Problem:
+        """This problem with its generators replaced by drawn values, converted and checked as a file's are."""
+        raw = generators.substituted(self.raw, values)
+        p = Problem(self.id, self.file, self.line, raw, self.kind, meta=self.meta, options=self.options)
+        try:
+            p.params = self.kind.params(raw, p.where)
+        except BadInput as e:
+            p.error = e
+        return p
+
     def solve(self) -> Solution:
         if self.error is not None:
             raise self.error
+        if self.generators:
+            from dlcalc.problems import variants
+
+            return variants.sample(self).solution
         assert self.kind is not None and self.params is not None
         try:
             sol = self.kind.solve(self.params, given=[k for k in self.params if k in self.raw or k in self.options])
@@ -112,7 +129,7 @@ def load_text(data: bytes | str, name: str, default_kind: str | None = None, ste
     if "problems" in doc:
         top_where = lambda p, line: f"{name}:{line or yamlfile.line_of(doc, p)}: {p}"  # noqa: E731
         check_keys(doc, SET_KEYS, "a problem set", top_where)
-        for key in ("title", "source", "note"):
+        for key in ("title", "source", "note", "seed"):
             if key in doc:
                 try:
                     as_str(None, doc[key])
@@ -179,7 +196,15 @@ def _problem(raw: Any, name: str, line: int, default_id: str, default_kind: str 
             raise BadInput(f"'{p.meta['ask']}' is not an answer of {p.kind.name} "
                            f"(answers: {', '.join(p.kind.answer_keys)}){closest(str(p.meta['ask']), p.kind.answer_keys)}",
                            p.where("ask"))
-        p.params = p.kind.params(raw, p.where)
+        if "seed" in parent:
+            p.seed = as_str(None, parent["seed"])
+        p.generators = generators.find({f.name: raw[f.name] for f in p.kind.fields if f.name in raw}, p.where)
+        if p.generators:
+            from dlcalc.problems import variants
+
+            p.params = variants.sample(p).problem.params  # a key that can never draw a valid variant fails here
+        else:
+            p.params = p.kind.params(raw, p.where)
     except BadInput as e:
         p.error = e
     return p

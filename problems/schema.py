@@ -234,6 +234,7 @@ class Kind:
     rank: int = 0
     takes: str = "options"                        # options | file (the options then replace its fields)
     file_help: str = ""                           # what a FILE holds, for its help
+    questions: Mapping[str, str] = field(default_factory=dict)  # answer key → the sentence a sheet asks it with
 
     @property
     def primary(self) -> str:

@@ -54,6 +54,9 @@ def register(app: typer.Typer) -> None:
                                                      "problem, total, max.", metavar="FILE", show_default=False)] = None,
         feedback: Annotated[Text, typer.Option(help="Also write one Markdown file per student into this directory.",
                                                metavar="DIR", show_default=False)] = None,
+        seed: Annotated[Text, typer.Option(help="The seed of a key that draws numbers (default: the key's `seed:`): "
+                                                "each student is graded against their own variant.", metavar="TEXT",
+                                           show_default=False)] = None,
     ) -> int:
         """Grade a class: score per student, diagnosis of each wrong answer, summary per problem."""
         from dlcalc.cli import reports
@@ -65,7 +68,7 @@ def register(app: typer.Typer) -> None:
                    "--feedback": reports.check_target(feedback, "--feedback", inputs, directory=True)}
         columns = Columns(student_column, problem_column, answer_column, time_column,
                           tuple(_mapping(m) for m in maps or ()))
-        report, key_items = _graded(key, answers, columns, decimal_comma, roster, rtol, atol)
+        report, key_items = _graded(key, answers, columns, decimal_comma, roster, rtol, atol, seed)
         for b in report.bad_rows:
             sys.stderr.write(f"dlcalc: warning: {answers}:{b.line}: {b.message}\n")
         if report.bad_count > len(report.bad_rows):
@@ -97,17 +100,20 @@ def _mapping(text: str) -> tuple[str, str]:
     return column.strip(), pid.strip()
 
 
-def _graded(key: str, answers: str, columns, decimal_comma: bool, roster: str | None, rtol: float, atol: float):
+def _graded(key: str, answers: str, columns, decimal_comma: bool, roster: str | None, rtol: float, atol: float,
+            seed: str | None):
     from dlcalc.calc.grading import Tolerance
     from dlcalc.problems import answers as sheets
     from dlcalc.problems import grading
     from dlcalc.problems.loader import load_path
+    from dlcalc.problems.variants import seed_of
 
     problems = load_path(key)
     if not problems:
         raise BadInput("the key has no problems", key)
+    chosen = seed_of(problems, seed)
     sheet = sheets.read(answers, [p.id for p in problems], columns, decimal_comma)
-    items = grading.build_key(problems, Tolerance(rtol, atol), sheet.decimal_comma, strict=False)
+    items = grading.build_key(problems, Tolerance(rtol, atol), sheet.decimal_comma, strict=False, seed=chosen)
     for pid, item in items.items():  # said before grading: a run that then fails has said it too
         if item.error is not None:
             sys.stderr.write(f"dlcalc: error: problem {pid}: {item.error}\n")
@@ -163,8 +169,20 @@ def _write(report, kind: str, out) -> None:
             console.print(line, overflow="fold")
 
 
-def _worked(items: dict, report) -> dict[str, str]:
-    """The Markdown of each key problem's worked solution, solved once for every student's feedback."""
+def _worked(items: dict, report):
+    """(student, problem) → the Markdown of the worked solution that student's feedback shows: a fixed
+    problem's is rendered once for the class, a drawn one's per student."""
     from dlcalc.cli import render
+    from dlcalc.problems.grading import VariantItem
 
-    return {pid: render.text(item.problem.solve(), "markdown") for pid, item in items.items() if item.error is None}
+    fixed = {pid: render.text(item.problem.solve(), "markdown") for pid, item in items.items()
+             if item.error is None and not isinstance(item, VariantItem)}
+
+    def worked(student: str, pid: str) -> str:
+        item = items.get(pid)
+        if isinstance(item, VariantItem):
+            from dlcalc.problems.variants import realise
+
+            return render.text(realise(item.problem, item.seed, student).solution, "markdown")
+        return fixed.get(pid, "")
+    return worked

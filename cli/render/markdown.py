@@ -1,7 +1,7 @@
 """Markdown: a heading per step, worked lines as a list, matrices and tables as Markdown tables."""
 from __future__ import annotations
 
-from dlcalc.calc.solution import Solution
+from dlcalc.calc.solution import Solution, Step
 from dlcalc.cli.render.layout import Formatter, equation, matrices
 
 
@@ -17,24 +17,30 @@ def render(sol: Solution, fmt: Formatter, answer_only: bool = False) -> str:
         return "\n".join(answer)
     out = [f"## {sol.title or sol.kind}", ""]
     for n, step in enumerate(sol.steps, 1):
-        out += [f"### Step {n}. {step.title}", ""]
-        eq = equation(step, fmt)
-        if eq:
-            out += [f"`{eq}`", ""]
-        if step.prose:
-            out += [f"- {p}" for p in step.prose] + [""]
-        if step.lines:
-            out += [f"- `{line.render(fmt)}`" for line in step.lines] + [""]
-        for grid in step.grids:
-            for label, a, hl in matrices(grid):
-                rows = [[f"**{fmt(v)}**" if (i, j) in hl else fmt(v) for j, v in enumerate(row)]
-                        for i, row in enumerate(a)]
-                out += [f"*{label}*", ""] + _table([str(j + 1) for j in range(a.shape[1])], rows) + [""]
-        if step.table is not None:
-            out += _table(step.table.headers, [[fmt(v) for v in r] for r in step.table.rows]) + [""]
-        if step.note:
-            out += [f"> {step.note}", ""]
+        out += [f"### Step {n}. {step.title}", ""] + step_markdown(step, fmt)
     out += ["### Answer", ""] + answer
     if sol.warnings:
         out += [""] + [f"> **Warning:** {w}" for w in sol.warnings]
     return "\n".join(out)
+
+
+def step_markdown(step: Step, fmt: Formatter) -> list[str]:
+    """A step's body: its equation, prose, worked lines, matrices, table and note."""
+    out = []
+    eq = equation(step, fmt)
+    if eq:
+        out += [f"`{eq}`", ""]
+    if step.prose:
+        out += [f"- {p}" for p in step.prose] + [""]
+    if step.lines:
+        out += [f"- `{line.render(fmt)}`" for line in step.lines] + [""]
+    for grid in step.grids:
+        for label, a, hl in matrices(grid):
+            rows = [[f"**{fmt(v)}**" if (i, j) in hl else fmt(v) for j, v in enumerate(row)]
+                    for i, row in enumerate(a)]
+            out += [f"*{label}*", ""] + _table([str(j + 1) for j in range(a.shape[1])], rows) + [""]
+    if step.table is not None:
+        out += _table(step.table.headers, [[fmt(v) for v in r] for r in step.table.rows]) + [""]
+    if step.note:
+        out += [f"> {step.note}", ""]
+    return out

@@ -115,8 +115,9 @@ def _bounded_fields():
 
 @pytest.mark.parametrize("kind, field", list(_bounded_fields()), ids=lambda x: getattr(x, "name", ""))
 def test_a_bounded_number_is_refused_by_both_below_its_bound_and_accepted_by_both_at_it(kind, field):
-    prop = jsonschema.Draft202012Validator(problem_schema.schema(kind.name)["$defs"]["problem"]["oneOf"][0]
-                                           ["properties"][field.name])
+    root = problem_schema.schema(kind.name)
+    prop = jsonschema.Draft202012Validator({**root["$defs"]["problem"]["oneOf"][0]["properties"][field.name],
+                                            "$defs": root["$defs"]})
     bound = 0 if field.positive else field.minimum
     inside = bound + 1 if field.positive else bound   # > 0, or ≥ minimum
     for value, ok in ((bound - 1, False), (inside, True)) + (((bound, False),) if field.positive else ()):
