@@ -235,6 +235,7 @@ class Kind:
     takes: str = "options"                        # options | file (the options then replace its fields)
     file_help: str = ""                           # what a FILE holds, for its help
     questions: Mapping[str, str] = field(default_factory=dict)  # answer key → the sentence a sheet asks it with
+    practice: Mapping[str, Any] | None = None     # `dlcalc practice KIND`: fields with generators, exam-sized
 
     @property
     def primary(self) -> str:

@@ -86,3 +86,51 @@ def statement(p: Problem) -> list:
     ask = p.kind.questions.get(p.ask) or f"Find {p.ask.replace('_', ' ')}."
     return ([given] if given is not None else []) + [Step("Find", prose=[ask], role="find")]
 
+
+
+def varied(p: Problem) -> Problem:
+    """A fixed problem as a template with its numbers varied (practice on a bundled example): each matrix
+    field of the kind draws values like its own — 0/1 stays 0/1, probability rows stay distributions,
+    integers stay integers in their range, decimals keep their decimals. Other fields stay as they are."""
+    import numpy as np
+
+    from dlcalc.problems import generators
+
+    if p.error is not None or p.generators or p.kind is None or p.params is None:
+        return p
+    raw = dict(p.raw)
+    for f in p.kind.fields:
+        value = p.params.get(f.name)
+        if f.type == "matrix" and f.name in p.raw and isinstance(value, np.ndarray) and value.size and \
+                np.isfinite(value).all():
+            raw[f.name] = _like(value)
+    found = generators.find({f.name: raw[f.name] for f in p.kind.fields if f.name in raw}, lambda path: path)
+    # the source's note and printed answer are about its own numbers, not these
+    meta = {k: v for k, v in p.meta.items() if k not in ("note", "printed")}
+    if found and "title" in meta:
+        meta["title"] = f"{meta['title']} (numbers varied)"
+    template = Problem(p.id, p.file, p.line, raw, p.kind, meta=meta, generators=found, seed=p.seed)
+    template.params = p.params
+    return template
+
+
+def _like(a: Any) -> dict:
+    import numpy as np
+
+    shape = list(a.shape) or None
+    flat = a.ravel()
+    if a.ndim == 2 and a.shape[1] >= 2 and (flat > 0).all() and np.allclose(a.sum(axis=1), 1):
+        return {"random": "probabilities", "shape": shape, "decimals": max(1, min(3, _decimals(flat)))}
+    if flat.size > 1 and set(flat.tolist()) <= {0.0, 1.0}:
+        return {"random": "binary", "shape": shape}
+    low, high = float(flat.min()), float(flat.max())
+    if low == high:
+        low, high = low - 1, high + 1
+    spec: dict = {"random": "int", "low": int(np.floor(low)), "high": int(np.ceil(high))} if \
+        all(float(v).is_integer() for v in flat) else \
+        {"random": "uniform", "low": low, "high": high, "decimals": max(1, min(3, _decimals(flat)))}
+    return {**spec, "shape": shape} if shape else spec
+
+
+def _decimals(values: Any) -> int:
+    return max(len(repr(float(v)).split(".")[1].rstrip("0")) if "e" not in repr(float(v)) else 3 for v in values)

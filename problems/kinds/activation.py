@@ -7,6 +7,10 @@ from dlcalc.problems.schema import Field, Kind
 KINDS = [
     Kind(
         name="activation",
+        questions={"values": "Apply the activation to each value.",
+                   "derivatives": "Give the activation's derivative at each value."},
+        practice={"name": {"random": "choice", "from": ["relu", "sigmoid", "tanh"]},
+                  "values": {"random": "uniform", "low": -2, "high": 2, "decimals": 1, "shape": [4]}},
         command="activation", panel="Neurons and training", rank=31,
         summary="Activation function values and derivatives (softmax: stable, with its Jacobian)",
         fields=[

@@ -17,6 +17,10 @@ KINDS = [
             Field("scale", "number", "the factor of Q Kᵀ (default 1/√d_k)", positive=True, metavar="S"),
         ],
         solver=attention.attention, answer_keys=("output", "weights", "scores"), slips=attention.SLIPS,
+        questions={"output": "Compute the attention output softmax(QKᵀ/√d_k)·V."},
+        practice={"query": {"random": "int", "low": -1, "high": 2, "shape": [2, 2]},
+                  "key": {"random": "int", "low": -1, "high": 2, "shape": [2, 2]},
+                  "value": {"random": "int", "low": 0, "high": 3, "shape": [2, 2]}},
         command="attention", panel="Neurons and training", rank=35,
     ),
 ]

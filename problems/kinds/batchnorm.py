@@ -18,6 +18,8 @@ KINDS = [
         solver=batchnorm.batchnorm, answer_keys=("output", "normalized", "mean", "var", "grad_input", "grad_gamma",
                                                  "grad_beta"),
         slips=batchnorm.SLIPS,
+        questions={"output": "Normalise the batch (per column: mean, variance, x̂ = (x − μ)/√(σ² + ε), then γx̂ + β)."},
+        practice={"input": {"random": "int", "low": 0, "high": 6, "shape": [3, 2]}},
         command="batchnorm", panel="Neurons and training", rank=34,
     ),
 ]

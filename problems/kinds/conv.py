@@ -27,6 +27,10 @@ KINDS = [
         ],
         solver=conv.conv, answer_keys=("output", "output_shape"), slips=conv.CONV_SLIPS,
         compare={"output_shape": "exact"},
+        questions={"output": "Compute the output feature map (true convolution: the kernel is flipped, unless stated)."},
+        practice={"input": {"random": "int", "low": 0, "high": 3, "shape": [4, 4]},
+                  "kernel": {"random": "int", "low": -1, "high": 1, "shape": [3, 3]},
+                  "stride": {"random": "choice", "from": [1, 1, 2]}},
         command="conv", panel="Convolutional networks", rank=20,
     ),
 ]

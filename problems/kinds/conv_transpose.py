@@ -23,6 +23,10 @@ KINDS = [
         ],
         solver=conv_transpose.conv_transpose, answer_keys=("output", "output_shape"), slips=conv_transpose.SLIPS,
         compare={"output_shape": "exact"},
+        questions={"output": "Compute the transposed convolution's output."},
+        practice={"input": {"random": "int", "low": 0, "high": 3, "shape": [2, 2]},
+                  "kernel": {"random": "int", "low": -1, "high": 2, "shape": [2, 2]},
+                  "stride": {"random": "choice", "from": [1, 2]}},
         command="convtranspose", panel="Convolutional networks", rank=25,
     ),
 ]

@@ -25,6 +25,11 @@ KINDS = [
         ],
         solver=conv.convsize, answer_keys=("output_shape", "params", "fc_params"), slips=conv.CONVSIZE_SLIPS,
         compare={"output_shape": "exact", "params": "exact", "fc_params": "exact"},
+        questions={"output_shape": "Give the output shape (height, width) of the convolution.",
+                   "params": "Count the layer's parameters (weights and biases)."},
+        practice={"input_shape": {"random": "choice", "from": ["28x28", "32x32", "3x32x32", "64x64"]},
+                  "kernel": {"random": "choice", "from": [3, 5]}, "filters": {"random": "int", "low": 4, "high": 64},
+                  "stride": {"random": "choice", "from": [1, 2]}, "padding": {"random": "choice", "from": [0, 1, 2]}},
         command="convsize", panel="Convolutional networks", rank=22,
     ),
 ]

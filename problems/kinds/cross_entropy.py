@@ -17,6 +17,9 @@ KINDS = [
             Field("gradient", "bool", "also ∂L/∂pred (∂L/∂logits with --logits) of the mean loss", default=False),
         ],
         solver=losses.cross_entropy, answer_keys=("loss", "per_sample", "gradient"), slips=losses.CROSS_ENTROPY_SLIPS,
+        questions={"loss": "Compute the cross-entropy loss L (natural log, mean over the samples, unless stated)."},
+        practice={"target": {"random": "labels", "classes": 3, "shape": [2]},
+                  "pred": {"random": "probabilities", "shape": [2, 3], "decimals": 1}},
         command="ce", panel="Losses", rank=10,
     ),
 ]

@@ -16,6 +16,9 @@ KINDS = [
             Field("smooth", "number", "smoothing S added to numerator and denominator", default=0.0, minimum=0),
         ],
         solver=losses.dice, answer_keys=("coefficient", "loss"), slips=losses.DICE_SLIPS,
+        questions={"coefficient": "Compute the Dice coefficient.", "loss": "Compute the Dice loss 1 − Dice."},
+        practice={"target": {"random": "binary", "shape": [3, 3]},
+                  "pred": {"random": "uniform", "low": 0, "high": 1, "decimals": 1, "shape": [3, 3]}},
         command="dice", panel="Losses", rank=11,
     ),
 ]

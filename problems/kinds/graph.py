@@ -8,6 +8,11 @@ from dlcalc.problems.schema import Field, Kind
 KINDS = [
     Kind(
         name="graph",
+        questions={"gradient": "Backpropagate through the graph: give the gradient with respect to every input.",
+                   "value": "Compute the value of the expression."},
+        practice={"ask": "gradient", "expr": {"random": "choice", "from": ["(x + y) * z", "x*y + y*z", "(x - y)^2 * z"]},
+                  "at": {"x": {"random": "int", "low": -3, "high": 3}, "y": {"random": "int", "low": -3, "high": 3},
+                         "z": {"random": "int", "low": -3, "high": 3}}},
         command="graph", panel="Neurons and training", rank=36,
         summary="Computational graph: nodes in order, forward values, backward upstream × local gradients",
         fields=[

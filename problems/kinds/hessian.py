@@ -90,6 +90,11 @@ def expr_field() -> Field:
 KINDS = [
     Kind(
         name="hessian",
+        questions={"classification": "Classify the point w': local_min, local_max, saddle, degenerate, or not_critical (g ≠ 0).",
+                   "eigenvalues": "Give the eigenvalues of the Hessian at w'."},
+        practice={"expr": {"random": "choice", "from": ["w1^2 + w1*w2 + w2^2", "w1^3 - 3*w1 + w2^2", "w1^2 - w2^2 + w1*w2",
+                                                              "w1^2*w2 + w2^2"]},
+                  "at": {"w1": {"random": "int", "low": -2, "high": 2}, "w2": {"random": "int", "low": -2, "high": 2}}},
         command="hessian", panel="Optimisation", rank=40,
         summary="Gradient, Hessian, eigenvalues and classification (min/max/saddle) of a loss expression",
         fields=[

@@ -13,6 +13,9 @@ KINDS = [
             Field("pred", "matrix", "predicted values ŷ", required=True, flags=("-y",)),
         ],
         solver=losses.mse, answer_keys=("loss",), slips=losses.MSE_SLIPS,
+        questions={"loss": "Compute the mean squared error."},
+        practice={"target": {"random": "uniform", "low": -2, "high": 2, "decimals": 1, "shape": [4]},
+                  "pred": {"random": "uniform", "low": -2, "high": 2, "decimals": 1, "shape": [4]}},
         command="mse", panel="Losses", rank=12,
     ),
 ]

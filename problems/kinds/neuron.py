@@ -55,6 +55,12 @@ LAYERS_SCHEMA = {
 KINDS = [
     Kind(
         name="neuron",
+        questions={"net": "Compute the neuron's net input net = Σ wᵢxᵢ + b.",
+                   "output": "Compute the neuron's output out = f(net)."},
+        practice={"weights": {"random": "uniform", "low": -1, "high": 1, "decimals": 1, "shape": [3]},
+                  "bias": {"random": "uniform", "low": -1, "high": 1, "decimals": 1},
+                  "inputs": {"random": "uniform", "low": -1, "high": 1, "decimals": 1, "shape": [3]},
+                  "activation": {"random": "choice", "from": ["sigmoid", "relu", "tanh"]}},
         command="neuron", panel="Neurons and training", rank=30,
         summary="Neuron / layer / small network forward pass: net = w·x + b, out = g(net); logic-gate truth tables",
         fields=[

@@ -8,6 +8,11 @@ from dlcalc.problems.schema import Field, Kind
 KINDS = [
     Kind(
         name="optimize",
+        questions={"final": "Give the point after the steps."},
+        practice={"expr": {"random": "choice", "from": ["w1^2 + 2*w2^2", "(w1 - 1)^2 + w2^2", "w1^2 + w1*w2 + w2^2"]},
+                  "at": {"w1": {"random": "int", "low": -2, "high": 2}, "w2": {"random": "int", "low": -2, "high": 2}},
+                  "method": {"random": "choice", "from": ["gd", "momentum"]},
+                  "lr": {"random": "choice", "from": [0.1, 0.2, 0.5]}, "steps": 2},
         command="optimize", panel="Optimisation", rank=41,
         summary="Optimiser trace on a loss expression: gd, momentum, adagrad, rmsprop or adam, every iteration",
         fields=[

@@ -23,6 +23,11 @@ KINDS = [
         ],
         solver=perceptron.perceptron, answer_keys=("weights", "bias", "errors_per_epoch", "converged", "epochs"),
         slips=perceptron.SLIPS, compare={"errors_per_epoch": "exact", "epochs": "exact"},
+        questions={"weights": "Train the perceptron: give its final weights.",
+                   "converged": "Does the perceptron converge (true or false)?"},
+        practice={"data": [[0, 0], [0, 1], [1, 0], [1, 1]],
+                  "labels": {"random": "choice", "from": [[-1, -1, -1, 1], [-1, 1, 1, 1], [1, 1, 1, -1]]},
+                  "lr": {"random": "choice", "from": [0.5, 1]}, "epochs": 20},
         command="perceptron", panel="Neurons and training", rank=32,
     ),
 ]

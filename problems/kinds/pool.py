@@ -24,6 +24,9 @@ KINDS = [
         ],
         solver=pool.pool, answer_keys=("output", "output_shape"), slips=pool.SLIPS,
         compare={"output_shape": "exact"},
+        questions={"output": "Compute the pooled output."},
+        practice={"input": {"random": "int", "low": 0, "high": 9, "shape": [4, 4]}, "size": 2,
+                  "mode": {"random": "choice", "from": ["max", "avg"]}},
         command="pool", panel="Convolutional networks", rank=21,
     ),
 ]

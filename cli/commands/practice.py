@@ -1,0 +1,149 @@
+"""`dlcalc practice [KIND|EXAMPLE_ID|FILE]`: a fresh problem, an answer typed, right or wrong with the slip
+named, the worked solution when wrong, the next problem; the score at the end."""
+from __future__ import annotations
+
+import sys
+from typing import Annotated, Optional
+
+import typer
+
+from dlcalc.calc.errors import BadInput
+
+COMMANDS = ("practice",)
+STOP = ("q", "quit", "exit")
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("practice")
+    def practice(
+        what: Annotated[Optional[str], typer.Argument(
+            help="A kind (mse, conv, hessian, …), a bundled example id (its numbers varied) or a problem file; "
+                 "default: every kind in turn.", metavar="[KIND|EXAMPLE_ID|FILE]", show_default=False)] = None,
+        seed: Annotated[Optional[str], typer.Option(help="Draw the same problems again (default: a new seed, shown "
+                                                         "at the start).", metavar="TEXT", show_default=False)] = None,
+        count: Annotated[Optional[int], typer.Option(min=1, help="Stop after this many problems (default: until "
+                                                                 "q or the end of input).", show_default=False)] = None,
+    ) -> None:
+        """Practise: solve fresh problems and get each one checked at once, with the slip named."""
+        import secrets
+
+        templates = _templates(what)
+        chosen = seed if seed is not None else secrets.token_hex(3)
+        again = "dlcalc practice" + (f" {what}" if what else "") + f" --seed {chosen}"
+        _say(f"Practice with seed {chosen} ('{again}' asks the same problems again); q stops.\n")
+        right = asked = 0
+        while count is None or asked < count:
+            template = templates[_pick(chosen, asked, len(templates))]
+            problem, solution = _drawn(template, chosen, asked)
+            _ask(asked + 1, problem)
+            typed = _read()
+            if typed is None or typed.strip().lower() in STOP:
+                break
+            asked += 1
+            right += _check(problem, solution, typed)
+        _say(f"\nScore: {right} of {asked}" + (f" ({100 * right / asked:.0f}%)" if asked else "") + "\n")
+
+
+def _templates(what: str | None) -> list:
+    """The problems to draw from: a kind's practice declaration, an example or a file's problems (numbers varied)."""
+    import os
+
+    from dlcalc.problems import library, registry
+    from dlcalc.problems.loader import load_mapping, load_path
+    from dlcalc.problems.variants import varied
+
+    def of_kind(kind):
+        return load_mapping({"kind": kind.name, "id": kind.command or kind.name, **kind.practice})
+
+    kinds = registry.kinds()
+    if what is None:
+        return [of_kind(k) for _, k in sorted(kinds.items()) if k.practice]
+    kind = kinds.get(what) or registry.by_command(what)
+    if kind is not None:
+        if not kind.practice:
+            raise BadInput(f"{kind.name} has no practice problems; try a bundled example ('dlcalc examples')", what)
+        return [of_kind(kind)]
+    if what in library.problems():
+        return [varied(library.example(what))]
+    if os.path.exists(what):
+        problems = load_path(what)
+        broken = next((p for p in problems if p.error is not None), None)
+        if broken is not None:
+            raise broken.error
+        return [varied(p) for p in problems]
+    from dlcalc.calc.errors import closest
+
+    names = sorted(set(kinds) | {k.command for k in kinds.values() if k.command})
+    raise BadInput(f"not a kind, a bundled example or a file{closest(what, names + list(library.problems()))}", what)
+
+
+def _pick(seed: str, n: int, choices: int) -> int:
+    from dlcalc.problems.generators import stream
+
+    return 0 if choices == 1 else stream(seed, "practice", "", "pick", n).below(choices)
+
+
+def _drawn(template, seed: str, n: int):
+    """The n-th problem: a variant when the template draws, else the problem itself."""
+    from dlcalc.problems.variants import realise
+
+    if template.generators:
+        try:
+            v = realise(template, seed, f"practice-{n}")
+            return v.problem, v.solution
+        except BadInput:
+            pass  # an example whose varied numbers the kind never accepts: practise it as it is
+    return template, template.solve()
+
+
+def _ask(n: int, problem) -> None:
+    from dlcalc.cli.render.numbers import formatter
+    from dlcalc.cli.render.plain import step_lines
+    from dlcalc.problems.variants import statement
+
+    fmt = formatter(4)
+    title = problem.meta.get("title") or f"{problem.kind.command or problem.kind.name}: {_short(problem.kind.summary)}"
+    out = [f"\n━━ Problem {n}: {title}"]
+    for step in statement(problem):
+        out += ["  " + line for line in step_lines(step, fmt)]
+    _say("\n".join(out) + "\n")
+
+
+def _short(text: str, width: int = 60) -> str:
+    return text if len(text) <= width else text[: width - 1].rsplit(" ", 1)[0] + "…"
+
+
+def _read() -> str | None:
+    if sys.stdin.isatty():
+        try:
+            return input("answer> ")
+        except EOFError:
+            return None
+    line = sys.stdin.readline()
+    if not line:
+        return None
+    _say(f"answer> {line.rstrip()}\n")
+    return line
+
+
+def _check(problem, solution, typed: str) -> bool:
+    from dlcalc.calc.grading import Tolerance
+    from dlcalc.cli import render
+    from dlcalc.cli.render.numbers import number
+    from dlcalc.problems.grading import KeyItem, mark
+
+    item = KeyItem(problem, solution.answer, Tolerance(float(problem.meta.get("rtol", 1e-3)),
+                                                      float(problem.meta.get("atol", 1e-4))))
+    m = mark(item, typed)
+    if m.correct:
+        _say(f"✓ right: {problem.ask} = {number(m.expected)}\n")
+        return True
+    why = f" — looks like {m.diagnosis}" if m.diagnosis else ""
+    _say(f"✗ {'no answer' if m.missing else 'wrong'}: {problem.ask} = {number(m.expected)}{why}\n\n")
+    _say(render.text(solution, "plain") + "\n")
+    return False
+
+
+def _say(text: str) -> None:
+    sys.stdout.write(text)
+    sys.stdout.flush()
