@@ -39,6 +39,8 @@ def new_app() -> typer.Typer:
 
 
 FILES_PANEL = "Problem files and grading"  # the commands of cli/commands/batch.py and grade.py
+EXAM_PANEL = "Exams and practice"
+PANELS = {"variants": EXAM_PANEL, "export": EXAM_PANEL, "practice": EXAM_PANEL}  # the rest: FILES_PANEL
 
 
 def _command_modules():
@@ -98,8 +100,10 @@ def _placed(app: typer.Typer) -> typer.Typer:
 
     index = registry.command_index()
     for c in app.registered_commands:
-        c.rich_help_panel = index[c.name].panel if c.name in index else FILES_PANEL
-    app.registered_commands.sort(key=lambda c: (0, index[c.name].rank) if c.name in index else (1, 0))
+        c.rich_help_panel = index[c.name].panel if c.name in index else PANELS.get(c.name, FILES_PANEL)
+    exams = list(PANELS)  # in a workflow's order: write the variants, export them, practise
+    app.registered_commands.sort(key=lambda c: (0, index[c.name].rank) if c.name in index else
+                                 (2, exams.index(c.name)) if c.name in exams else (1, 0))
     return app
 
 

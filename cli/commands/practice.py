@@ -29,8 +29,7 @@ def register(app: typer.Typer) -> None:
 
         templates = _templates(what)
         chosen = seed if seed is not None else secrets.token_hex(3)
-        again = "dlcalc practice" + (f" {what}" if what else "") + f" --seed {chosen}"
-        _say(f"Practice with seed {chosen} ('{again}' asks the same problems again); q stops.\n")
+        _say(f"Practice, seed {chosen} (--seed {chosen} asks the same problems again); q stops.\n")
         right = asked = 0
         while count is None or asked < count:
             template = templates[_pick(chosen, asked, len(templates))]
@@ -140,10 +139,19 @@ def _check(problem, solution, typed: str) -> bool:
         return True
     why = f" — looks like {m.diagnosis}" if m.diagnosis else ""
     _say(f"✗ {'no answer' if m.missing else 'wrong'}: {problem.ask} = {number(m.expected)}{why}\n\n")
-    _say(render.text(solution, "plain") + "\n")
+    if sys.stdout.isatty():
+        render.show(solution, "rich")
+    else:
+        _say(render.text(solution, "plain") + "\n")
     return False
 
 
 def _say(text: str) -> None:
-    sys.stdout.write(text)
-    sys.stdout.flush()
+    """To a terminal through rich (lines wrap at words, not mid-word); elsewhere as it is."""
+    if sys.stdout.isatty():
+        from rich.console import Console
+
+        Console(highlight=False).print(text, markup=False, end="")
+    else:
+        sys.stdout.write(text)
+        sys.stdout.flush()

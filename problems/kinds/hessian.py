@@ -92,9 +92,12 @@ KINDS = [
         name="hessian",
         questions={"classification": "Classify the point w': local_min, local_max, saddle, degenerate, or not_critical (g ≠ 0).",
                    "eigenvalues": "Give the eigenvalues of the Hessian at w'."},
-        practice={"expr": {"random": "choice", "from": ["w1^2 + w1*w2 + w2^2", "w1^3 - 3*w1 + w2^2", "w1^2 - w2^2 + w1*w2",
-                                                              "w1^2*w2 + w2^2"]},
-                  "at": {"w1": {"random": "int", "low": -2, "high": 2}, "w2": {"random": "int", "low": -2, "high": 2}}},
+        # classification is only interesting at a critical point: quadratic forms at the origin (a minimum, a
+        # maximum, saddles, a degenerate one) and one loss whose origin is not critical
+        practice={"expr": {"random": "choice", "from": ["w1^2 + w1*w2 + w2^2", "w1^2 - 3*w1*w2 + w2^2",
+                                                        "-w1^2 + w1*w2 - 2*w2^2", "w1^2 + 2*w1*w2 + w2^2",
+                                                        "2*w1^2 - w2^2", "w1^3 - 3*w1 + w2^2"]},
+                  "at": {"w1": 0, "w2": 0}},
         command="hessian", panel="Optimisation", rank=40,
         summary="Gradient, Hessian, eigenvalues and classification (min/max/saddle) of a loss expression",
         fields=[
