@@ -235,6 +235,8 @@ class Kind:
     takes: str = "options"                        # options | file (the options then replace its fields)
     file_help: str = ""                           # what a FILE holds, for its help
     questions: Mapping[str, str] = field(default_factory=dict)  # answer key → the sentence a sheet asks it with
+    # answer key → the words it can be (word → how a quiz shows it): a word answer a quiz can offer as choices
+    choices: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
 
     @property
     def primary(self) -> str:
