@@ -159,8 +159,7 @@ def _asked(q: Question, tol: Tolerance) -> None:
     try:
         a = np.asarray(value, dtype=float)
     except (TypeError, ValueError):
-        raise _refuse(q, f"its answer '{ask}' is not numbers (a list of records, one per layer or node); "
-                         f"{hint}") from None
+        raise _refuse(q, f"its answer '{ask}' is not numbers but {_what(value)}; {hint}") from None
     if a.size == 0:
         raise _refuse(q, f"its answer '{ask}' is empty; {hint}")
     if not np.all(np.isfinite(a)):
@@ -217,6 +216,14 @@ def _tolerance(a: np.ndarray, tol: Tolerance, exact: bool) -> np.ndarray:
     if exact:
         return np.zeros_like(a, dtype=float)
     return tol.atol + tol.rtol * np.abs(a)
+
+
+def _what(value: Any) -> str:
+    if isinstance(value, (list, tuple)) and value and all(isinstance(v, dict) for v in value):
+        return "a list of records (one per layer or node)"
+    if isinstance(value, (list, tuple)) and value and all(isinstance(v, str) for v in value):
+        return "a list of words"
+    return "a mixed value"
 
 
 def _nonfinite(a: np.ndarray) -> str:
