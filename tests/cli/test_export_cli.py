@@ -46,6 +46,7 @@ problems:
     target: {TARGET}
     pred: {PRED}
   - id: conv
+    title: "Convolution {{flipped}}"
     kind: conv
     slip_credit: 0.25
     input: {IMAGE}
@@ -287,6 +288,9 @@ def test_moodle_cloze_has_one_numerical_blank_per_entry(fixed_moodle):
     assert numbers(tables[0]).tolist() == IMAGE and numbers(tables[1]).tolist() == KERNEL
     # and the blanks are laid out as the 3×3 answer
     assert [len(r) for r in tables[2]] == [3, 3, 3]
+    # the title's braces are character references: only the blanks are `{…}` in a cloze text
+    assert "{flipped}" not in text and "<b>Convolution {flipped}</b>" in html.unescape(text)
+    assert len(re.findall(r"\{", text)) == len(found)
 
 
 def test_moodle_word_and_true_false_answers(fixed_moodle):
@@ -465,6 +469,17 @@ def test_canvas_exact_integer_and_choices(canvas):
         chosen = item.find(f".//{QTI}respcondition/{QTI}conditionvar/{QTI}varequal").text
         assert labels[chosen] == right
         assert set(fields(item)["original_answer_ids"].split(",")) == set(labels)
+
+
+@pytest.mark.parametrize("value,tolerance,lo,hi", [
+    (0.3, 0.0003, "0.2997", "0.3003"),        # on the 4-decimal grid already: kept, not moved by binary floats
+    (0.59459, 0.00069459, "0.5938", "0.5953"),  # off the grid: widened outward, never narrowed
+    (-2.5, 0.0026, "-2.5026", "-2.4974"),
+])
+def test_canvas_ranges_are_widened_outward_to_four_decimals(value, tolerance, lo, hi):
+    from dlcalc.cli.canvas import bounds
+
+    assert tuple(f"{b:.4f}" for b in bounds(value, tolerance)) == (lo, hi)
 
 
 def test_canvas_refuses_a_matrix_answer_naming_the_problem(tmp_path):
