@@ -236,6 +236,8 @@ class Kind:
     file_help: str = ""                           # what a FILE holds, for its help
     questions: Mapping[str, str] = field(default_factory=dict)  # answer key → the sentence a sheet asks it with
     practice: Mapping[str, Any] | None = None     # `dlcalc practice KIND`: fields with generators, exam-sized
+    # answer key → the words it can be (word → how a quiz shows it): a word answer a quiz can offer as choices
+    choices: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
 
     @property
     def primary(self) -> str:

@@ -109,6 +109,7 @@ KINDS = [
         answer_keys=("classification", "eigenvalues", "hessian", "gradient", "variables", "minimum_ratio",
                      "escape_direction", "loss"),
         compare={"eigenvalues": "multiset", "escape_direction": "direction"},
+        choices={"classification": hessian.CLASS_TEXT},
         validate=check_at,
     ),
 ]
