@@ -156,6 +156,11 @@ def load_mapping(raw: dict, default_id: str = "problem") -> Problem:
     return _problem(raw, "", 0, default_id, None, {})
 
 
+def rebuild(raw: Any, name: str, line: int, pid: str, parent: dict) -> Problem:
+    """A problem again from what its file gave (in a worker process of `solve --jobs`)."""
+    return _problem(raw, name, line, pid, None, parent)
+
+
 def _problem(raw: Any, name: str, line: int, default_id: str, default_kind: str | None, parent: dict) -> Problem:
     if not isinstance(raw, dict):
         return Problem(default_id, name, line, raw, error=BadInput("expected a mapping with 'kind'", f"{name}:{line}"))

@@ -1,9 +1,8 @@
-"""Collecting problems from files, globs and the bundled library, and solving one in any process."""
+"""Collecting problems from files, globs and the bundled library."""
 from __future__ import annotations
 
 import glob
 from dataclasses import dataclass
-from functools import lru_cache
 
 from dlcalc.calc.errors import BadInput
 from dlcalc.problems import library
@@ -42,9 +41,3 @@ def collect(paths: list[str], examples: list[str]) -> list[Problem | FileError]:
             items.append(FileError(path, e))
     items += [library.example(pid) for pid in examples]
     return items
-
-
-@lru_cache(maxsize=64)
-def cached(path: str) -> tuple[Problem, ...]:
-    """A file's problems, read once per process (a worker of `solve --jobs` reads the file itself)."""
-    return tuple(load_path(path))

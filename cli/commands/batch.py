@@ -26,10 +26,15 @@ def register(app: typer.Typer) -> None:
         """Solve problem files and problem sets (JSON Lines with --format json)."""
         from dlcalc.problems import problemset
 
-        items = problemset.collect(files or [], example or [])
-        if not items:
-            raise BadInput("give problem files or --example ID", "solve")
-        return _solve_all(items, jobs, fmt.value if fmt else None, precision, answer_only)
+        pool = _pool(jobs)
+        try:
+            items = problemset.collect(files or [], example or [])
+            if not items:
+                raise BadInput("give problem files or --example ID", "solve")
+            return _solve_all(items, pool, fmt.value if fmt else None, precision, answer_only)
+        finally:
+            if pool is not None:
+                pool.shutdown(cancel_futures=True)
 
     @app.command("check")
     def check(
@@ -82,13 +87,13 @@ def register(app: typer.Typer) -> None:
         sys.stdout.write(json.dumps(jsonschema.schema(kind), indent=2, ensure_ascii=False) + "\n")
 
 
-def _solve_all(items: list, jobs: int, fmt: str | None, precision: int, answer_only: bool) -> int:
+def _solve_all(items: list, pool, fmt: str | None, precision: int, answer_only: bool) -> int:
     from dlcalc.cli import render
     from dlcalc.problems.loader import Problem
 
     fmt = fmt or render.default_format()
     failed = 0
-    for item, (kind, payload, warnings) in _results(items, jobs, fmt, precision, answer_only):
+    for item, (kind, payload, warnings) in _results(items, pool, fmt, precision, answer_only):
         if kind == "error":
             failed += 1
             pid = item.id if isinstance(item, Problem) else None
@@ -134,46 +139,53 @@ def _solve_and_render(item, fmt: str, precision: int, answer_only: bool) -> tupl
         return "error", str(e), []
 
 
-def solve_in_worker(path: str, pid: str, fmt: str, precision: int, answer_only: bool) -> tuple[str, object, list[str]]:
-    """Run in a worker process: reload the file there (kinds hold functions that do not pickle)."""
-    from dlcalc.problems.problemset import cached
+def _warm() -> None:
+    """A worker's first act, while the parent still reads the files: import what solving needs (sympy alone
+    takes ~0.6 s), so that the import overlaps the reading instead of following it."""
+    import sympy  # noqa: F401
 
-    try:
-        problem = next(p for p in cached(path) if p.id == pid)
-    except BadInput as e:
-        return "error", str(e), []
-    return _solve_and_render(problem, fmt, precision, answer_only)
+    from dlcalc.problems import registry
 
-
-_FORKED: list = []  # the problems a forked worker inherits from its parent, so that it need not read the file again
+    registry.kinds()
 
 
-def solve_forked(i: int, fmt: str, precision: int, answer_only: bool) -> tuple[str, object, list[str]]:
-    return _solve_and_render(_FORKED[i], fmt, precision, answer_only)
+def _recipe(p) -> tuple:
+    """What a worker needs to rebuild a problem as the file gave it (a Problem's kind holds functions)."""
+    inherited = {k: p.meta[k] for k in ("rtol", "atol") if k in p.meta and k not in p.raw}
+    return p.raw, p.file, p.line, p.id, inherited | ({"seed": p.seed} if p.seed is not None else {})
 
 
-def _results(items: list, jobs: int, fmt: str, precision: int, answer_only: bool):
-    """(item, (kind, payload, warnings)) in input order, in parallel with jobs > 1, with a progress bar on a terminal."""
+def solve_recipe(recipe: tuple, fmt: str, precision: int, answer_only: bool) -> tuple[str, object, list[str]]:
+    from dlcalc.problems.loader import rebuild
+
+    return _solve_and_render(rebuild(*recipe), fmt, precision, answer_only)
+
+
+def _pool(jobs: int):
+    """Worker processes started before the files are read, warming up meanwhile (None for one job)."""
+    if jobs <= 1:
+        return None
+    from concurrent.futures import ProcessPoolExecutor
+
+    pool = ProcessPoolExecutor(max_workers=jobs, initializer=_warm)
+    for _ in range(jobs):
+        pool.submit(int)  # start every worker now: the pool would otherwise start them on demand
+    return pool
+
+
+def _results(items: list, pool, fmt: str, precision: int, answer_only: bool):
+    """(item, (kind, payload, warnings)) in input order, in parallel with a pool, with a progress bar on a terminal."""
     from dlcalc.problems.loader import Problem
 
     show_bar = sys.stderr.isatty() and len(items) > PROGRESS_AFTER
     args = (fmt, precision, answer_only)
-    if jobs > 1 and len(items) > 1:
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor
-
+    if pool is not None and len(items) > 1:
         sent = [it for it in items if isinstance(it, Problem) and it.error is None]
-        fork = "fork" in multiprocessing.get_all_start_methods()
-        _FORKED[:] = sent if fork else []
         # in chunks: one message per 16 problems, not one each
-        work = (solve_forked, range(len(sent))) if fork else \
-            (solve_in_worker, [it.file for it in sent], [it.id for it in sent])
-        context = multiprocessing.get_context("fork" if fork else None)
-        with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
-            done = iter(pool.map(*work, *([a] * len(sent) for a in args), chunksize=16))
-            results = (next(done) if isinstance(it, Problem) and it.error is None else _solve_and_render(it, *args)
-                       for it in items)
-            yield from zip(items, _progress(results, len(items), show_bar))
+        done = iter(pool.map(solve_recipe, [_recipe(it) for it in sent], *([a] * len(sent) for a in args), chunksize=16))
+        results = (next(done) if isinstance(it, Problem) and it.error is None else _solve_and_render(it, *args)
+                   for it in items)
+        yield from zip(items, _progress(results, len(items), show_bar))
         return
     yield from zip(items, _progress((_solve_and_render(it, *args) for it in items), len(items), show_bar))
 
