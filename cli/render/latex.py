@@ -56,10 +56,16 @@ def _word(m: re.Match) -> str:
     return {"inf": r"\infty ", "nan": r"\mathrm{NaN}"}.get(w, f"\\mathrm{{{w}}}")
 
 
+# prose specials: \^ and \~ alone are accents (x\^2 would put a hat on the 2); < > | are maths, so that they
+# print right in any font encoding (OT1, the default, has no such glyphs in text)
+_PROSE = {"\\": r"\textbackslash{}", "^": r"\^{}", "~": r"\~{}", "<": "$<$", ">": "$>$", "|": "$|$"}
+_PROSE_RE = re.compile(r"[\\%#&_$^{}~<>|]")
+
+
 @lru_cache(maxsize=65_536)
 def text(s: str) -> str:
     """Prose: escape LaTeX specials; mathematical Unicode becomes inline maths, so pdflatex copes too."""
-    s = re.sub(r"([%#&_$^{}])", r"\\\1", s).replace("--", "-{}-")  # keep --no-flip, not an en dash
+    s = _PROSE_RE.sub(lambda m: _PROSE.get(m.group(0)) or "\\" + m.group(0), s).replace("--", "-{}-")  # --no-flip
     s = _ACCENT_RE.sub(lambda m: rf"$\{_ACCENTS[m.group(2)]}{{{m.group(1)}}}$", s)  # m̂ → $\hat{m}$
     s = "".join(f"${_SYMBOLS[c].strip()}$" if ord(c) > 127 and c in _SYMBOLS and _SYMBOLS[c].strip() else c
                 for c in s)
@@ -101,16 +107,16 @@ def step_latex(step: Step, fmt: Formatter) -> str:
     return "\n".join(out)
 
 
-def _answer(sol: Solution, fmt: Formatter) -> list[str]:
+def _answer(sol: Solution, fmt: Formatter, full: bool = False) -> list[str]:
     """A list in text, not one maths row per key: a long vector breaks at its commas instead of running off
     the page; a list of records is summarised as in plain text."""
     from dlcalc.cli.render.plain import answer_lines
 
-    return [r"\begin{itemize}"] + [rf"  \item {text(line)}" for line in answer_lines(sol, fmt)] + [r"\end{itemize}"]
+    return [r"\begin{itemize}"] + [rf"  \item {text(line)}" for line in answer_lines(sol, fmt, full)] + [r"\end{itemize}"]
 
 
-def render(sol: Solution, fmt: Formatter, answer_only: bool = False) -> str:
-    answer = _answer(sol, fmt)
+def render(sol: Solution, fmt: Formatter, answer_only: bool = False, full: bool = False) -> str:
+    answer = _answer(sol, fmt, full)
     if answer_only:
         return "\n".join(answer)
     out = [rf"\section*{{{text(sol.title or sol.kind)}}}"]
@@ -119,3 +125,24 @@ def render(sol: Solution, fmt: Formatter, answer_only: bool = False) -> str:
     out += [r"\subsection*{Answer}"] + answer
     out += [rf"\paragraph{{Warning.}} {text(w)}" for w in sol.warnings]
     return "\n".join(out)
+
+
+# What the bodies above need, and nothing outside texlive-latex-base and -recommended: amsmath (align*,
+# \text), amssymb, graphicx (\resizebox for a matrix wider than the line). No fontenc: T1 without the
+# cm-super fonts gives bitmap fonts, and the bodies need no glyph T1 adds (< > | are set as maths); for
+# the same reason the list bullet is the maths one (the text bullet is a bitmap without cm-super).
+PREAMBLE = r"""\documentclass[11pt,a4paper]{article}
+\usepackage[utf8]{inputenc}
+\usepackage{amsmath,amssymb}
+\usepackage{graphicx}
+\usepackage[margin=2.5cm]{geometry}
+\setlength{\parindent}{0pt}
+\renewcommand{\labelitemi}{$\bullet$}
+"""
+
+
+def document(body: str, title: str = "") -> str:
+    """A whole LaTeX document around rendered bodies (one solution's, or several one after the other):
+    the preamble they need, `title` (prose, escaped here) as a heading when given, and the body."""
+    head = rf"\begin{{center}}\LARGE\bfseries {text(title)}\end{{center}}" + "\n" if title.strip() else ""
+    return PREAMBLE + "\\begin{document}\n" + head + body.rstrip("\n") + "\n\\end{document}"

@@ -11,7 +11,7 @@ def _table(headers: list[str], rows: list[list[str]]) -> list[str]:
         ["| " + " | ".join(esc(c) for c in r) + " |" for r in rows]
 
 
-def render(sol: Solution, fmt: Formatter, answer_only: bool = False) -> str:
+def render(sol: Solution, fmt: Formatter, answer_only: bool = False, full: bool = False) -> str:
     answer = _table(["answer", "value"], [[k, fmt(v)] for k, v in sol.answer.items()])
     if answer_only:
         return "\n".join(answer)

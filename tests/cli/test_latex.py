@@ -49,19 +49,74 @@ def test_an_unknown_character_is_set_as_text():
 PDFLATEX = shutil.which("pdflatex")
 
 
-@pytest.mark.skipif(PDFLATEX is None, reason="pdflatex is not installed (.ci/run installs a minimal TeX)")
-def test_every_bundled_solution_compiles_with_pdflatex(tmp_path):
-    # one document holding every bundled example's solution, as a student's notes would; pdflatex must
-    # finish without an error (Missing {, Extra alignment tab, an undefined control sequence …)
-    from dlcalc.cli import render
-
-    bodies = [render.text(p.solve(), "latex") for p in library.problems().values()]
-    doc = tmp_path / "all.tex"
-    doc.write_text("\\documentclass{article}\n\\usepackage[utf8]{inputenc}\n\\usepackage[T1]{fontenc}\n"
-                   "\\usepackage{amsmath,amssymb}\n\\begin{document}\n" + "\n\\clearpage\n".join(bodies)
-                   + "\n\\end{document}\n", encoding="utf-8")
-    r = subprocess.run([PDFLATEX, "-interaction=nonstopmode", "-halt-on-error", doc.name], cwd=tmp_path,
+def _compile(tmp_path, name: str, source: str) -> str:
+    """pdflatex on `source`; its log, after checking it finished without an error."""
+    (tmp_path / f"{name}.tex").write_text(source, encoding="utf-8")
+    r = subprocess.run([PDFLATEX, "-interaction=nonstopmode", "-halt-on-error", f"{name}.tex"], cwd=tmp_path,
                        capture_output=True, text=True, timeout=300)
     errors = [line for line in r.stdout.splitlines() if line.startswith("!")]
     assert r.returncode == 0 and errors == [], errors[:3]
-    assert (tmp_path / "all.pdf").stat().st_size > 10_000
+    assert (tmp_path / f"{name}.pdf").stat().st_size > 10_000
+    return (tmp_path / f"{name}.log").read_text(encoding="utf-8", errors="replace")
+
+
+@pytest.mark.skipif(PDFLATEX is None, reason="pdflatex is not installed (.ci/run installs a minimal TeX)")
+def test_every_bundled_solution_compiles_with_pdflatex(tmp_path):
+    # the whole library as one document, made by dlcalc itself (solve --standalone), as a student's notes
+    # would be; pdflatex must finish without an error (Missing {, Extra alignment tab, an undefined control
+    # sequence …)
+    from tests.conftest import run_cli
+
+    ids = sorted(library.problems())
+    result = run_cli("solve", *(a for pid in ids for a in ("-e", pid)), "--standalone")
+    assert result.code == 0, result.err
+    source = result.out
+    assert source.startswith("\\documentclass") and source.rstrip().endswith("\\end{document}")
+    assert source.count("\\begin{document}") == 1 and source.count("\\section*{") == len(ids)
+    _compile(tmp_path, "all", source)
+
+
+# ── --standalone ────────────────────────────────────────────────────────────
+
+MSE = ("mse", "--target", "9 6 8", "--pred", "8.5 6.7 7.8")
+
+
+def test_standalone_is_a_whole_document_around_the_body():
+    from tests.conftest import run_cli
+
+    body, doc = run_cli(*MSE, "-f", "latex").out, run_cli(*MSE, "-f", "latex", "--standalone").out
+    assert doc.startswith("\\documentclass") and doc.rstrip().endswith("\\end{document}")
+    assert "\\usepackage{amsmath" in doc and "\\usepackage{graphicx}" in doc
+    assert body.strip() in doc  # the same body, wrapped
+    assert run_cli(*MSE, "--standalone").out == doc  # no format named: a document is LaTeX
+
+
+@pytest.mark.parametrize("fmt", ["plain", "markdown", "json", "rich"])
+def test_standalone_with_another_format_is_bad_input(fmt):
+    from tests.conftest import assert_bad_input, run_cli
+
+    assert_bad_input(run_cli(*MSE, "-f", fmt, "--standalone"), "--standalone", fmt)
+    assert_bad_input(run_cli("solve", "-e", "hw12-3", "-f", fmt, "--standalone"), "--standalone", fmt)
+
+
+def test_solve_standalone_is_one_document_with_a_section_per_problem():
+    from tests.conftest import run_cli
+
+    out = run_cli("solve", "-e", "hw12-1", "-e", "hw12-3", "--standalone").out
+    assert out.count("\\documentclass") == out.count("\\begin{document}") == out.count("\\end{document}") == 1
+    assert out.count("\\section*{") == 2 and "% ── hw12-1 " in out and "% ── hw12-3 " in out
+
+
+def test_the_document_wrapper_escapes_its_title():
+    from dlcalc.cli.render.latex import document
+
+    doc = document("body", "Exam 1 — 50% of the grade, student_7")
+    assert "50\\% of the grade, student\\_7" in doc and doc.index("\\begin{document}") < doc.index("body")
+    assert "\\LARGE" not in document("body")  # no title, no heading
+
+
+def test_prose_specials_are_escaped():
+    from dlcalc.cli.render.latex import text as prose
+
+    assert prose("x^2 a~b <3> |y| \\n 5% #1 a_b") == \
+        r"x\^{}2 a\~{}b $<$3$>$ $|$y$|$ \textbackslash{}n 5\% \#1 a\_b"
