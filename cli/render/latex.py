@@ -21,7 +21,7 @@ _SYMBOLS = {
     "π": r"\pi ", "Π": r"\Pi ", "χ": r"\chi ", "ζ": r"\zeta ", "Λ": r"\Lambda ", "Σ̂": r"\hat{\Sigma}",
     "–": r"\text{--}", "—": r"\text{---}", "°": r"^{\circ}", "±": r"\pm ", "∓": r"\mp ", "∝": r"\propto ",
     "⊤": "^{T}", "∑": r"\sum ", "∏": r"\prod ", "‖": r"\| ", "⟨": r"\langle ", "⟩": r"\rangle ",
-    "⇒": r"\Rightarrow ", "∀": r"\forall ", "∉": r"\notin ", "≡": r"\equiv ", "⋅": r" \cdot ",
+    "÷": r" \div ", "⇒": r"\Rightarrow ", "∀": r"\forall ", "∉": r"\notin ", "≡": r"\equiv ", "⋅": r" \cdot ",
 }
 # combining accents follow their letter: x̂ → \hat{x}, x̄ → \bar{x}, ẋ → \dot{x}, x̃ → \tilde{x}
 _ACCENTS = {"\u0302": "hat", "\u0304": "bar", "\u0307": "dot", "\u0303": "tilde", "\u20d7": "vec"}
@@ -33,15 +33,83 @@ _SCRIPTS = re.compile(f"[{''.join(_SUB)}]+|[{''.join(_SUP)}]+")
 _SYMBOL_RE = re.compile("|".join(re.escape(k) for k in sorted(_SYMBOLS, key=len, reverse=True)))
 
 
+# A snake_case name (grad_output, input_shape, cross_entropy) is an identifier, set upright as text, not
+# `grad` with the subscript `output`: a name of two or more characters with a part after an underscore
+# of three or more letters. Shorter tails stay subscripts, as the steps mean them: out_h1, net_ij, X_pad.
+_NAME_RE = re.compile(r"(?<![\\\w])[A-Za-z][A-Za-z0-9]+(?:_[A-Za-z0-9]+)+(?!\w)")
+# a space between words (`fc1 input`, `row 1`, `0.5 (bias)`) is kept: maths would drop it (fc1input)
+_WORD_SPACE = re.compile(r"(?<=[A-Za-z0-9.)\]]) (?=[A-Za-z0-9(])")
+# while the rules below run: a kept space, a script's braces, braces written in the step ({w1: 0, w2: 0})
+_SPACE, _OPEN, _CLOSE, _LBRACE, _RBRACE = "\uf8ff", "\uf8fd", "\uf8fe", "\uf8fb", "\uf8fc"
+_E_NOTATION = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)e([+\-−]?)0*(\d+)(?![\w.])")   # 4.54e-05 → 4.54·10⁻⁵
+
+
+def is_name(word: str) -> bool:
+    parts = word.split("_")
+    return "_" in word and len(parts[0]) >= 2 and any(len(p) >= 3 and p.isalpha() for p in parts[1:])
+
+
+def name(word: str) -> str:
+    """An identifier (a field's name, an option's value) in maths: upright text, underscores escaped."""
+    return rf"\text{{{word.replace('_', chr(92) + '_')}}}"
+
+
 @lru_cache(maxsize=65_536)
 def tex(s: str) -> str:
     """Unicode maths as written in steps → LaTeX maths; a character with no LaTeX name is set as \\text{…}."""
+    names: list[str] = []
+
+    def keep(m: re.Match) -> str:  # identifiers wait outside the rules below as a private-use character
+        if not is_name(m.group(0)):
+            return m.group(0)
+        names.append(name(m.group(0)))
+        return chr(0xE000 + len(names) - 1)
+
+    s = _NAME_RE.sub(keep, s)
+    s = s.replace("{", _LBRACE).replace("}", _RBRACE) if "{" in s or "}" in s else s  # {w1: 0}: braces shown
+    s = _WORD_SPACE.sub(lambda m: " " if _after_function(s, m.start()) else _SPACE, s)
+    s = _E_NOTATION.sub(_power_of_ten, s)
+    s = _scripts_braced(s) if "^(" in s or "_(" in s else s
     s = _SUBSCRIPT_RE.sub(r"_{\1}", s)  # σ_B² is σ_B squared: the superscript stays outside the braces
-    s = re.sub(r"(?<![\\{\w])([A-Za-z]{2,})(?![A-Za-z0-9])", _word, s)
+    s = re.sub(r"(?<![\\{\w])([A-Za-z]{2,})(?![A-Za-z])", _word, s)
     s = _SCRIPTS.sub(_script, s)  # runs: ₁₀ → _{10}, ⁻¹ → ^{-1}
     s = _SYMBOL_RE.sub(lambda m: _SYMBOLS[m.group(0)], s)
     s = _ACCENT_RE.sub(lambda m: rf"\{_ACCENTS[m.group(2)]}{{{m.group(1).strip()}}}", s)
+    if names:
+        s = re.sub(f"[\ue000-{chr(0xE000 + len(names) - 1)}]", lambda m: names[ord(m.group(0)) - 0xE000], s)
+    s = s.replace(_SPACE, "\\ ").replace(_OPEN, "{").replace(_CLOSE, "}").replace(_LBRACE, r"\{").replace(_RBRACE, r"\}")
     return re.sub(r"[^\x00-\x7f]+", lambda m: rf"\text{{{m.group(0)}}}", s)
+
+
+def _power_of_ten(m: re.Match) -> str:
+    sign = "-" if m.group(2) in ("-", "−") else ""
+    return rf"{m.group(1)} \times 10^{{{sign}{m.group(3)}}}"
+
+
+def _after_function(s: str, i: int) -> bool:
+    """Does the space at `i` follow `ln`, `max_j`, `Σ_k`…? (they space their argument themselves)"""
+    m = re.search(r"(?<![A-Za-z])([A-Za-z]+|[Σ∑∏])(?:_\w+)?$", s[:i])
+    return m is not None and (m.group(1) in _FUNCS or m.group(1) in "Σ∑∏")
+
+
+def _scripts_braced(s: str) -> str:
+    """`e^(s − max)`, `e_(label)`: the parentheses only group the script, so they become its braces
+    (LaTeX would raise the `(` alone). Unbalanced, they are left as they are."""
+    out, i = [], 0
+    while i < len(s):
+        if s[i] in "^_" and s.startswith("(", i + 1):
+            depth, j = 0, i + 1
+            for j in range(i + 1, len(s)):
+                depth += {"(": 1, ")": -1}.get(s[j], 0)
+                if depth == 0:
+                    break
+            if depth == 0:
+                out.append(s[i] + _OPEN + _scripts_braced(s[i + 2:j]) + _CLOSE)
+                i = j + 1
+                continue
+        out.append(s[i])
+        i += 1
+    return "".join(out)
 
 
 def _script(m: re.Match) -> str:
@@ -72,19 +140,35 @@ def text(s: str) -> str:
     return _SCRIPTS.sub(lambda m: f"${_script(m)}$", s)
 
 
-def _align(lines: list[str]) -> list[str]:
+def _side(lhs: str, given: bool) -> str:
+    """The Given step's left sides (and its matrices' labels) are the problem's field names: identifiers,
+    never maths; a channel's index stays maths (`grad_output[0,1]`)."""
+    m = re.fullmatch(r"(\w+)(\[[\d,]+\])?", lhs) if given else None
+    return name(m.group(1)) + (m.group(2) or "") if m else tex(lhs)
+
+
+def _value(rhs: str, given: bool) -> str:
+    """A Given value that is a word (`out_in`, `half_sse`) is the option's value as typed."""
+    return name(rhs) if given and re.fullmatch(r"[A-Za-z]\w*", rhs) else tex(rhs)
+
+
+def _align(lines: list[str], given: bool = False) -> list[str]:
     rows = []
     for line in lines:
         lhs, sep, rhs = line.partition(" = ")
-        rows.append(f"  {tex(lhs)} &= {tex(rhs)}" if sep else f"  & {tex(line)}")
+        if given and not sep and re.match(r"\w+: ", line):  # `layers: conv → relu → …` names a field too
+            head, _, rest = line.partition(": ")
+            rows.append(f"  & {name(head)}: {tex(rest)}")
+        else:
+            rows.append(f"  {_side(lhs, given)} &= {_value(rhs, given)}" if sep else f"  & {tex(line)}")
     return [r"\begin{align*}", " \\\\\n".join(rows), r"\end{align*}"]
 
 
-def _bmatrix(label: str, a, hl: set, fmt: Formatter) -> str:
-    rows = [" & ".join(rf"\mathbf{{{fmt(v)}}}" if (i, j) in hl else fmt(v) for j, v in enumerate(r))
-            for i, r in enumerate(a)]
-    cols = "r" * (len(rows[0].split(" & ")) if rows else 1)  # an array, not bmatrix: no 10-column limit (MaxMatrixCols)
-    return rf"\[ {tex(label)} = \left[\begin{{array}}{{{cols}}} " + r" \\ ".join(rows) + r" \end{array}\right] \]"
+def _bmatrix(label: str, a, hl: set, fmt: Formatter, given: bool = False) -> str:
+    cells = [[tex(fmt(v)) for v in r] for r in a]
+    rows = [" & ".join(rf"\mathbf{{{c}}}" if (i, j) in hl else c for j, c in enumerate(r)) for i, r in enumerate(cells)]
+    cols = "r" * (len(cells[0]) if cells else 1)  # an array, not bmatrix: no 10-column limit (MaxMatrixCols)
+    return rf"\[ {_side(label, given)} = \left[\begin{{array}}{{{cols}}} " + r" \\ ".join(rows) + r" \end{array}\right] \]"
 
 
 def step_latex(step: Step, fmt: Formatter) -> str:
@@ -93,10 +177,10 @@ def step_latex(step: Step, fmt: Formatter) -> str:
     if step.prose:
         out += [r"\begin{itemize}"] + [rf"  \item {text(p)}" for p in step.prose] + [r"\end{itemize}"]
     if maths:
-        out += _align(maths)
+        out += _align(maths, given=step.role == "given")
     for grid in step.grids:
         for label, a, hl in matrices(grid):
-            out.append(_bmatrix(label, a, hl, fmt))
+            out.append(_bmatrix(label, a, hl, fmt, given=step.role == "given"))
     if step.table is not None:
         align = "".join("r" if numeric else "l" for numeric in numeric_columns(step.table))
         out += [r"\begin{tabular}{" + align + "}", " & ".join(text(h) for h in step.table.headers) + r" \\ \hline"]

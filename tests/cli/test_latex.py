@@ -115,6 +115,56 @@ def test_the_document_wrapper_escapes_its_title():
     assert "\\LARGE" not in document("body")  # no title, no heading
 
 
+# ── identifiers in maths ────────────────────────────────────────────────────
+
+@pytest.mark.parametrize("plain, latex", [
+    ("grad_output", r"\text{grad\_output}"), ("input_shape = [3, 227, 227]", r"\text{input\_shape} = [3, 227, 227]"),
+    ("softmax + cross_entropy", r"\text{cross\_entropy}"), ("count_include_pad", r"\text{count\_include\_pad}"),
+    ("grad_output[0,1]", r"\text{grad\_output}[0,1]"),
+    # a short tail is the subscript the step means
+    ("out_h1", r"\mathrm{out}_{h1}"), ("net_ij", r"\mathrm{net}_{ij}"), ("X_pad", "X_{pad}"), ("σ_B²", r"\sigma _{B}^{2}"),
+    # spaces between words are kept (maths would set `fc1input`), not after a function (\ln spaces itself)
+    ("fc1 input", r"\mathrm{fc}1\ \mathrm{input}"), ("0.5 (bias)", r"0.5\ (\mathrm{bias})"), ("ln 0.6", r"\ln  0.6"),
+    # braces written in a step are shown; a script in parentheses is braced whole
+    ("{w1: 0, w2: 0}", r"\{w1: 0, w2: 0\}"), ("e^(s − m)", "e^{s - m}"), ("e_(label)", r"e_{\mathrm{label}}"),
+    ("4.54e-05", r"4.54 \times 10^{-5}"),
+])
+def test_identifiers_and_words_in_maths(plain, latex):
+    assert latex in tex(plain)
+
+
+def test_the_given_step_names_fields_as_text_not_as_subscripts():
+    # the bug: `grad_output` in the Given step was set as grad with the subscript output
+    from tests.conftest import run_cli
+
+    out = run_cli("batchnorm", "--input", "1 2; 3 4; 5 6", "--grad-output", "1 0; 0 1; 1 1", "-f", "latex").out
+    given = out[out.index("Step 1: Given"):out.index("Step 2")]
+    assert r"\text{grad\_output} = \left[" in given and "grad}_{" not in given
+    assert r"\text{input} = \left[" in given
+
+
+def test_a_given_word_value_is_text(tmp_path):
+    from dlcalc.cli.render.latex import _align
+    from tests.conftest import run_cli
+
+    source = tmp_path / "bp.yaml"
+    source.write_text(run_cli("examples", "--show", "bd8-backprop-222").out)
+    out = run_cli("backprop", str(source), "--layout", "in_out", "-f", "latex").out
+    assert r"\text{layout} &= \text{in\_out}" in out
+    # `out_in` has a two-letter tail, which the rule for maths reads as a subscript (as in net_ij); in the
+    # Given step a word is the option's value as typed (out_in is the default, so a sheet never shows it)
+    assert r"\text{layout} &= \text{out\_in}" in "\n".join(_align(["layout = out_in"], given=True))
+    assert r"\mathrm{out}_{in}" in "\n".join(_align(["layout = out_in"]))
+
+
+@pytest.mark.parametrize("pid", sorted(library.problems()))
+def test_no_bundled_solution_sets_a_name_as_a_subscript(pid):
+    out = text(library.problems()[pid].solve(), "latex")
+    assert not re.findall(r"\\mathrm\{[A-Za-z]{2,}\}_\{[A-Za-z]{3,}\}", out)  # input_{shape}, cross_{entropy}
+    maths = "".join(next(g for g in m.groups() if g is not None) for m in MATH.finditer(out))
+    assert not re.findall(r"[\^_]\(", maths)  # e^(…) raises only its parenthesis
+
+
 def test_prose_specials_are_escaped():
     from dlcalc.cli.render.latex import text as prose
 
