@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from functools import lru_cache
 
 from dlcalc.calc.solution import Solution, Step
@@ -140,6 +141,73 @@ def text(s: str) -> str:
     return _SCRIPTS.sub(lambda m: f"${_script(m)}$", s)
 
 
+# A worked line longer than the page is broken, as on paper, before an operator, the continuation
+# indented under the `=`. Widths are guessed from the line as text (about 5pt a character, what maths
+# at 10pt takes, a little more than it needs), for the narrowest page a body is pasted into: the
+# default article's 345pt. A wider page only has room to spare.
+WIDTH = 66          # characters of maths on one line
+LONG_LHS = 22       # a left side longer than this, on a line too long, is not aligned with the others
+_BEFORE = (" = ", " + ", " − ", " - ", " → ", " ← ", " ≈ ", " / ")   # a continuation opens with these
+_AFTER = (", ", "; ", ": ")                                            # and a line ends with these
+
+
+def _chars(s: str) -> int:
+    return sum(not unicodedata.combining(c) for c in s)
+
+
+def _cuts(s: str, level: int) -> list[int]:
+    """Where `s` may be cut: level 0 outside brackets; 1 also after a `,` inside them (a long vector);
+    2 also before an operator inside them, or at any space. Never inside a script's `^(…)` or `_(…)`."""
+    cuts, depth, scripts = [], 0, []
+    for i, c in enumerate(s):
+        if c in "([{":
+            scripts.append(i > 0 and s[i - 1] in "^_")
+            depth += 1
+        elif c in ")]}" and depth:
+            scripts.pop()
+            depth -= 1
+        if any(scripts):
+            continue
+        if any(s.startswith(b, i) for b in _BEFORE) and (depth == 0 or level >= 2):
+            cuts.append(i + 1)
+        elif any(s.startswith(b, i) for b in _AFTER) and (depth == 0 or level >= 1):
+            cuts.append(i + 2)
+        elif c == " " and level >= 2 and depth == 0:
+            cuts.append(i + 1)
+    return cuts
+
+
+def _pieces(s: str, room: int) -> list[str]:
+    """`s` cut into lines of at most `room` characters, as few cuts inside brackets as will do."""
+    if _chars(s) <= room:
+        return [s]
+    for level in range(3):
+        out, start, last = [], 0, 0
+        for cut in _cuts(s, level) + [len(s)]:
+            if _chars(s[start:cut]) > room and last > start:
+                out.append(s[start:last].rstrip())
+                start = last
+            last = cut
+        out.append(s[start:].rstrip())
+        if all(_chars(piece) <= room for piece in out) or level == 2:
+            return [piece for piece in out if piece]
+    return [s]
+
+
+def _row(lhs: str, pieces: list[str], given: bool) -> list[str]:
+    """`lhs &= first` (or `& first` with no left side), then `&\\quad rest` for each continuation;
+    one that opens with `=` is aligned on it."""
+    rows = []
+    for n, piece in enumerate(pieces):
+        if n == 0:
+            rows.append(f"  {_side(lhs, given)} &= {_value(piece, given)}" if lhs is not None else f"  & {tex(piece)}")
+        elif piece.startswith("= "):
+            rows.append(f"  &= {tex(piece[2:])}")
+        else:  # {}+ keeps the operator binary (spaced as in the line it continues)
+            rows.append(r"  &\quad {}" + tex(piece))
+    return rows
+
+
 def _side(lhs: str, given: bool) -> str:
     """The Given step's left sides (and its matrices' labels) are the problem's field names: identifiers,
     never maths; a channel's index stays maths (`grad_output[0,1]`)."""
@@ -153,22 +221,55 @@ def _value(rhs: str, given: bool) -> str:
 
 
 def _align(lines: list[str], given: bool = False) -> list[str]:
+    """Worked lines aligned on their first `=`; on a page too narrow for that, a line whose left side is
+    long is left unaligned, and lines too long are broken."""
     rows = []
     for line in lines:
         lhs, sep, rhs = line.partition(" = ")
         if given and not sep and re.match(r"\w+: ", line):  # `layers: conv → relu → …` names a field too
-            head, _, rest = line.partition(": ")
-            rows.append(f"  & {name(head)}: {tex(rest)}")
+            head = line.partition(": ")[0] + ": "
+            rows.append((None, line[len(head):], head))
         else:
-            rows.append(f"  {_side(lhs, given)} &= {_value(rhs, given)}" if sep else f"  & {tex(line)}")
-    return [r"\begin{align*}", " \\\\\n".join(rows), r"\end{align*}"]
+            rows.append((lhs, rhs, "") if sep else (None, line, ""))
+    sides = [(_chars(lhs), _chars(rest)) for lhs, rest, _ in rows if lhs is not None]
+    if sides and max(a for a, _ in sides) + 3 + max(b for _, b in sides) > WIDTH:
+        rows = [(lhs, rest, head) if lhs is None or _chars(lhs) <= LONG_LHS else (None, f"{lhs} = {rest}", head)
+                for lhs, rest, head in rows]
+    widest = max([_chars(lhs) for lhs, _, _ in rows if lhs is not None], default=0)
+    room = max(WIDTH - widest - 3, WIDTH // 2)
+    out = []
+    for lhs, rest, head in rows:
+        pieces = _pieces(rest, room - _chars(head))
+        first = _row(lhs, pieces, given)
+        out += [first[0].replace("& ", f"& {name(head[:-2])}: ", 1)] + first[1:] if head else first
+    return [r"\begin{align*}", " \\\\\n".join(out), r"\end{align*}"]
 
 
 def _bmatrix(label: str, a, hl: set, fmt: Formatter, given: bool = False) -> str:
     cells = [[tex(fmt(v)) for v in r] for r in a]
     rows = [" & ".join(rf"\mathbf{{{c}}}" if (i, j) in hl else c for j, c in enumerate(r)) for i, r in enumerate(cells)]
     cols = "r" * (len(cells[0]) if cells else 1)  # an array, not bmatrix: no 10-column limit (MaxMatrixCols)
-    return rf"\[ {_side(label, given)} = \left[\begin{{array}}{{{cols}}} " + r" \\ ".join(rows) + r" \end{array}\right] \]"
+    maths = rf"{_side(label, given)} = \left[\begin{{array}}{{{cols}}} " + r" \\ ".join(rows) + r" \end{array}\right]"
+    wide = _chars(label) + 3 + sum(max(_chars(fmt(v)) for v in col) + 2 for col in a.T) > WIDTH * 3 // 4
+    return rf"\[ {_fitted('$' + chr(92) + 'displaystyle ' + maths + '$') if wide else maths} \]"
+
+
+def _fitted(box: str) -> str:
+    """`box` scaled down to the line's width if, set, it turns out wider (never scaled up); what is guessed
+    wide is wrapped, so that a narrow matrix stays plain LaTeX. Needs graphicx (\\resizebox)."""
+    return rf"\sbox0{{{box}}}\ifdim\wd0>\linewidth\resizebox{{\linewidth}}{{!}}{{\usebox0}}\else\usebox0\fi"
+
+
+def _tabular(table, fmt: Formatter) -> list[str]:
+    align = "".join("r" if numeric else "l" for numeric in numeric_columns(table))
+    rows = [[text(fmt(v)) for v in row] for row in table.rows]
+    out = [r"\begin{tabular}{" + align + "}", " & ".join(text(h) for h in table.headers) + r" \\ \hline"]
+    out += [" & ".join(row) + r" \\" for row in rows]
+    out.append(r"\end{tabular}")
+    shown = [[h] + [fmt(r[j]) for r in table.rows if j < len(r)] for j, h in enumerate(table.headers)]
+    if sum(max(map(_chars, col)) + 3 for col in shown) > WIDTH * 3 // 4:  # text is wider than maths a character
+        out = [r"\par\noindent" + _fitted("\n".join(out)) + r"\par"]
+    return out
 
 
 def step_latex(step: Step, fmt: Formatter) -> str:
@@ -182,10 +283,7 @@ def step_latex(step: Step, fmt: Formatter) -> str:
         for label, a, hl in matrices(grid):
             out.append(_bmatrix(label, a, hl, fmt, given=step.role == "given"))
     if step.table is not None:
-        align = "".join("r" if numeric else "l" for numeric in numeric_columns(step.table))
-        out += [r"\begin{tabular}{" + align + "}", " & ".join(text(h) for h in step.table.headers) + r" \\ \hline"]
-        out += [" & ".join(text(fmt(v)) for v in row) + r" \\" for row in step.table.rows]
-        out.append(r"\end{tabular}")
+        out += _tabular(step.table, fmt)
     if step.note:
         out.append(text(step.note))
     return "\n".join(out)

@@ -47,6 +47,8 @@ def test_an_unknown_character_is_set_as_text():
 
 
 PDFLATEX = shutil.which("pdflatex")
+OVERFULL = re.compile(r"Overfull \\hbox \(([\d.]+)pt too wide\) .*?lines? (\d+)")
+MAX_OVERFULL = 20.0  # pt: a matrix or a worked line this much wider than the text is what a reader notices
 
 
 def _compile(tmp_path, name: str, source: str) -> str:
@@ -60,11 +62,24 @@ def _compile(tmp_path, name: str, source: str) -> str:
     return (tmp_path / f"{name}.log").read_text(encoding="utf-8", errors="replace")
 
 
+def _too_wide(source: str, log: str) -> list[tuple[str, float]]:
+    """(problem id, pt) of every overfull box wider than MAX_OVERFULL, the id found from the line pdflatex
+    names and the `% ── id (file)` comment that opens each problem in `dlcalc solve`'s output."""
+    starts = [(n, m.group(1)) for n, line in enumerate(source.splitlines(), 1) if (m := re.match(r"% ── (\S+) ", line))]
+    out = []
+    for m in OVERFULL.finditer(log):
+        pt, line = float(m.group(1)), int(m.group(2))
+        if pt > MAX_OVERFULL:
+            out.append((next((pid for n, pid in reversed(starts) if n <= line), "?"), pt))
+    return out
+
+
 @pytest.mark.skipif(PDFLATEX is None, reason="pdflatex is not installed (.ci/run installs a minimal TeX)")
-def test_every_bundled_solution_compiles_with_pdflatex(tmp_path):
+def test_every_bundled_solution_compiles_with_pdflatex_and_fits_the_page(tmp_path):
     # the whole library as one document, made by dlcalc itself (solve --standalone), as a student's notes
     # would be; pdflatex must finish without an error (Missing {, Extra alignment tab, an undefined control
-    # sequence …)
+    # sequence …) and nothing may stick out of the text more than MAX_OVERFULL (a matrix or a worked line
+    # running into the margin); the log says how far each box sticks out and on which line
     from tests.conftest import run_cli
 
     ids = sorted(library.problems())
@@ -73,7 +88,30 @@ def test_every_bundled_solution_compiles_with_pdflatex(tmp_path):
     source = result.out
     assert source.startswith("\\documentclass") and source.rstrip().endswith("\\end{document}")
     assert source.count("\\begin{document}") == 1 and source.count("\\section*{") == len(ids)
-    _compile(tmp_path, "all", source)
+    log = _compile(tmp_path, "all", source)
+    assert _too_wide(source, log) == []
+
+
+@pytest.mark.skipif(PDFLATEX is None, reason="pdflatex is not installed (.ci/run installs a minimal TeX)")
+def test_the_bodies_fit_the_narrowest_page_they_are_pasted_into(tmp_path):
+    # a body pasted into the plainest document (article at 10pt: 345pt of text, narrower than --standalone's
+    # page) with the packages the README names: it must fit there too
+    from tests.conftest import run_cli
+
+    ids = sorted(library.problems())
+    bodies = run_cli("solve", *(a for pid in ids for a in ("-e", pid)), "-f", "latex").out
+    source = ("\\documentclass{article}\n\\usepackage{amsmath,amssymb,graphicx}\n\\begin{document}\n" + bodies
+              + "\n\\end{document}\n")
+    assert _too_wide(source, _compile(tmp_path, "bodies", source)) == []
+
+
+@pytest.mark.skipif(PDFLATEX is None, reason="pdflatex is not installed (.ci/run installs a minimal TeX)")
+def test_the_overfull_check_sees_a_box_that_sticks_out(tmp_path):
+    # the two tests above are not vacuous: a 500pt rule in a 345pt text, under a problem's comment, is found
+    source = ("\\documentclass{article}\n\\begin{document}\nx\n% ── wide-one (here.yaml)\n\n\\noindent\\rule{500pt}{1pt}\n\n"
+              + "text " * 500 + "\n\\end{document}\n")
+    (found,) = _too_wide(source, _compile(tmp_path, "wide", source))
+    assert found[0] == "wide-one" and found[1] == pytest.approx(500 - 345, abs=1)
 
 
 # ── --standalone ────────────────────────────────────────────────────────────
@@ -170,3 +208,15 @@ def test_prose_specials_are_escaped():
 
     assert prose("x^2 a~b <3> |y| \\n 5% #1 a_b") == \
         r"x\^{}2 a\~{}b $<$3$>$ $|$y$|$ \textbackslash{}n 5\% \#1 a\_b"
+
+
+def test_a_long_line_is_broken_before_an_operator_outside_brackets():
+    from dlcalc.cli.render.latex import _pieces
+
+    line = " + ".join(f"0.{n:02d}²" for n in range(1, 17)) + " = 5.4697"
+    pieces = _pieces(line, 40)
+    assert " ".join(pieces) == line and all(len(p) <= 40 for p in pieces) and len(pieces) > 2
+    assert all(p.startswith(("+ ", "= ")) for p in pieces[1:])
+    vector = "y = (" + ", ".join(["0.1234"] * 12) + ")"  # no operator outside: cut after a comma inside
+    assert all(len(p) <= 40 for p in _pieces(vector, 40)) and _pieces(vector, 40)[0].endswith(",")
+    assert _pieces("e^(a + b + c + d)", 5) == ["e^(a + b + c + d)"]  # never inside a script
