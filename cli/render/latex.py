@@ -7,6 +7,7 @@ from functools import lru_cache
 
 from dlcalc.calc.solution import Solution, Step
 from dlcalc.cli.render.layout import Formatter, equation, matrices, numeric_columns
+from dlcalc.cli.render.numbers import GROUP, ungrouped
 
 _FUNCS = {"log", "ln", "exp", "max", "min", "sin", "cos", "tan", "tanh", "det"}
 _SYMBOLS = {
@@ -22,7 +23,7 @@ _SYMBOLS = {
     "π": r"\pi ", "Π": r"\Pi ", "χ": r"\chi ", "ζ": r"\zeta ", "Λ": r"\Lambda ", "Σ̂": r"\hat{\Sigma}",
     "–": r"\text{--}", "—": r"\text{---}", "°": r"^{\circ}", "±": r"\pm ", "∓": r"\mp ", "∝": r"\propto ",
     "⊤": "^{T}", "∑": r"\sum ", "∏": r"\prod ", "‖": r"\| ", "⟨": r"\langle ", "⟩": r"\rangle ",
-    "÷": r" \div ", "⇒": r"\Rightarrow ", "∀": r"\forall ", "∉": r"\notin ", "≡": r"\equiv ", "⋅": r" \cdot ",
+    GROUP: r"\,", "÷": r" \div ", "⇒": r"\Rightarrow ", "∀": r"\forall ", "∉": r"\notin ", "≡": r"\equiv ", "⋅": r" \cdot ",
 }
 # combining accents follow their letter: x̂ → \hat{x}, x̄ → \bar{x}, ẋ → \dot{x}, x̃ → \tilde{x}
 _ACCENTS = {"\u0302": "hat", "\u0304": "bar", "\u0307": "dot", "\u0303": "tilde", "\u20d7": "vec"}
@@ -135,6 +136,7 @@ _PROSE_RE = re.compile(r"[\\%#&_$^{}~<>|]")
 def text(s: str) -> str:
     """Prose: escape LaTeX specials; mathematical Unicode becomes inline maths, so pdflatex copes too."""
     s = _PROSE_RE.sub(lambda m: _PROSE.get(m.group(0)) or "\\" + m.group(0), s).replace("--", "-{}-")  # --no-flip
+    s = s.replace(GROUP, r"\,")  # 120 847: a thin space in text too
     s = _ACCENT_RE.sub(lambda m: rf"$\{_ACCENTS[m.group(2)]}{{{m.group(1)}}}$", s)  # m̂ → $\hat{m}$
     s = "".join(f"${_SYMBOLS[c].strip()}$" if ord(c) > 127 and c in _SYMBOLS and _SYMBOLS[c].strip() else c
                 for c in s)
@@ -246,11 +248,12 @@ def _align(lines: list[str], given: bool = False) -> list[str]:
 
 
 def _bmatrix(label: str, a, hl: set, fmt: Formatter, given: bool = False) -> str:
-    cells = [[tex(fmt(v)) for v in r] for r in a]
+    shown = [[ungrouped(fmt(v)) for v in r] for r in a]  # a grid's numbers are not grouped
+    cells = [[tex(c) for c in r] for r in shown]
     rows = [" & ".join(rf"\mathbf{{{c}}}" if (i, j) in hl else c for j, c in enumerate(r)) for i, r in enumerate(cells)]
     cols = "r" * (len(cells[0]) if cells else 1)  # an array, not bmatrix: no 10-column limit (MaxMatrixCols)
     maths = rf"{_side(label, given)} = \left[\begin{{array}}{{{cols}}} " + r" \\ ".join(rows) + r" \end{array}\right]"
-    wide = _chars(label) + 3 + sum(max(_chars(fmt(v)) for v in col) + 2 for col in a.T) > WIDTH * 3 // 4
+    wide = _chars(label) + 3 + sum(max(map(_chars, col)) + 2 for col in zip(*shown)) > WIDTH * 3 // 4
     return rf"\[ {_fitted('$' + chr(92) + 'displaystyle ' + maths + '$') if wide else maths} \]"
 
 

@@ -5,6 +5,7 @@ import numpy as np
 
 from dlcalc.calc.solution import Solution, Step
 from dlcalc.cli.render.layout import Formatter, equation, grid_text, matrices, table_text
+from dlcalc.cli.render.numbers import ungrouped
 
 INDENT = " " * 8
 
@@ -47,7 +48,7 @@ def _shortened(value, fmt: Formatter) -> str:
         return fmt(value)
     if a.ndim == 0 or len(a) <= LONG:
         return fmt(value)
-    head, tail = ", ".join(fmt(v) for v in a[:8]), ", ".join(fmt(v) for v in a[-2:])
+    head, tail = (", ".join(ungrouped(fmt(v)) for v in part) for part in (a[:8], a[-2:]))  # a list's entries
     return f"[{head}, …, {tail}] ({len(a)} entries; all of them with --full or --format json)"
 
 
