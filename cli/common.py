@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from enum import Enum
 from typing import Annotated, Any, Callable, Optional
 
@@ -25,6 +26,39 @@ FormatOpt = Annotated[Optional[Format], typer.Option(
 PrecisionOpt = Annotated[int, typer.Option("--precision", metavar="N", min=0, max=MAX_PRECISION,
                                            help="Decimals shown in steps and answers.")]
 AnswerOnlyOpt = Annotated[bool, typer.Option("--answer-only", "-q", help="Print only the final answer.")]
+StandaloneOpt = Annotated[bool, typer.Option(
+    "--standalone", help="LaTeX: a whole document to compile with pdflatex (preamble and \\begin{document}), "
+                         "not a body to paste; implies --format latex.")]
+FullOpt = Annotated[bool, typer.Option(
+    "--full", help="Show every column of a matrix wider than the terminal (in blocks of columns) and every "
+                   "entry of a long answer, instead of eliding them with ⋯ and ….")]
+
+
+@dataclass(frozen=True)
+class Output:
+    """How a solution is printed: the output options every solving command shares."""
+
+    fmt: str | None = None      # None: rich on a terminal, plain otherwise
+    precision: int = 4
+    answer_only: bool = False
+    standalone: bool = False    # LaTeX: a whole document, not a body
+    full: bool = False          # nothing elided: every column, every entry
+
+    def show(self, sol: Any) -> None:
+        from dlcalc.cli import render
+
+        render.show(sol, self.fmt, self.precision, self.answer_only, standalone=self.standalone, full=self.full)
+
+
+def output(fmt: Format | str | None, precision: int = 4, answer_only: bool = False, standalone: bool = False,
+           full: bool = False) -> Output:
+    """The output options as given, checked: a whole document is LaTeX only (and LaTeX when no format is named)."""
+    name = fmt.value if isinstance(fmt, Format) else fmt
+    if standalone:
+        if name not in (None, "latex"):
+            raise BadInput(f"a whole document is LaTeX only; it cannot be combined with --format {name}", "--standalone")
+        name = "latex"
+    return Output(name, precision, answer_only, standalone, full)
 
 
 def option_name(path: str) -> str:
@@ -59,11 +93,9 @@ def _read_matrices(kind, raw: dict[str, Any]) -> dict[str, Any]:
     return {k: read(k, v) for k, v in raw.items()}
 
 
-def run(kind_name: str, raw: dict[str, Any], fmt: Format | None, precision: int, answer_only: bool,
-        quiet: bool = False) -> tuple[Any, dict]:
+def run(kind_name: str, raw: dict[str, Any], out: Output, quiet: bool = False) -> tuple[Any, dict]:
     """Convert the options with the kind's fields, solve, print (unless `quiet`); the Solution and its params
     are returned for a command that does more with them (a plot, a DOT graph)."""
-    from dlcalc.cli import render
     from dlcalc.problems import registry
 
     kind = registry.kind(kind_name)
@@ -74,18 +106,17 @@ def run(kind_name: str, raw: dict[str, Any], fmt: Format | None, precision: int,
     except BadInput as e:
         raise BadInput(e.message, where(e.where)) from None
     if not quiet:
-        render.show(sol, fmt.value if fmt else None, precision, answer_only)
+        out.show(sol)
     return sol, params
 
 
-def run_file(kind_name: str, path: str, fmt: Format | None, precision: int, answer_only: bool,
-             overrides: dict[str, Any] | None = None, quiet: bool = False) -> tuple[Any, dict]:
+def run_file(kind_name: str, path: str, out: Output, overrides: dict[str, Any] | None = None,
+             quiet: bool = False) -> tuple[Any, dict]:
     """Solve the one problem in a YAML file (its `kind` may be left out: the command names it).
 
     `overrides` are options as typed (None: not given) that replace the file's fields; they are checked
     exactly as the file's own values, with the file's other fields, and errors about them name the option.
     """
-    from dlcalc.cli import render
     from dlcalc.problems import loader
 
     problems = loader.load_path(path, default_kind=kind_name)
@@ -100,5 +131,5 @@ def run_file(kind_name: str, path: str, fmt: Format | None, precision: int, answ
         problem.replace(_read_matrices(kind, given), {k: option_of(kind.field_named(k)) for k in given})
     sol = problem.solve()
     if not quiet:
-        render.show(sol, fmt.value if fmt else None, precision, answer_only)
+        out.show(sol)
     return sol, problem.params

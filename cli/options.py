@@ -12,7 +12,7 @@ from typing import Annotated, Any, Callable, Optional
 
 import typer
 
-from dlcalc.cli.common import AnswerOnlyOpt, FormatOpt, PrecisionOpt, option_of
+from dlcalc.cli.common import AnswerOnlyOpt, FormatOpt, FullOpt, Output, PrecisionOpt, StandaloneOpt, option_of, output
 
 MATRIX_HELP = "MATLAB '1 0; 0 1', nested list '[[1,0],[0,1]]', @file (.csv, .txt, .json, .npy) or - for stdin."
 _METAVARS = {"matrix": "MATRIX", "number": "X", "int": "N", "str": "TEXT"}
@@ -20,6 +20,8 @@ OUTPUT = [  # the options every solving command shares
     inspect.Parameter("fmt", inspect.Parameter.KEYWORD_ONLY, default=None, annotation=FormatOpt),
     inspect.Parameter("precision", inspect.Parameter.KEYWORD_ONLY, default=4, annotation=PrecisionOpt),
     inspect.Parameter("answer_only", inspect.Parameter.KEYWORD_ONLY, default=False, annotation=AnswerOnlyOpt),
+    inspect.Parameter("standalone", inspect.Parameter.KEYWORD_ONLY, default=False, annotation=StandaloneOpt),
+    inspect.Parameter("full", inspect.Parameter.KEYWORD_ONLY, default=False, annotation=FullOpt),
 ]
 
 
@@ -41,6 +43,8 @@ def _shown(value: Any) -> str:
 
 def _help(field, first_matrix: bool, mode: str) -> str:
     parts = [_sentence(field.help)]
+    if field.name == "full":  # the kind's own --full is also the output option (see take_output)
+        parts.append("Also every column of a matrix wider than the terminal and every entry of a long answer.")
     if first_matrix:
         parts.append(MATRIX_HELP)
     default = field.default if field.default is not None else field.default_shown
@@ -82,9 +86,13 @@ def parameters(kind, mode: str = "options", only: tuple[str, ...] = ()) -> list[
     return out
 
 
-def take_output(values: dict[str, Any]) -> tuple:
-    """Pop the shared output options (format, precision, answer-only) off a command's values."""
-    return values.pop("fmt"), values.pop("precision"), values.pop("answer_only")
+def take_output(values: dict[str, Any], kind=None) -> Output:
+    """Pop the shared output options (format, precision, answer-only, standalone, full) off a command's
+    values, checked (before any work: a bad combination is bad input). A kind with a `full` field of its
+    own (conv, pool, cnn: every window written out) keeps it: its --full is both."""
+    own_full = kind is not None and kind.field_named("full") is not None
+    full = bool(values.get("full")) if own_full else values.pop("full")
+    return output(*(values.pop(name) for name in ("fmt", "precision", "answer_only", "standalone")), full=full)
 
 
 def with_signature(func: Callable, params: list[inspect.Parameter], doc: str) -> Callable:
@@ -106,13 +114,14 @@ def command(kind) -> Callable:
     mode = "file" if over_file else "options"
 
     def solve(**values: Any) -> None:
-        fmt, precision, answer_only = take_output(values)
+        out = take_output(values, kind)
         if over_file:
-            run_file(kind.name, values.pop("file"), fmt, precision, answer_only, overrides=values)
+            run_file(kind.name, values.pop("file"), out, overrides=values)
         else:
-            run(kind.name, values, fmt, precision, answer_only)  # None: not given, the field's default
+            run(kind.name, values, out)  # None: not given, the field's default
 
-    params = ([file_param] if over_file else []) + parameters(kind, mode) + OUTPUT
+    own = parameters(kind, mode)
+    params = ([file_param] if over_file else []) + own + [p for p in OUTPUT if p.name not in {q.name for q in own}]
     doc = kind.summary + (".\n\nOptions replace the file's fields." if over_file else "")
     return with_signature(solve, params, doc)
 

@@ -82,11 +82,15 @@ _SIZE = re.compile(r"\d+(?:\s*[x×]\s*\d+)+")
 _PERCENT = re.compile(r"([+\-−]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)\s*%")
 _NAMED = re.compile(r"(?<![\w.])[A-Za-z_\u0370-\u03ff][\w′'\u0370-\u03ff]*\s*=\s*")   # `u = `, `w1=`
 DECIMAL_COMMA = re.compile(r"(?<=\d),(?=\d)")
+# 120 847 089 664 as dlcalc prints it (narrow no-break spaces, U+202F) or typeset (thin spaces, U+2009):
+# one number when every group after the first has three digits; an ordinary space still separates values
+GROUPED = re.compile(r"(?<![\d.])\d{1,3}(?:[\u202f\u2009]\d{3})+(?![\d\u202f\u2009])")
 
 
 def parse_answer(text: Any, decimal_comma: bool = False) -> Any:
     """A number or matrix as a float array, in the forms students type (`.5`, `1/3`, `−2`, `50%`, `7x7`,
-    `(1, 1)`, `u = (1, 1)`, numpy's `[[4 3] [2 1]]`); words (saddle, true) stay text; None when unreadable."""
+    `(1, 1)`, `u = (1, 1)`, numpy's `[[4 3] [2 1]]`, digits grouped by thin spaces as printed: `120 847`);
+    words (saddle, true) stay text; None when unreadable."""
     if isinstance(text, (int, float)) and not isinstance(text, bool):
         return float(text)
     if isinstance(text, bool):
@@ -96,6 +100,8 @@ def parse_answer(text: Any, decimal_comma: bool = False) -> Any:
     s = str(text).strip()
     if not s:
         return None
+    if "\u202f" in s or "\u2009" in s:
+        s = GROUPED.sub(lambda m: re.sub("[\u202f\u2009]", "", m.group(0)), s)
     if decimal_comma:
         s = DECIMAL_COMMA.sub(".", s)
     if _NAMED.match(s):

@@ -42,7 +42,7 @@ class Solution:
         return self._worked.steps
 
     def to(self, format: str = "plain", precision: int = 4) -> str:  # noqa: A002 - the CLI's word
-        """The solution as text: plain, markdown, latex (a document body, needs amsmath) or json."""
+        """The solution as text: plain, markdown, latex (a document body, needs amsmath and graphicx) or json."""
         from dlcalc.cli import render
         from dlcalc.cli import MAX_PRECISION
 

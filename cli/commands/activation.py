@@ -27,14 +27,14 @@ def register(app: typer.Typer) -> None:
     from dlcalc.problems import registry
 
     def activation(name: str, values: list[str], **options) -> None:
-        fmt, precision, answer_only = take_output(options)
+        out = take_output(options)
         for token in values:
             if token.split("=")[0] in OPTIONS + SHORT:  # only reaches here when typed after `--`
                 raise BadInput("options go before '--' (every token after it is a value)", token)
             if token.startswith("--"):
                 raise BadInput(f"no such option{closest(token, OPTIONS)}", token)
         try:
-            run("activation", {"name": name, "values": " ".join(values), **options}, fmt, precision, answer_only)
+            run("activation", {"name": name, "values": " ".join(values), **options}, out)
         except BadInput as e:
             for option, argument in (("--name", "NAME"), ("--values", "VALUES")):
                 if e.where.startswith(option):

@@ -1,13 +1,14 @@
 """`dlcalc solve`, `dlcalc check`, `dlcalc examples`, `dlcalc schema`: problem files in bulk."""
 from __future__ import annotations
 
+import copy
 import sys
 from typing import Annotated, Optional
 
 import typer
 
 from dlcalc.calc.errors import BadInput
-from dlcalc.cli.common import AnswerOnlyOpt, FormatOpt, PrecisionOpt
+from dlcalc.cli.common import AnswerOnlyOpt, FormatOpt, FullOpt, Output, PrecisionOpt, StandaloneOpt, output
 
 PROGRESS_AFTER = 5  # problems; more than this on a terminal shows a progress bar
 COMMANDS = ("solve", "check", "examples", "schema")
@@ -22,16 +23,20 @@ def register(app: typer.Typer) -> None:
                                                              show_default=False)] = None,
         jobs: Annotated[int, typer.Option("--jobs", "-j", min=1, help="Solve in this many processes.")] = 1,
         fmt: FormatOpt = None, precision: PrecisionOpt = 4, answer_only: AnswerOnlyOpt = False,
+        standalone: StandaloneOpt = False, full: FullOpt = False,
     ) -> int:
-        """Solve problem files and problem sets (JSON Lines with --format json)."""
+        """Solve problem files and problem sets (JSON Lines with --format json; one LaTeX document with --standalone)."""
         from dlcalc.problems import problemset
 
+        out = output(fmt, precision, answer_only, standalone, full)
         pool = _pool(jobs)
         try:
             items = problemset.collect(files or [], example or [])
             if not items:
                 raise BadInput("give problem files or --example ID", "solve")
-            return _solve_all(items, pool, fmt.value if fmt else None, precision, answer_only)
+            if full:
+                items = [_written_out(it) for it in items]
+            return _solve_all(items, pool, out)
         finally:
             if pool is not None:
                 pool.shutdown(cancel_futures=True)
@@ -87,13 +92,16 @@ def register(app: typer.Typer) -> None:
         sys.stdout.write(json.dumps(jsonschema.schema(kind), indent=2, ensure_ascii=False) + "\n")
 
 
-def _solve_all(items: list, pool, fmt: str | None, precision: int, answer_only: bool) -> int:
+def _solve_all(items: list, pool, out: Output) -> int:
+    """Solve and print every item in order; --standalone gathers the LaTeX into one document, a section
+    per problem, printed at the end."""
     from dlcalc.cli import render
     from dlcalc.problems.loader import Problem
 
-    fmt = fmt or render.default_format()
+    fmt = out.fmt or render.default_format()
+    document: list[str] | None = [] if out.standalone else None
     failed = 0
-    for item, (kind, payload, warnings) in _results(items, pool, fmt, precision, answer_only):
+    for item, (kind, payload, warnings) in _results(items, pool, fmt, out.precision, out.answer_only, out.full):
         if kind == "error":
             failed += 1
             pid = item.id if isinstance(item, Problem) else None
@@ -103,16 +111,34 @@ def _solve_all(items: list, pool, fmt: str | None, precision: int, answer_only: 
             continue
         for w in warnings:  # the answer alone must not hide why it is inf or nan
             sys.stderr.write(f"dlcalc: warning: {w}\n")
+        if document is not None:
+            document += ([_latex_header(item.id, item.file)] if len(items) > 1 else []) + [payload]
+            continue
         if fmt != "json" and len(items) > 1:
             _header(item.id, item.file, fmt)
         if kind == "solution":
-            render.show(payload, fmt, precision, answer_only)
+            render.show(payload, fmt, out.precision, out.answer_only, full=out.full)
         else:
             sys.stdout.write(payload + "\n")
+    if document:  # nothing solved: no document either (the errors are said)
+        from dlcalc.cli.render import latex
+
+        sys.stdout.write(latex.document("\n".join(document)) + "\n")
     return 2 if failed else 0
 
 
-def rendered(problem, sol, fmt: str, precision: int, answer_only: bool) -> tuple[str, object, list[str]]:
+def _written_out(item):
+    """--full: a problem whose kind writes out only some windows (conv, pool, cnn: `full`) writes out all,
+    as the command's own --full does."""
+    from dlcalc.problems.loader import Problem
+
+    if isinstance(item, Problem) and item.error is None and item.kind is not None and item.kind.field_named("full"):
+        item = copy.copy(item)  # the library's problems are shared: not changed in place
+        item.replace({"full": True}, dict(item.options))  # not named as given: a way of showing, not an input
+    return item
+
+
+def rendered(problem, sol, fmt: str, precision: int, answer_only: bool, full: bool = False) -> tuple[str, object, list[str]]:
     """What is printed for one solved problem: its JSON line or text, made where it was solved (a worker
     renders too, so --jobs parallelises the rendering, not only the solving); rich is drawn by the caller."""
     from dlcalc.cli import render
@@ -125,16 +151,16 @@ def rendered(problem, sol, fmt: str, precision: int, answer_only: bool) -> tuple
 
         return "text", jsonout.dumps({"id": problem.id, "file": problem.file,
                                       **jsonout.solution_dict(sol, formatter(precision))}), []
-    return "text", render.text(sol, fmt, precision, answer_only), list(sol.warnings) if answer_only else []
+    return "text", render.text(sol, fmt, precision, answer_only, full=full), list(sol.warnings) if answer_only else []
 
 
-def _solve_and_render(item, fmt: str, precision: int, answer_only: bool) -> tuple[str, object, list[str]]:
+def _solve_and_render(item, fmt: str, precision: int, answer_only: bool, full: bool = False) -> tuple[str, object, list[str]]:
     from dlcalc.problems.problemset import FileError
 
     if isinstance(item, FileError):
         return "error", str(item.error), []
     try:
-        return rendered(item, item.solve(), fmt, precision, answer_only)
+        return rendered(item, item.solve(), fmt, precision, answer_only, full)
     except BadInput as e:
         return "error", str(e), []
 
@@ -155,10 +181,12 @@ def _recipe(p) -> tuple:
     return p.raw, p.file, p.line, p.id, inherited | ({"seed": p.seed} if p.seed is not None else {})
 
 
-def solve_recipe(recipe: tuple, fmt: str, precision: int, answer_only: bool) -> tuple[str, object, list[str]]:
+def solve_recipe(recipe: tuple, fmt: str, precision: int, answer_only: bool,
+                 full: bool = False) -> tuple[str, object, list[str]]:
     from dlcalc.problems.loader import rebuild
 
-    return _solve_and_render(rebuild(*recipe), fmt, precision, answer_only)
+    problem = rebuild(*recipe)
+    return _solve_and_render(_written_out(problem) if full else problem, fmt, precision, answer_only, full)
 
 
 def _pool(jobs: int):
@@ -173,12 +201,12 @@ def _pool(jobs: int):
     return pool
 
 
-def _results(items: list, pool, fmt: str, precision: int, answer_only: bool):
+def _results(items: list, pool, fmt: str, precision: int, answer_only: bool, full: bool = False):
     """(item, (kind, payload, warnings)) in input order, in parallel with a pool, with a progress bar on a terminal."""
     from dlcalc.problems.loader import Problem
 
     show_bar = sys.stderr.isatty() and len(items) > PROGRESS_AFTER
-    args = (fmt, precision, answer_only)
+    args = (fmt, precision, answer_only, full)
     if pool is not None and len(items) > 1:
         sent = [it for it in items if isinstance(it, Problem) and it.error is None]
         # in chunks: one message per 16 problems, not one each
@@ -213,7 +241,7 @@ def _header(pid: str, file: str, fmt: str) -> None:
     elif fmt == "markdown":
         sys.stdout.write(f"\n# {pid}\n\n")
     elif fmt == "latex":
-        sys.stdout.write(f"\n% ── {pid} ({file})\n")
+        sys.stdout.write(_latex_header(pid, file) + "\n")
     else:
         sys.stdout.write(f"\n━━ {pid}  ({file})\n")
 
@@ -370,3 +398,7 @@ def _say(fmt: str, message: str, colour: str) -> None:
         Console().print(f"[bold {colour}]{message}[/]", highlight=False)
     else:
         sys.stdout.write(message + "\n")
+
+
+def _latex_header(pid: str, file: str) -> str:
+    return f"\n% ── {pid} ({file})"

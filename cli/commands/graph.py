@@ -22,13 +22,13 @@ def register(app: typer.Typer) -> None:
     kind = registry.kind("graph")
 
     def graph(expr: Optional[str] = None, expr_option: Optional[str] = None, dot: bool = False, **values) -> None:
-        fmt, precision, answer_only = take_output(values)
+        out = take_output(values)
         text, source = expression(expr, expr_option)
         try:
             if source == "EXPR" and is_file(text):
-                sol, _ = run_file("graph", text, fmt, precision, answer_only, overrides=values, quiet=dot)
+                sol, _ = run_file("graph", text, out, overrides=values, quiet=dot)
             else:
-                sol, _ = run("graph", {"expr": text, **values}, fmt, precision, answer_only, quiet=dot)
+                sol, _ = run("graph", {"expr": text, **values}, out, quiet=dot)
         except BadInput as e:
             raise rename_expr(e, source) from None
         if dot:

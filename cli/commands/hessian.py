@@ -19,13 +19,13 @@ def register(app: typer.Typer) -> None:
     kind = registry.kind("hessian")
 
     def hessian(expr: Optional[str] = None, expr_option: Optional[str] = None, **values) -> None:
-        fmt, precision, answer_only = take_output(values)
+        out = take_output(values)
         text, source = expression(expr, expr_option)
         if source == "EXPR" and is_file(text):
-            run_file("hessian", text, fmt, precision, answer_only, overrides=values)
+            run_file("hessian", text, out, overrides=values)
             return
         try:
-            run("hessian", {"expr": text, **values}, fmt, precision, answer_only)
+            run("hessian", {"expr": text, **values}, out)
         except BadInput as e:
             raise rename_expr(e, source) from None
 

@@ -25,15 +25,15 @@ def register(app: typer.Typer) -> None:
     kind = registry.kind("neuron")
 
     def neuron(file: Optional[str] = None, **values) -> None:
-        fmt, precision, answer_only = take_output(values)
+        out = take_output(values)
         if file is None:
-            run("neuron", values, fmt, precision, answer_only)
+            run("neuron", values, out)
             return
         for name, value in values.items():
             if value is not None and name not in WITH_A_FILE:
                 raise BadInput(f"the file {file} gives the network; only --inputs, --activation and "
                                "--truth-table can be added to it", option_of(kind.field_named(name)))
-        run_file("neuron", file, fmt, precision, answer_only, overrides=values)
+        run_file("neuron", file, out, overrides=values)
 
     file_param = inspect.Parameter("file", inspect.Parameter.POSITIONAL_OR_KEYWORD, default=None, annotation=FileArg)
     params = [file_param] + parameters(kind, "either") + OUTPUT

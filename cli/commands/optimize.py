@@ -26,17 +26,17 @@ def register(app: typer.Typer) -> None:
 
     def optimize(expr: Optional[str] = None, expr_option: Optional[str] = None, plot: Optional[str] = None,
                  **values) -> None:
-        fmt, precision, answer_only = take_output(values)
+        out = take_output(values)
         text, source = expression(expr, expr_option)
         if plot is not None:
             _check_plot(plot)
         if source == "EXPR" and is_file(text):
-            sol, params = run_file("optimize", text, fmt, precision, answer_only, overrides=values)
+            sol, params = run_file("optimize", text, out, overrides=values)
         elif values.get("at") is None:
             raise BadInput("missing the start point, e.g. --at 'w1=1, w2=-1'", "--at")
         else:
             try:
-                sol, params = run("optimize", {"expr": text, **values}, fmt, precision, answer_only)
+                sol, params = run("optimize", {"expr": text, **values}, out)
             except BadInput as e:
                 raise rename_expr(e, source) from None
         if plot is not None:

@@ -13,16 +13,24 @@ def default_format() -> str:
     return "rich" if sys.stdout.isatty() else "plain"
 
 
-def text(sol: Solution, fmt: str, precision: int = 4, answer_only: bool = False) -> str:
-    """Render to a string in any non-rich format."""
+def text(sol: Solution, fmt: str, precision: int = 4, answer_only: bool = False, *, standalone: bool = False,
+         full: bool = False) -> str:
+    """Render to a string in any non-rich format; `standalone` (LaTeX only) makes it a whole document,
+    `full` elides nothing (every entry of a long answer)."""
     import importlib
 
     module = importlib.import_module(f"dlcalc.cli.render.{ {'json': 'jsonout'}.get(fmt, fmt) }")  # only the one needed
-    return module.render(sol, formatter(precision), answer_only)
+    body = module.render(sol, formatter(precision), answer_only, full=full)
+    if standalone:
+        if fmt != "latex":
+            raise ValueError(f"a whole document is LaTeX only, not {fmt}")
+        return module.document(body)
+    return body
 
 
-def show(sol: Solution, fmt: str | None, precision: int = 4, answer_only: bool = False) -> None:
-    """Print a solution to stdout in the chosen format."""
+def show(sol: Solution, fmt: str | None, precision: int = 4, answer_only: bool = False, *, standalone: bool = False,
+         full: bool = False) -> None:
+    """Print a solution to stdout in the chosen format (`standalone`, `full`: as in text())."""
     fmt = fmt or default_format()
     if answer_only and fmt != "json":
         for w in sol.warnings:  # the answer alone must not hide why it is inf or nan
@@ -32,6 +40,6 @@ def show(sol: Solution, fmt: str | None, precision: int = 4, answer_only: bool =
 
         from dlcalc.cli.render import richview
 
-        richview.render(sol, formatter(precision), answer_only, Console())
+        richview.render(sol, formatter(precision), answer_only, Console(), full=full)
     else:
-        sys.stdout.write(text(sol, fmt, precision, answer_only) + "\n")
+        sys.stdout.write(text(sol, fmt, precision, answer_only, standalone=standalone, full=full) + "\n")

@@ -6,6 +6,7 @@ from html import escape as _escape
 
 from dlcalc.calc.solution import Solution, Step
 from dlcalc.cli.render.layout import Formatter, equation, matrices
+from dlcalc.cli.render.numbers import ungrouped
 
 CELL = ' style="border: 1px solid #999; padding: 2px 6px; text-align: right"'
 
@@ -39,7 +40,7 @@ def step_html(step: Step, fmt: Formatter) -> list[str]:
                    + "</ul>")
     for grid in step.grids:
         for label, a, hl in matrices(grid):
-            rows = [[f"<b>{escape(fmt(v))}</b>" if (i, j) in hl else escape(fmt(v)) for j, v in enumerate(row)]
+            rows = [[f"<b>{escape(c)}</b>" if (i, j) in hl else escape(c) for j, c in enumerate(map(ungrouped, map(fmt, row)))]
                     for i, row in enumerate(a)]
             out.append(f"<p><i>{escape(label)}</i> =</p>" + table(None, rows, raw=True))
     if step.table is not None:
@@ -49,7 +50,8 @@ def step_html(step: Step, fmt: Formatter) -> list[str]:
     return out
 
 
-def render(sol: Solution, fmt: Formatter, answer_only: bool = False) -> str:
+def render(sol: Solution, fmt: Formatter, answer_only: bool = False, full: bool = False) -> str:
+    """`full` is for the other renderers' signature: HTML elides nothing."""
     answer = table(["answer", "value"], [[k, fmt(v)] for k, v in sol.answer.items()])
     if answer_only:
         return answer

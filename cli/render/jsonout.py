@@ -70,5 +70,5 @@ def dumps(obj: Any) -> str:
     return json.dumps(plain_value(obj), ensure_ascii=False, allow_nan=False)
 
 
-def render(sol: Solution, fmt: Formatter, answer_only: bool = False) -> str:
+def render(sol: Solution, fmt: Formatter, answer_only: bool = False, full: bool = False) -> str:
     return dumps(solution_dict(sol, fmt))

@@ -4,6 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from dlcalc.calc.solution import Formatter, Grid, Step, Table
+from dlcalc.cli.render.numbers import ungrouped
 
 
 def equation(step: Step, fmt: Formatter) -> str:
@@ -33,8 +34,8 @@ def _hl2(hl: set, ndim: int) -> set:
 
 
 def cells(a: np.ndarray, fmt: Formatter) -> tuple[list[list[str]], list[int]]:
-    """Formatted cells and the width of each column (right-aligned)."""
-    rows = [[fmt(v) for v in row] for row in a]
+    """Formatted cells and the width of each column (right-aligned); a grid's numbers are not grouped."""
+    rows = [[ungrouped(fmt(v)) for v in row] for row in a]
     widths = [max(len(r[j]) for r in rows) for j in range(a.shape[1])]
     return rows, widths
 
@@ -67,7 +68,7 @@ def _width(text: str) -> int:
 
 
 def _marked_cells(a: np.ndarray, fmt: Formatter, highlight: set) -> tuple[list[list[str]], list[int]]:
-    rows = [[f"({fmt(v)})" if (i, j) in highlight else f" {fmt(v)} " for j, v in enumerate(row)]
+    rows = [[f"({c})" if (i, j) in highlight else f" {c} " for j, c in enumerate(map(ungrouped, map(fmt, row)))]
             for i, row in enumerate(a)]
     widths = [max(len(r[j]) for r in rows) for j in range(a.shape[1])]
     return rows, widths

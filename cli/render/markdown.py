@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from dlcalc.calc.solution import Solution, Step
 from dlcalc.cli.render.layout import Formatter, equation, matrices
+from dlcalc.cli.render.numbers import ungrouped
 
 
 def _table(headers: list[str], rows: list[list[str]]) -> list[str]:
@@ -11,7 +12,7 @@ def _table(headers: list[str], rows: list[list[str]]) -> list[str]:
         ["| " + " | ".join(esc(c) for c in r) + " |" for r in rows]
 
 
-def render(sol: Solution, fmt: Formatter, answer_only: bool = False) -> str:
+def render(sol: Solution, fmt: Formatter, answer_only: bool = False, full: bool = False) -> str:
     answer = _table(["answer", "value"], [[k, fmt(v)] for k, v in sol.answer.items()])
     if answer_only:
         return "\n".join(answer)
@@ -36,7 +37,7 @@ def step_markdown(step: Step, fmt: Formatter) -> list[str]:
         out += [f"- `{line.render(fmt)}`" for line in step.lines] + [""]
     for grid in step.grids:
         for label, a, hl in matrices(grid):
-            rows = [[f"**{fmt(v)}**" if (i, j) in hl else fmt(v) for j, v in enumerate(row)]
+            rows = [[f"**{c}**" if (i, j) in hl else c for j, c in enumerate(map(ungrouped, map(fmt, row)))]
                     for i, row in enumerate(a)]
             out += [f"*{label}*", ""] + _table([str(j + 1) for j in range(a.shape[1])], rows) + [""]
     if step.table is not None:

@@ -6,12 +6,39 @@ from typing import Any
 
 import numpy as np
 
-def number(x: Any, precision: int = 4) -> str:
-    """Format one value of a step or answer for people (JSON carries full precision instead)."""
+# Digit grouping. A number standing on its own (in a worked line, a table cell, a one-number answer)
+# with five or more digits before the point is written in groups of three, joined by a narrow no-break
+# space as the SI writes them: 120 847 089 664, 12 345.678 (four digits, 2024 or 4096, read well as they
+# are). The narrow space (U+202F) is not a space our matrix input splits values at, nor a comma, and
+# the answer parser of grading reads it back. Numbers inside a vector, matrix or grid are never grouped:
+# a matrix is copied back as input, where a space separates values, and its columns align as they are.
+# LaTeX writes the group space as \, ; JSON answers are numbers.
+GROUP = "\u202f"
+GROUP_FROM = 5  # digits before the point
+
+
+def grouped(s: str) -> str:
+    """`120847089664` → `120 847 089 664` (U+202F), `-12345.5` → `-12 345.5`; anything else as it is."""
+    sign = s[:1] if s[:1] in "-+" else ""
+    whole, dot, frac = s[len(sign):].partition(".")
+    if len(whole) < GROUP_FROM or not whole.isdigit():
+        return s
+    head = len(whole) % 3 or 3
+    return sign + GROUP.join([whole[:head]] + [whole[i:i + 3] for i in range(head, len(whole), 3)]) + dot + frac
+
+
+def ungrouped(s: str) -> str:
+    """A formatted number as it goes in a grid or a list: without group spaces."""
+    return s.replace(GROUP, "")
+
+
+def number(x: Any, precision: int = 4, group: bool = True) -> str:
+    """Format one value of a step or answer for people (JSON carries full precision instead); `group`:
+    a number standing alone, digits grouped (see GROUP); the entries of a list, dict or array are not."""
     if isinstance(x, (bool, np.bool_)):
         return "true" if x else "false"
     if isinstance(x, (int, np.integer)):
-        return str(int(x))
+        return grouped(str(int(x))) if group else str(int(x))
     if isinstance(x, (float, np.floating)):
         x = float(x)
         if math.isnan(x):
@@ -19,20 +46,21 @@ def number(x: Any, precision: int = 4) -> str:
         if math.isinf(x):
             return "inf" if x > 0 else "-inf"
         if x.is_integer() and abs(x) < 1e15:
-            return str(int(x))
+            return grouped(str(int(x))) if group else str(int(x))
         if precision > 0 and abs(x) < 10.0 ** (1 - precision):
             return f"{x:.{precision}g}"  # small values keep `precision` significant digits: 0.00025, not 0.0003
         if abs(x) >= 1e12:
             return f"{x:.{max(precision, 1)}e}"
         s = f"{x:.{precision}f}"
         s = s.rstrip("0").rstrip(".") if "." in s else s
-        return "0" if s == "-0" else s  # 0.6, not 0.6000; at most `precision` decimals
+        s = "0" if s == "-0" else s  # 0.6, not 0.6000; at most `precision` decimals
+        return grouped(s) if group else s
     if isinstance(x, dict):
-        return "{" + ", ".join(f"{k}: {number(v, precision)}" for k, v in x.items()) + "}"
+        return "{" + ", ".join(f"{k}: {number(v, precision, False)}" for k, v in x.items()) + "}"
     if isinstance(x, np.ndarray) and x.ndim == 0:
-        return number(x.item(), precision)
+        return number(x.item(), precision, group)
     if isinstance(x, (np.ndarray, list, tuple)):
-        return "[" + ", ".join(number(v, precision) for v in x) + "]"
+        return "[" + ", ".join(number(v, precision, False) for v in x) + "]"
     return str(x)
 
 

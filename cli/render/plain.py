@@ -5,6 +5,7 @@ import numpy as np
 
 from dlcalc.calc.solution import Solution, Step
 from dlcalc.cli.render.layout import Formatter, equation, grid_text, matrices, table_text
+from dlcalc.cli.render.numbers import ungrouped
 
 INDENT = " " * 8
 
@@ -30,12 +31,13 @@ def step_lines(step: Step, fmt: Formatter) -> list[str]:
 LONG = 24  # entries (rows) of an answer shown in full on a terminal; JSON always carries them all
 
 
-def answer_lines(sol: Solution, fmt: Formatter) -> list[str]:
-    return [f"{key} = {_shortened(value, fmt)}" for key, value in sol.answer.items()]
+def answer_lines(sol: Solution, fmt: Formatter, full: bool = False) -> list[str]:
+    """One line per answer key; a long list shortened unless `full` (--full)."""
+    return [f"{key} = {fmt(value) if full else _shortened(value, fmt)}" for key, value in sol.answer.items()]
 
 
 def _shortened(value, fmt: Formatter) -> str:
-    """A long list as its first and last entries (a 1000-step trace is for JSON); a list of records
+    """A long list as its first and last entries (a 1000-step trace is for JSON or --full); a list of records
     (one mapping per layer) as what each holds: the steps show them, JSON carries them."""
     if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
         keys = list(dict.fromkeys(k for v in value for k in v))
@@ -46,13 +48,13 @@ def _shortened(value, fmt: Formatter) -> str:
         return fmt(value)
     if a.ndim == 0 or len(a) <= LONG:
         return fmt(value)
-    head, tail = ", ".join(fmt(v) for v in a[:8]), ", ".join(fmt(v) for v in a[-2:])
-    return f"[{head}, …, {tail}] ({len(a)} entries; all of them with --format json)"
+    head, tail = (", ".join(ungrouped(fmt(v)) for v in part) for part in (a[:8], a[-2:]))  # a list's entries
+    return f"[{head}, …, {tail}] ({len(a)} entries; all of them with --full or --format json)"
 
 
-def render(sol: Solution, fmt: Formatter, answer_only: bool = False) -> str:
+def render(sol: Solution, fmt: Formatter, answer_only: bool = False, full: bool = False) -> str:
     if answer_only:
-        return "\n".join(answer_lines(sol, fmt))
+        return "\n".join(answer_lines(sol, fmt, full))
     out = []
     if sol.title:
         out += [sol.title, "═" * len(sol.title)]
@@ -61,7 +63,7 @@ def render(sol: Solution, fmt: Formatter, answer_only: bool = False) -> str:
         head = f"Step {n}"
         out.append(f"{head:<8}{step.title}")
         out += [INDENT + line for line in body]
-    answers = answer_lines(sol, fmt)
+    answers = answer_lines(sol, fmt, full)
     out += [f"{'Answer' if i == 0 else '':<8}{line}" for i, line in enumerate(answers)]
     out += [f"Warning: {w}" for w in sol.warnings]
     return "\n".join(out)

@@ -13,12 +13,28 @@ from dlcalc.cli.render.plain import answer_lines
 HIGHLIGHT = "bold black on yellow"
 
 
-def _grid(label: str, a, hl: set, fmt: Formatter, room: int | None = None) -> RichText:
+def _grid(label: str, a, hl: set, fmt: Formatter, room: int | None = None, full: bool = False) -> RichText:
     """A bracketed grid; wider than `room` columns, its middle columns give way to ⋯ (as numpy prints),
-    so that the brackets never wrap. Files and the other formats keep every column."""
+    so that the brackets never wrap, or with `full` (--full) it is drawn in blocks of whole columns, one
+    under the other, each captioned with its columns. Files and the other formats keep every column."""
     rows, widths = cells(a, fmt)
     head = f"{label} = " if label else ""
-    keep = _kept_columns(widths, (room or 10**9) - len(head) - 2)
+    room = (room or 10**9) - len(head) - 2
+    if full:
+        blocks = _column_blocks(widths, room)
+        out = RichText()
+        for n, block in enumerate(blocks):
+            if len(blocks) > 1:
+                span = f"{block[0] + 1}–{block[-1] + 1}" if len(block) > 1 else f"{block[0] + 1}"
+                out.append(" " * len(head) + f"columns {span} of {len(widths)}\n", style="dim")
+            out.append_text(_drawn(rows, widths, hl, head if n == 0 else " " * len(head), block))
+            if n < len(blocks) - 1:
+                out.append("\n")
+        return out
+    return _drawn(rows, widths, hl, head, _kept_columns(widths, room))
+
+
+def _drawn(rows: list[list[str]], widths: list[int], hl: set, head: str, keep: list[int | None]) -> RichText:
     out = RichText()
     for i, ((lb, rb), row) in enumerate(zip(brackets(len(rows)), rows)):
         out.append(head if i == (len(rows) - 1) // 2 else " " * len(head), style="bold")
@@ -32,6 +48,18 @@ def _grid(label: str, a, hl: set, fmt: Formatter, room: int | None = None) -> Ri
             out.append(c, style=HIGHLIGHT if (i, j) in hl else "")
         out.append(rb + ("\n" if i < len(rows) - 1 else ""), style="dim")
     return out
+
+
+def _column_blocks(widths: list[int], room: int) -> list[list[int]]:
+    """Consecutive columns, as many to a block as fit in `room` (at least one: a cell is never cut)."""
+    blocks: list[list[int]] = [[]]
+    used = 0
+    for j, w in enumerate(widths):
+        if blocks[-1] and used + 2 + w > room:
+            blocks.append([])
+        used = (used + 2 + w) if blocks[-1] else w
+        blocks[-1].append(j)
+    return blocks
 
 
 def _kept_columns(widths: list[int], room: int) -> list[int | None]:
@@ -63,7 +91,7 @@ def _table(table, fmt: Formatter) -> RichTable:
     return rt
 
 
-def _body(step: Step, fmt: Formatter, room: int | None = None) -> Group:
+def _body(step: Step, fmt: Formatter, room: int | None = None, full: bool = False) -> Group:
     parts = []
     eq = equation(step, fmt)
     if eq:
@@ -71,7 +99,7 @@ def _body(step: Step, fmt: Formatter, room: int | None = None) -> Group:
     parts += [RichText(p, style="italic") for p in step.prose]
     parts += [RichText(line.render(fmt)) for line in step.lines]
     for grid in step.grids:
-        parts += [_grid(label, a, hl, fmt, room) for label, a, hl in matrices(grid)]
+        parts += [_grid(label, a, hl, fmt, room, full) for label, a, hl in matrices(grid)]
     if step.table is not None:
         parts.append(_table(step.table, fmt))
     if step.note:
@@ -79,8 +107,8 @@ def _body(step: Step, fmt: Formatter, room: int | None = None) -> Group:
     return Group(*parts)
 
 
-def render(sol: Solution, fmt: Formatter, answer_only: bool, console: Console) -> None:
-    answers = RichText("\n".join(answer_lines(sol, fmt)))  # text, not markup: [w1, w2] must survive
+def render(sol: Solution, fmt: Formatter, answer_only: bool, console: Console, full: bool = False) -> None:
+    answers = RichText("\n".join(answer_lines(sol, fmt, full)))  # text, not markup: [w1, w2] must survive
     if answer_only:
         console.print(answers, highlight=False)
         return
@@ -90,7 +118,7 @@ def render(sol: Solution, fmt: Formatter, answer_only: bool, console: Console) -
     layout.add_column(style="bold cyan", no_wrap=True)
     layout.add_column(overflow="fold")
     for n, step in enumerate(sol.steps, 1):
-        layout.add_row(f"Step {n}", Group(RichText(step.title, style="bold"), _body(step, fmt, console.width - 10)))
+        layout.add_row(f"Step {n}", Group(RichText(step.title, style="bold"), _body(step, fmt, console.width - 10, full)))
     console.print(layout, highlight=False)
     console.print(Panel(answers, title="Answer", title_align="left", border_style="green", expand=False),
                   highlight=False)

@@ -310,3 +310,35 @@ def test_check_ids_with_dots(dlcalc, files):
     r = dlcalc("check", str(path), "-a", "hw1.2=4", "-a", "hw1.2.sum=4", "-a", "hw1.3.loss=1", "-f", "plain")
     assert r.code == 0 and r.out.splitlines() == ["✓ hw1.2.loss = 4 is correct", "✓ hw1.2.sum = 4 is correct",
                                                   "✓ hw1.3.loss = 1 is correct"]
+
+
+# a 6×6 image and a 1×1 kernel: a 6×6 output (6 − 1 + 1), 36 cells; conv writes out the first 16 unless full
+WINDOWS = "problems:\n  - id: big\n    kind: conv\n    input: \"" + "; ".join(
+    " ".join(str(6 * i + j) for j in range(6)) for i in range(6)) + "\"\n    kernel: [[1]]\n"
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_solve_full_writes_out_every_window_as_the_commands_full_does(dlcalc, tmp_path, jobs):
+    path = tmp_path / "big.yaml"
+    path.write_text(WINDOWS + "  - id: mse\n    kind: mse\n    target: [1, 2]\n    pred: [1, 3]\n")
+    cells = lambda out: sum(line.startswith("Step") and " O(" in line for line in out.splitlines())  # noqa: E731
+    assert cells(dlcalc("solve", str(path), "-j", jobs, "-f", "plain").out) == 16
+    full = dlcalc("solve", str(path), "-j", jobs, "-f", "plain", "--full").out
+    assert cells(full) == 36 and "full = true" not in full  # a way of showing, not one of the problem's inputs
+
+
+def test_a_worker_rebuilds_the_problem_from_its_pickled_recipe_and_writes_out_every_window(tmp_path):
+    # a worker gets the file's own values through a pipe and rebuilds the problem: --full must reach it
+    import pickle
+
+    from dlcalc.cli.commands.batch import _recipe, solve_recipe
+    from dlcalc.problems.loader import load_path
+
+    path = tmp_path / "big.yaml"
+    path.write_text("rtol: 0.01\n" + WINDOWS)
+    [problem] = load_path(path)
+    recipe = pickle.loads(pickle.dumps(_recipe(problem)))
+    for full, cells in ((False, 16), (True, 36)):
+        kind, out, _ = solve_recipe(recipe, "plain", 4, False, full)
+        assert kind == "text" and sum(line.startswith("Step") and " O(" in line for line in out.splitlines()) == cells
+    assert recipe[4] == {"rtol": 0.01}   # what the set gave its problems goes along

@@ -1,6 +1,10 @@
 """What every run of the command guarantees: one stderr line instead of a traceback."""
 from __future__ import annotations
 
+import re
+
+import numpy as np
+
 import pytest
 
 from dlcalc.problems import registry
@@ -84,3 +88,72 @@ def test_a_wide_matrix_is_elided_to_fit_the_terminal_never_wrapped():
     assert grid and all(line.count("⎤") + line.count("⎥") + line.count("⎦") == 1 for line in grid if "⎡" not in line)
     assert "255⎦" in text.replace(" ", "")                           # the last column is still drawn
     assert richview._kept_columns([3] * 16, 1000) == list(range(16))  # room enough: every column
+
+
+def _grid_blocks(text: str) -> list[list[list[float]]]:
+    """The bracketed blocks of a drawn grid, as numbers: each block is its rows (⎡…⎤ to ⎣…⎦, or one [ … ])."""
+    blocks, rows = [], []
+    for line in text.splitlines():
+        body = line.split("=", 1)[-1].strip()
+        if body.startswith("[") and body.endswith("]") and "," not in body:
+            blocks.append([[float(v) for v in body.strip("[]").split()]])
+        elif body[:1] and body[:1] in "⎡⎢⎣":
+            rows.append([float(v) for v in body.strip("⎡⎢⎣⎤⎥⎦").split()])
+            if body[0] == "⎣":
+                blocks.append(rows)
+                rows = []
+    return blocks
+
+
+def test_full_draws_a_wide_matrix_in_blocks_of_whole_columns():
+    # the same 16×16 identity-kernel output as above (a 1×1 kernel of 1: the output is the input,
+    # 0 … 255 row by row); with --full every column is drawn, in blocks that fit 80 columns, in order
+    import numpy as np
+    from rich.console import Console
+
+    from dlcalc.calc.conv import conv
+    from dlcalc.cli.render import richview
+    from dlcalc.cli.render.numbers import formatter
+
+    console = Console(width=80, record=True, force_terminal=False)
+    richview.render(conv(np.arange(256.0).reshape(16, 16), np.array([[1.0]])), formatter(4), False, console, full=True)
+    text = console.export_text()
+    assert "⋯" not in text and all(len(line) <= 80 for line in text.splitlines())
+    blocks = _grid_blocks(text[text.rindex("columns 1–"):text.index("Answer")])   # the last grid: the output
+    assert len(blocks) >= 2                                   # 16 columns of up to 3 digits do not fit in one
+    assert np.hstack([np.array(b) for b in blocks]).tolist() == np.arange(256.0).reshape(16, 16).tolist()
+    assert "columns 1–" in text and "of 16" in text
+    assert richview._column_blocks([3] * 4, 100) == [[0, 1, 2, 3]]
+    assert richview._column_blocks([3] * 4, 8) == [[0, 1], [2, 3]]   # 3 + 2 + 3 = 8 fits, a third does not
+    assert richview._column_blocks([20, 1], 5) == [[0], [1]]        # a column wider than the room is drawn alone
+
+
+@pytest.mark.parametrize("argv", [["solve", "-e", "dl-cnn-params-fc"], ["cnn", "@example"]], ids=["solve", "cnn"])
+def test_full_on_the_command_line_shows_every_column_at_80_columns(argv, monkeypatch, tmp_path):
+    # dl-cnn-params-fc flattens a 6×6 image into a 1×36 vector: too wide for 80 columns
+    from dlcalc.problems import library
+
+    monkeypatch.setenv("COLUMNS", "80")
+    if argv[1] == "@example":
+        source = tmp_path / "fc.yaml"
+        source.write_text(run_cli("examples", "--show", "dl-cnn-params-fc").out)
+        argv = ["cnn", str(source)]
+    elided, full = run_cli(*argv, "-f", "rich"), run_cli(*argv, "-f", "rich", "--full")
+    assert elided.code == full.code == 0, full.err
+    assert "⋯" in elided.out and "⋯" not in full.out
+    assert all(len(line) <= 80 for line in full.out.splitlines())
+    flat = np.asarray(library.example("dl-cnn-params-fc").params["input"]).reshape(-1).tolist()
+    blocks = _grid_blocks(full.out[full.out.index("fc1 input"):])
+    assert [v for b in blocks[:2] for v in b[0]] == flat  # the vector, every entry, in order
+
+
+def test_full_writes_every_entry_of_a_long_answer():
+    # gradient descent on w² with η = 0.25 halves w each step (w ← w − 0.25·2w): 1, 1/2, …, 1/2³⁰
+    argv = ["optimize", "w^2", "--at", "w=1", "--method", "gd", "--lr", "0.25", "--steps", "30", "-q", "-f", "plain",
+            "--precision", "12"]
+    short, full = run_cli(*argv).out, run_cli(*argv, "--full").out
+    assert "(31 entries; all of them with --full or --format json)" in short
+    line = next(line for line in full.splitlines() if line.startswith("trajectory = "))
+    assert "…" not in line
+    values = [float(v) for v in re.findall(r"\[([^\[\]]+)\]", line)]
+    assert values == pytest.approx([0.5 ** n for n in range(31)], rel=1e-9)

@@ -173,3 +173,16 @@ def test_a_graph_gradient_is_checked_in_variable_order_and_its_slip_named():
     r = run_cli("check", "graph-cs231n", "--answer", "1 1 3", "--format", "plain")
     assert r.code == 1 and "looks like: local gradients without the upstream factor" in r.out
     assert run_cli("check", "graph-cs231n", "--answer", "-4 -4 3", "--format", "plain").code == 0
+
+
+def test_every_solving_command_takes_standalone_and_full():
+    import typer
+
+    from dlcalc.cli.main import PANELS
+
+    app = typer.main.get_command(full_app())
+    solving = [name for name in app.commands if name not in ("check", "examples", "schema", "grade", *PANELS)]
+    assert "solve" in solving and "hessian" in solving and "ce" in solving
+    for name in solving:
+        opts = {o for p in app.commands[name].params for o in p.opts}
+        assert {"--standalone", "--full"} <= opts, name

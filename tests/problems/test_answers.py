@@ -210,3 +210,22 @@ def test_a_row_with_more_cells_keeps_them_in_the_last_answer(tmp_path):
 def test_yaml_ids_and_answers_stay_as_typed(tmp_path):
     rows, _ = rows_of(write(tmp_path, "a.yaml", "00123:\n  q1: 007\n  q2: 0x1A\n"))
     assert [(r.student, r.text) for r in rows] == [("00123", "007"), ("00123", "0x1A")]   # not 83, 7, 26
+
+
+NNBSP, THIN = "\u202f", "\u2009"
+
+
+@pytest.mark.parametrize("text, expected", [
+    (f"120{NNBSP}847{NNBSP}089{NNBSP}664", 120847089664),   # as dlcalc prints a parameter count
+    (f"120{THIN}847{THIN}089{THIN}664", 120847089664),      # as LaTeX's \, copies out of a PDF
+    (f"−12{NNBSP}345.5", -12345.5), (f"fc_params = 9{NNBSP}633{NNBSP}856", 9633856), (f"1{NNBSP}000", 1000),
+])
+def test_numbers_grouped_by_thin_spaces_are_one_number(text, expected):
+    assert float(parse_answer(text)) == expected
+
+
+def test_only_groups_of_three_after_a_thin_space_join_and_a_plain_space_still_separates():
+    np.testing.assert_allclose(parse_answer(f"1{NNBSP}000 2; 3 4{NNBSP}000"), [[1000, 2], [3, 4000]])
+    np.testing.assert_allclose(parse_answer("120 847"), [120, 847])           # an ordinary space: two values
+    assert np.size(parse_answer(f"1{NNBSP}23")) == 2                          # 23 is no group of three
+    assert np.size(parse_answer(f"1{NNBSP}2345")) == 2
