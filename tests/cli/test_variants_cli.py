@@ -134,3 +134,17 @@ def test_solve_shows_one_variant_and_says_so(dlcalc, exam):
     assert r.code == 0, r.err
     first = json.loads(r.out.splitlines()[0])
     assert any("variant of student 'sample'" in w for w in first["warnings"])
+
+
+@pytest.mark.skipif(__import__("shutil").which("pdflatex") is None,
+                    reason="pdflatex is not installed (.ci/run installs a minimal TeX)")
+def test_latex_sheets_and_keys_compile(dlcalc, exam):
+    import subprocess
+
+    tmp, key, roster = exam
+    assert dlcalc("variants", str(key), "--roster", str(roster), "--out", str(tmp / "tex"), "-f", "latex").code == 0
+    for path in (tmp / "tex" / "Chen__Li.tex", tmp / "tex" / "keys" / "Chen__Li.tex"):
+        r = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", path.name], cwd=path.parent,
+                           capture_output=True, text=True, timeout=300)
+        assert r.returncode == 0, [line for line in r.stdout.splitlines() if line.startswith("!")][:3]
+        assert path.with_suffix(".pdf").stat().st_size > 5_000
