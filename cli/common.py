@@ -24,7 +24,8 @@ FormatOpt = Annotated[Optional[Format], typer.Option(
     "--format", "-f", metavar="FORMAT", show_default=False,
     help="rich (default on a terminal), plain (default otherwise), markdown, latex or json.")]
 PrecisionOpt = Annotated[int, typer.Option("--precision", metavar="N", min=0, max=MAX_PRECISION,
-                                           help="Decimals shown in steps and answers.")]
+                                           help="Decimals shown in steps and answers (at most N; a value "
+                                                "below 10^(1−N) keeps N significant digits).")]
 AnswerOnlyOpt = Annotated[bool, typer.Option("--answer-only", "-q", help="Print only the final answer.")]
 StandaloneOpt = Annotated[bool, typer.Option(
     "--standalone", help="LaTeX: a whole document to compile with pdflatex (preamble and \\begin{document}), "

@@ -10,7 +10,8 @@ import typer
 from dlcalc.calc.errors import BadInput
 
 EXPR_HELP = ("Loss expression, e.g. '(1 - w1*w2)^2': numbers, variables, + - * / ^ **, parentheses, "
-             "exp log ln sqrt sin cos tan tanh sigmoid abs max min. Start with '-'? Put it after -- or use --expr. "
+             "exp log ln sqrt sin cos tan tanh sigmoid abs max min. "
+             "Start with '-'? Use --expr, or put it last, after the options and --. "
              "A .yaml path solves that problem file instead.")
 ExprArg = Annotated[Optional[str], typer.Argument(help=EXPR_HELP, show_default=False, metavar="EXPR")]
 ExprOpt = Annotated[Optional[str], typer.Option("--expr", "-e", help="The expression, as an option (for ones starting with '-').",

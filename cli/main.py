@@ -158,8 +158,12 @@ def main(argv: list[str] | None = None) -> None:
             message = e.format_message()
             if message.startswith("No such option: -p"):  # `-p 1` meant as padding would silently set the precision
                 message += "; the padding is -P (--padding), the decimals shown --precision"
-            if message.startswith("Got unexpected extra argument"):  # -t 0 1 2: the shell split a matrix
-                message += "; a matrix with spaces is one argument: quote it, e.g. -t \"0 1 2\""
+            if message.startswith("Got unexpected extra argument"):
+                after = args[args.index("--") + 1:] if "--" in args else []
+                if any(a.startswith("-") and a != "-" for a in after[1:]):  # -- "-w^2" --at …: options after --
+                    message += "; everything after -- is an argument: put the options before --"
+                else:  # -t 0 1 2: the shell split a matrix
+                    message += "; a matrix with spaces is one argument: quote it, e.g. -t \"0 1 2\""
             code = _fail(message + hint, getattr(e, "exit_code", 2) or 2)
     except typer.Abort:
         code = _fail("aborted", 130)

@@ -12,6 +12,7 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 from math import isclose, log, log10
 from pathlib import Path
 
@@ -21,7 +22,7 @@ from tests.conftest import assert_bad_input, run_cli
 
 SAMPLES = Path(__file__).parents[3] / "shared" / "samples" / "lms"
 KEY = SAMPLES / "key.yaml"
-DEV_BIN = "/tmp/dev/bin"
+DEV_BIN = str(Path(sys.executable).parent)  # this environment's dlcalc, not another checkout's
 
 
 def within(given: float, expected: float, rtol: float = 1e-3, atol: float = 1e-4) -> bool:

@@ -62,6 +62,15 @@ def test_an_unquoted_matrix_says_to_quote_it():
     assert r.code == 2 and "Got unexpected extra argument(s) (1 2); a matrix with spaces is one argument: quote it" in r.err
 
 
+def test_options_after_double_dash_say_to_put_them_before():
+    # after `--` every word is an argument, so `--at` there is an extra argument, not an unquoted matrix
+    r = run_cli("hessian", "--", "-w1^2 - w2^2", "--at", "w1=0, w2=0")
+    assert r.code == 2 and "everything after -- is an argument: put the options before --" in r.err
+    assert "quote it" not in r.err and len(r.err.strip().splitlines()) == 1
+    r = run_cli("hessian", "--at", "w1=0, w2=0", "-q", "--", "-w1^2 - w2^2")  # the form the README gives
+    assert r.code == 0 and "classification = local_max" in r.out
+
+
 def test_a_file_name_without_at_suggests_it(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     (tmp_path / "image.csv").write_text("1 2\n3 4\n")
