@@ -22,8 +22,6 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from html import escape
 
-import numpy as np
-
 from dlcalc.cli import quizhtml as qh
 from dlcalc.cli.quizhtml import sub
 from dlcalc.cli.render.numbers import formatter
@@ -147,18 +145,4 @@ def blank(q: Question, index: tuple[int, ...]) -> str:
 
 
 def _blanks(q: Question, fmt) -> str:
-    from dlcalc.cli.render.html import table
-
-    a = q.expected
-    ask = escape(q.problem.ask)
-    if q.labels is not None:
-        rows = [[escape(label), blank(q, (i,))] for i, label in enumerate(q.labels)]
-        return f"<p>{ask}:</p>" + table(None, rows, raw=True)
-    if a.ndim == 1:
-        return f"<p>{ask} =</p>" + table(None, [[blank(q, (j,)) for j in range(a.shape[0])]], raw=True)
-    out = []
-    for prefix in np.ndindex(*a.shape[:-2]):
-        label = f"{ask}[{','.join(map(str, prefix))}]" if prefix else ask
-        rows = [[blank(q, prefix + (i, j)) for j in range(a.shape[-1])] for i in range(a.shape[-2])]
-        out.append(f"<p>{label} =</p>" + table(None, rows, raw=True))
-    return "\n".join(out)
+    return qh.layout(q, lambda index: blank(q, index))

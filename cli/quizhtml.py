@@ -7,7 +7,7 @@ import math
 import re
 import xml.etree.ElementTree as ET
 from html import escape
-from typing import Any
+from typing import Any, Callable
 
 
 from dlcalc.problems.quiz import Question
@@ -81,3 +81,32 @@ def slip_feedback(names: list[str]) -> str:
     return ("Not quite: this is the answer of a known slip: " + "; ".join(names) + ".") if len(names) == 1 else \
         ("Not quite: this is the answer of known slips: " + "; ".join(names) + ".")
 
+
+
+def layout(q: Question, cell: Callable[[tuple[int, ...]], str]) -> str:
+    """A vector, matrix or tensor answer laid out as its table, `cell(index)` (HTML) in each entry's
+    place: a mapping as rows `name | cell`, a vector as one row, a matrix as its rows, a tensor as one
+    matrix per leading index (`ask[0,1] =`)."""
+    return grid(q.problem.ask, q.expected.shape, q.labels, cell)
+
+
+def grid(name: str, shape: tuple[int, ...], labels: list[str] | None, cell: Callable[[tuple[int, ...]], str]) -> str:
+    """`name =` and the table of an array of `shape`, `cell(index)` in each entry (see layout)."""
+    import numpy as np
+
+    from dlcalc.cli.render.html import table
+
+    ask = escape(name)
+    if labels is not None and len(shape) == 1 and len(labels) == shape[0]:
+        rows = [[escape(label), cell((i,))] for i, label in enumerate(labels)]
+        return f"<p>{ask}:</p>" + table(None, rows, raw=True)
+    if len(shape) == 0:
+        return f"<p>{ask} = {cell(())}</p>"
+    if len(shape) == 1:
+        return f"<p>{ask} =</p>" + table(None, [[cell((j,)) for j in range(shape[0])]], raw=True)
+    out = []
+    for prefix in np.ndindex(*shape[:-2]):
+        label = f"{ask}[{','.join(map(str, prefix))}]" if prefix else ask
+        rows = [[cell(prefix + (i, j)) for j in range(shape[-1])] for i in range(shape[-2])]
+        out.append(f"<p>{label} =</p>" + table(None, rows, raw=True))
+    return "\n".join(out)

@@ -15,7 +15,9 @@ forms an LMS can grade by itself, with the tolerance of every entry and the name
   the variant); slips that give the same value are one answer naming them all.
 
 Whatever none of the four forms holds (a list of records, a direction right up to scale, a word the
-kind lists no choices for, inf or nan) is refused here, naming the problem and what to ask instead.
+kind lists no choices for, inf or nan) is refused here, naming the problem and what to ask instead, as
+an `Unsupported` error: a problem no LMS can hold, which `export --skip-unsupported` leaves out (a key
+that is broken, or a problem that cannot be solved, stays an error).
 This module knows nothing of HTML or of any LMS: cli/moodle.py and cli/canvas.py write the questions.
 """
 from __future__ import annotations
@@ -31,6 +33,21 @@ from dlcalc.calc.solution import Solution
 from dlcalc.problems.loader import Problem
 
 VARIANT = "variant-{n}"   # the student id whose variant is question n of a problem
+SKIP = "--skip-unsupported"   # the export option that leaves out what a target cannot hold
+EXACT_INTEGER = 2.0 ** 53  # below this every integer is a float64 exactly (and is written without a point)
+
+
+class Unsupported(BadInput):
+    """A problem that a quiz (or one LMS) cannot ask, the key being fine: `export --skip-unsupported`
+    leaves it out with a warning (`left_out`), and exports the rest."""
+
+    def __init__(self, q: Question, target: str, why: str, where: str = "") -> None:
+        subject = f"problem {q.id}" + (f" (variant {q.number})" if q.drawn else "")
+        super().__init__(f"{subject} cannot be {target}: {why}, or leave it out with {SKIP}", where)
+        self.problem = q.id
+        self.reason = f"{subject} cannot be {target}: {why}"
+        self.left_out = (f"left out problem {q.id}, all its variants: variant {q.number} cannot be {target}: {why}"
+                         if q.drawn else f"left out problem {q.id}, which cannot be {target}: {why}")
 
 
 @dataclass
@@ -67,6 +84,17 @@ class Question:
     def drawn(self) -> bool:
         return bool(self.template.generators)
 
+    @property
+    def integers(self) -> bool:
+        """A vector or matrix whose every entry is an integer as computed (float64 integers below 2⁵³ are
+        exact: integer arithmetic on integer inputs, as conv or max-pool of integers, gives them exactly),
+        so that the integer's text is the answer, whatever the tolerance: an LMS that compares text
+        (Canvas's fill-in-multiple-blanks) can hold it."""
+        if self.form != "grid":
+            return False
+        a = np.asarray(self.expected, dtype=float)
+        return bool(np.all(np.isfinite(a)) and np.all(a == np.round(a)) and np.all(np.abs(a) < EXACT_INTEGER))
+
     def entry_slips(self, index: tuple[int, ...]) -> list[Slip]:
         """The slips of one entry of a grid: those whose matrix has the answer's shape and whose entry
         differs from the right one, merged where they give the same number."""
@@ -88,14 +116,22 @@ class Question:
 
 
 def questions(problems: list[Problem], seed: str | None, count: int, rtol: float = RTOL,
-              atol: float = ATOL) -> list[list[Question]]:
-    """Per problem, its questions: `count` variants of one that draws its numbers, else one."""
+              atol: float = ATOL, skipped: list[Unsupported] | None = None) -> list[list[Question]]:
+    """Per problem, its questions: `count` variants of one that draws its numbers, else one.
+
+    A problem that a quiz cannot ask raises `Unsupported` (the first, in key order); given a list
+    `skipped`, it is left out instead (all its variants) and its refusal appended there."""
     out = []
     for p in problems:
         if p.error is not None:
             raise p.error
         n = count if p.generators else 1
-        out.append([question(p, k, seed, rtol, atol) for k in range(1, n + 1)])
+        try:
+            out.append([question(p, k, seed, rtol, atol) for k in range(1, n + 1)])
+        except Unsupported as e:
+            if skipped is None:
+                raise
+            skipped.append(e)
     return out
 
 
@@ -122,9 +158,8 @@ def _where(q: Question) -> str:
     return q.template.where("ask") if "ask" in q.template.meta else q.template.where("")
 
 
-def _refuse(q: Question, why: str) -> BadInput:
-    variant = f" (variant {q.number})" if q.drawn else ""
-    return BadInput(f"problem {q.id}{variant} cannot be a quiz question: {why}", _where(q))
+def _refuse(q: Question, why: str) -> Unsupported:
+    return Unsupported(q, "a quiz question", why, _where(q))
 
 
 def _asked(q: Question, tol: Tolerance) -> None:

@@ -37,6 +37,10 @@ def register(app: typer.Typer) -> None:
         atol: Annotated[float, typer.Option("--atol", min=0, help="Absolute tolerance (a problem's own atol wins).")] = 1e-4,
         precision: Annotated[int, typer.Option("--precision", min=0, max=15,
                                                help="Decimals shown in the statements and worked solutions.")] = 4,
+        skip_unsupported: Annotated[bool, typer.Option(
+            "--skip-unsupported", help="Leave out the problems the LMS cannot hold (e.g. a matrix of non-integers "
+                                       "for Canvas), with a warning naming each, and export the rest; without it such "
+                                       "a problem refuses the export.")] = False,
     ) -> None:
         """Export a key to Moodle XML or a Canvas QTI zip: N variants per problem, slips as answers, worked feedback."""
         from dlcalc.calc.errors import BadInput
@@ -54,14 +58,30 @@ def register(app: typer.Typer) -> None:
             raise broken.error
         chosen = seed_of(problems, seed)
         count = variants or DEFAULT_VARIANTS
-        fixed = [p.id for p in problems if not p.generators]
-        notes = []  # said once the quiz is written: a refused export says one line, its reason
+        # what the quiz, or Canvas, cannot hold: found before anything is written, and said in key order
+        skipped: list[quiz.Unsupported] = []
+        groups = quiz.questions(problems, chosen, count, rtol, atol, skipped)
+        if to is Target.canvas:
+            from dlcalc.cli import canvas
+
+            skipped += canvas.refusals(groups)
+        order = {p.id: n for n, p in enumerate(problems)}
+        skipped.sort(key=lambda r: order.get(r.problem, len(order)))
+        if skipped and not skip_unsupported:
+            raise skipped[0]
+        left_out = {r.problem for r in skipped}
+        groups = [g for g in groups if g[0].id not in left_out]
+        if not groups and skipped:
+            raise BadInput(f"nothing to export: --skip-unsupported leaves out every problem of the key "
+                           f"({_listed([r.problem for r in skipped])}); {skipped[0].reason}", skipped[0].where)
+        # said once the quiz is written (a refused export says one line, its reason): what was left out
+        notes = [f"warning: {r.left_out}" for r in skipped]
+        fixed = [g[0].id for g in groups if not g[0].drawn]
         if variants is not None and variants > 1 and fixed:
             notes.append(f"note: {_listed(fixed)} draw{'s' * (len(fixed) == 1)} no numbers: one question each "
                          f"(--variants {variants} is for the problems that draw)")
-        groups = quiz.questions(problems, chosen, count, rtol, atol)
         name = title or _key_title(key)
-        info = f"seed '{chosen}'" if chosen is not None and any(p.generators for p in problems) else ""
+        info = f"seed '{chosen}'" if chosen is not None and any(g[0].drawn for g in groups) else ""
         if to is Target.moodle:
             from dlcalc.cli import moodle
 
@@ -69,8 +89,6 @@ def register(app: typer.Typer) -> None:
             with reports.opened(target, "-o") as f:
                 f.write(text)
         else:
-            from dlcalc.cli import canvas
-
             data, warnings = canvas.write(name, groups, _quiz_id(key, chosen, count, rtol, atol, name), precision)
             with reports.opened(target, "-o") as f:
                 f.flush()

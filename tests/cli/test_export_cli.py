@@ -1,6 +1,8 @@
 """`dlcalc export KEY --to moodle|canvas` (CONTRACT §9): the files are parsed back with ElementTree and
 zipfile and checked element by element against the published formats (Moodle's question/format/xml and
-question/type/multianswer, Canvas's QTI 1.2 as text2qti and Canvas's own exports write it).
+question/type/multianswer, Canvas's QTI 1.2 as text2qti and Canvas's own exports write it: for a
+fill_in_multiple_blanks_question, instructure/canvas-lms lib/cc/qti/qti_items.rb, read back by
+gems/plugins/qti_exporter/lib/qti/fill_in_the_blank.rb).
 
 Every expected answer is computed here, with numpy and scipy, from the numbers the question itself
 shows a student (read back from its HTML) or from the key's fixed numbers; never taken from dlcalc.
@@ -8,6 +10,7 @@ shows a student (read back from its HTML) or from the key's fixed numbers; never
 from __future__ import annotations
 
 import html
+import json
 import math
 import re
 import xml.etree.ElementTree as ET
@@ -370,8 +373,8 @@ def canvas(tmp_path):
     return zipfile.ZipFile(out), r
 
 
-def test_canvas_manifest_points_to_the_assessment(canvas):
-    zf, r = canvas
+def check_manifest(zf: zipfile.ZipFile) -> ET.Element:
+    """The package's manifest points to its one assessment and its Canvas settings; the assessment's root."""
     names = zf.namelist()
     assert "imsmanifest.xml" in names
     manifest = ET.fromstring(zf.read("imsmanifest.xml"))
@@ -385,6 +388,12 @@ def test_canvas_manifest_points_to_the_assessment(canvas):
     root = ET.fromstring(zf.read(href))
     assert root.tag == f"{QTI}questestinterop"
     assert len(root.findall(f"{QTI}assessment")) == 1
+    return root
+
+
+def test_canvas_manifest_points_to_the_assessment(canvas):
+    zf, r = canvas
+    check_manifest(zf)
     assert "Canvas" in r.err and "slip_credit 0.5 is not given in Canvas" in r.err
 
 
@@ -482,10 +491,238 @@ def test_canvas_ranges_are_widened_outward_to_four_decimals(value, tolerance, lo
     assert tuple(f"{b:.4f}" for b in bounds(value, tolerance)) == (lo, hi)
 
 
-def test_canvas_refuses_a_matrix_answer_naming_the_problem(tmp_path):
-    r = export(key(tmp_path, FIXED), "--to", "canvas", "-o", tmp_path / "q.zip")
-    assert_bad_input(r, "problem conv", "ask:", "--to moodle")
+# ── Canvas: a matrix of integers as fill in multiple blanks ─────────────────
+# Canvas's own QTI for a fill_in_multiple_blanks_question (its exporter lib/cc/qti/qti_items.rb, read back
+# by gems/plugins/qti_exporter/lib/qti/fill_in_the_blank.rb): `[blank]` in the question text; per blank
+# a response_lid ident="response_<blank>" whose material is the blank's name and whose render_choice
+# holds one response_label per right answer (its mattext the answer's text); per blank a respcondition
+# adding its share of 100 to SCORE when that blank's right answer is given.
+
+MIDTERM = """
+title: Midterm
+seed: midterm-2026
+problems:
+  - id: ce
+    kind: cross_entropy
+    target: {random: labels, classes: 3, shape: [2]}
+    pred: {random: probabilities, shape: [2, 3], decimals: 2}
+  - id: conv
+    kind: conv
+    slip_credit: 0.5
+    input: {random: int, low: 0, high: 3, shape: [4, 4]}
+    kernel: {random: int, low: -2, high: 1, shape: [2, 2]}
+  - id: h
+    kind: hessian
+    expr: {random: choice, from: ["w1^2 - 3*w1*w2 + w2^2", "w1^2 + w2^2", "-w1^2 - w2^2", "2*w1^2 + w1*w2 + w2^2"]}
+    at: {w1: 0, w2: 0}
+"""
+# the Hessians of the quadratic forms h draws from (constant: the same at every point)
+HESSIANS = {"w1^2 - 3*w1*w2 + w2^2": [[2, -3], [-3, 2]], "w1^2 + w2^2": [[2, 0], [0, 2]],
+            "-w1^2 - w2^2": [[-2, 0], [0, -2]], "2*w1^2 + w1*w2 + w2^2": [[4, 1], [1, 2]]}
+ATTENTION = """
+  - id: att
+    kind: attention
+    query: [[1, 0], [0, 1]]
+    key: [[1, 0], [1, 1]]
+    value: [[1, 2], [3, 4]]
+"""
+
+
+def assessment(zf: zipfile.ZipFile) -> ET.Element:
+    return check_manifest(zf).find(f"{QTI}assessment")
+
+
+def fill_in_blanks(item: ET.Element) -> tuple[list[list[str]], dict[str, list[str]]]:
+    """An item's blank layout as the student sees it (the last table of its text, one `[name]` a cell),
+    and per blank the texts Canvas accepts; checks the item element by element against Canvas's QTI."""
+    meta = fields(item)
+    assert meta["question_type"] == "fill_in_multiple_blanks_question"
+    text = item.findtext(f"{QTI}presentation/{QTI}material/{QTI}mattext")
+    assert item.find(f"{QTI}presentation/{QTI}material/{QTI}mattext").get("texttype") == "text/html"
+    layout = Sheet(text).tables()[-1]
+    cells = [c for row in layout for c in row]
+    names = [re.fullmatch(r"\[([A-Za-z0-9_]+)\]", c).group(1) for c in cells]   # what Canvas's editor finds
+    assert len(set(names)) == len(names)
+    assert all(text.count(f"[{n}]") == 1 for n in names)    # Canvas puts its text box at the first
+    accepted, idents = {}, {}
+    lids = item.findall(f"{QTI}presentation/{QTI}response_lid")
+    assert [lid.get("ident") for lid in lids] == [f"response_{n}" for n in names]
+    for lid, name in zip(lids, names):
+        assert lid.findtext(f"{QTI}material/{QTI}mattext") == name
+        labels = lid.findall(f"{QTI}render_choice/{QTI}response_label")
+        assert labels
+        assert all(lab.find(f"{QTI}material/{QTI}mattext").get("texttype") == "text/plain" for lab in labels)
+        accepted[name] = [lab.findtext(f"{QTI}material/{QTI}mattext") for lab in labels]
+        idents[name] = [lab.get("ident") for lab in labels]
+    every = [i for n in names for i in idents[n]]
+    assert len(set(every)) == len(every) and meta["original_answer_ids"].split(",") == every
+    processing = item.find(f"{QTI}resprocessing")
+    decvar = processing.find(f"{QTI}outcomes/{QTI}decvar")
+    assert (decvar.get("varname"), decvar.get("minvalue"), decvar.get("maxvalue")) == ("SCORE", "0", "100")
+    scoring = [c for c in processing.findall(f"{QTI}respcondition") if c.find(f"{QTI}setvar") is not None]
+    assert len(scoring) == len(names)
+    for condition, name in zip(scoring, names):
+        equal = condition.find(f"{QTI}conditionvar/{QTI}varequal")
+        assert equal.get("respident") == f"response_{name}" and equal.text in idents[name]
+        setvar = condition.find(f"{QTI}setvar")
+        assert (setvar.get("varname"), setvar.get("action")) == ("SCORE", "Add")
+        assert setvar.text == f"{100 / len(names):.2f}"       # each blank its share, as Canvas writes it
+    feedback = {f.get("ident"): f.findtext(f".//{QTI}mattext") for f in item.findall(f"{QTI}itemfeedback")}
+    assert set(feedback) == {"general_fb", "correct_fb", "general_incorrect_fb"}
+    assert "Step 1." in feedback["general_fb"]                 # the worked solution
+    return layout, accepted
+
+
+def check_integer_blanks(layout: list[list[str]], accepted: dict[str, list[str]], want: np.ndarray) -> None:
+    """One blank per entry of `want`, laid out as it, each taking the integer's text and its `.0` form."""
+    assert [len(row) for row in layout] == [want.shape[1]] * want.shape[0]
+    for i, row in enumerate(layout):
+        for j, cell in enumerate(row):
+            texts = accepted[cell[1:-1]]
+            v = int(want[i, j])
+            assert v == want[i, j]
+            assert sorted(texts) == sorted([str(v), f"{v}.0"])
+            assert all(float(t) == want[i, j] for t in texts)
+
+
+def test_canvas_exam_of_cross_entropy_conv_and_hessian(tmp_path):
+    """The common exam key: every section picks one of 5 variants; conv as fill in multiple blanks, one
+    blank per output entry taking the true convolution of the numbers its own text shows."""
+    k = key(tmp_path, MIDTERM)
+    out = tmp_path / "midterm.zip"
+    r = export(k, "--to", "canvas", "--variants", "5", "-o", out)
+    assert r.code == 0, r.err
+    assert "wrote 15 questions in 3 groups" in r.err and "left out" not in r.err
+    zf = zipfile.ZipFile(out)
+    sections = assessment(zf).findall(f"{QTI}section/{QTI}section")
+    assert [s.get("title") for s in sections] == ["ce", "conv", "h"]
+    for s in sections:
+        assert s.find(f"{QTI}selection_ordering/{QTI}selection").findtext(f"{QTI}selection_number") == "1"
+        assert len(s.findall(f"{QTI}item")) == 5
+    ce, conv, h = (s.findall(f"{QTI}item") for s in sections)
+    assert all(fields(i)["question_type"] == "numerical_question" for i in ce)
+    # variant n is student variant-n of `dlcalc variants`: the numbers each conv item shows are theirs
+    roster = tmp_path / "roster.csv"
+    roster.write_text("student\n" + "".join(f"variant-{n}\n" for n in range(1, 6)))
+    assert run_cli("variants", str(k), "--roster", str(roster), "--out", str(tmp_path / "v")).code == 0
+    drawn = json.loads((tmp_path / "v" / "variants.json").read_text())["students"]
+    shown = set()
+    for n, item in enumerate(conv, 1):
+        assert item.get("title") == f"conv (variant {n} of 5)"
+        image, kernel = (numbers(t) for t in Sheet(item.findtext(f"{QTI}presentation/{QTI}material/{QTI}mattext"))
+                         .tables()[:2])
+        assert image.tolist() == drawn[f"variant-{n}"]["conv"]["input"]
+        assert kernel.tolist() == drawn[f"variant-{n}"]["conv"]["kernel"]
+        want = convolve2d(image, kernel, mode="valid")
+        layout, accepted = fill_in_blanks(item)
+        assert len(accepted) == want.size == 9
+        check_integer_blanks(layout, accepted, want)
+        shown.add(image.tobytes() + kernel.tobytes())
+    assert len(shown) > 1, "the variants drew the same numbers"
+    texts = [t for item in conv for each in fill_in_blanks(item)[1].values() for t in each]
+    assert any(re.fullmatch(r"-\d+", t) for t in texts) and any(re.fullmatch(r"-\d+\.0", t) for t in texts)
+    for item in h:
+        assert fields(item)["question_type"] == "multiple_choice_question"
+        sheet = Sheet(item.findtext(f"{QTI}presentation/{QTI}material/{QTI}mattext"))
+        (expr,) = [c.split(":", 1)[1].strip() for c in sheet.codes() if c.startswith("expr")]
+        eig = np.linalg.eigvalsh(np.array(HESSIANS[expr], dtype=float))
+        right = "saddle point" if eig.min() < 0 < eig.max() else ("local minimum" if eig.min() > 0 else "local maximum")
+        labels = {lab.get("ident"): lab.findtext(f".//{QTI}mattext") for lab in item.iter(f"{QTI}response_label")}
+        assert labels[item.find(f".//{QTI}respcondition/{QTI}conditionvar/{QTI}varequal").text] == right
+
+
+def test_canvas_fixed_conv_blanks_name_the_slip(tmp_path):
+    out = tmp_path / "q.zip"
+    r = export(key(tmp_path, FIXED), "--to", "canvas", "-o", out)
+    assert r.code == 0, r.err
+    (item,) = _item(zipfile.ZipFile(out), "Convolution {flipped}")
+    layout, accepted = fill_in_blanks(item)
+    check_integer_blanks(layout, accepted, CONV)
+    # cross-correlation is not a right answer of any blank where it differs…
+    for (i, j), slipped in np.ndenumerate(CORR):
+        if slipped != CONV[i, j]:
+            assert all(float(t) != slipped for t in accepted[layout[i][j][1:-1]])
+    # …and is named, with its matrix, in the feedback of a wrong answer
+    wrong = [f for f in item.findall(f"{QTI}itemfeedback") if f.get("ident") == "general_incorrect_fb"][0]
+    text = wrong.findtext(f".//{QTI}mattext")
+    assert "kernel not flipped" in text
+    assert any(np.array_equal(numbers(t), CORR) for t in Sheet(text).tables())
+    assert "slip_credit 0.25 is not given in Canvas" in r.err
+
+
+def test_canvas_refuses_a_matrix_of_non_integers_naming_it(tmp_path):
+    k = key(tmp_path, MIDTERM + ATTENTION)
+    out = tmp_path / "q.zip"
+    r = export(k, "--to", "canvas", "--variants", "5", "-o", out)
+    assert_bad_input(r, "problem att cannot be a Canvas question", "'output'", "not all of them integers",
+                     "--to moodle", "--skip-unsupported")
+    assert not out.exists()
+
+
+def test_canvas_skips_what_it_cannot_hold_and_exports_the_rest(tmp_path):
+    k = key(tmp_path, MIDTERM.replace("problems:\n", "problems:\n" + ATTENTION.lstrip("\n"), 1))
+    out = tmp_path / "q.zip"
+    r = export(k, "--to", "canvas", "--variants", "5", "-o", out, "--skip-unsupported")
+    assert r.code == 0, r.err
+    warnings = [line for line in r.err.splitlines() if "left out" in line]
+    assert len(warnings) == 1 and warnings[0].startswith("dlcalc: warning: left out problem att")
+    assert "wrote 15 questions in 3 groups" in r.err
+    sections = assessment(zipfile.ZipFile(out)).findall(f"{QTI}section/{QTI}section")
+    assert [s.get("title") for s in sections] == ["ce", "conv", "h"]
+    assert all(len(s.findall(f"{QTI}item")) == 5 for s in sections)
+    # Moodle holds the same matrix (a cloze blank per entry, with a tolerance): nothing is left out
+    r = export(k, "--to", "moodle", "--variants", "5", "-o", tmp_path / "q.xml", "--skip-unsupported")
+    assert r.code == 0 and "left out" not in r.err
+    assert [len(qs) for _, qs in moodle(tmp_path / "q.xml")] == [1, 5, 5, 5]
+
+
+def test_a_drawn_problem_with_one_variant_canvas_cannot_hold_is_left_out_whole(tmp_path):
+    pool = "  - {id: pool, kind: pool, size: 2, mode: avg, input: {random: int, low: 0, high: 9, shape: [4, 4]}}\n"
+    k = key(tmp_path, MIDTERM + pool)
+    r = export(k, "--to", "canvas", "--variants", "5", "-o", tmp_path / "q.zip")
+    assert_bad_input(r, "not all of them integers", "--skip-unsupported")
+    assert re.search(r"problem pool \(variant [1-5]\) cannot be a Canvas question", r.err)
+    r = export(k, "--to", "canvas", "--variants", "5", "-o", tmp_path / "q.zip", "--skip-unsupported")
+    assert r.code == 0 and "left out problem pool, all its variants: variant " in r.err
+    sections = assessment(zipfile.ZipFile(tmp_path / "q.zip")).findall(f"{QTI}section/{QTI}section")
+    assert [s.get("title") for s in sections] == ["ce", "conv", "h"]
+
+
+def test_a_problem_no_lms_can_grade_is_skipped_for_both(tmp_path):
+    text = FIXED + "  - {id: e, kind: hessian, expr: 'w1^2 - w2^2', at: {w1: 0, w2: 0}, ask: escape_direction}\n"
+    k = key(tmp_path, text)
+    assert_bad_input(export(k, "--to", "moodle", "-o", tmp_path / "q.xml"), "problem e", "direction",
+                     "--skip-unsupported")
+    r = export(k, "--to", "moodle", "-o", tmp_path / "q.xml", "--skip-unsupported")
+    assert r.code == 0, r.err
+    assert [line for line in r.err.splitlines() if "warning" in line] == [
+        line for line in r.err.splitlines() if line.startswith("dlcalc: warning: left out problem e, which")]
+    assert [c.find("category/text").text.rsplit("/", 1)[1] for c, _ in moodle(tmp_path / "q.xml")] == \
+        ["ce", "conv", "h", "p"]
+    r = export(k, "--to", "canvas", "-o", tmp_path / "q.zip", "--skip-unsupported")
+    assert r.code == 0 and "left out problem e" in r.err
+    assert [s.get("title") for s in assessment(zipfile.ZipFile(tmp_path / "q.zip")).findall(
+        f"{QTI}section/{QTI}section")] == ["Cross-entropy {3 samples} <mean>", "Convolution {flipped}", "h", "p"]
+
+
+def test_nothing_left_to_export_is_refused(tmp_path):
+    k = key(tmp_path, "problems:" + ATTENTION)
+    r = export(k, "--to", "canvas", "-o", tmp_path / "q.zip", "--skip-unsupported")
+    assert_bad_input(r, "nothing to export", "att")
     assert not (tmp_path / "q.zip").exists()
+
+
+def test_blank_names_are_canvas_identifiers_the_text_holds_once():
+    from types import SimpleNamespace
+
+    from dlcalc.cli.canvas import accepted, blank_names
+
+    q = SimpleNamespace(expected=np.zeros((2, 3)))
+    assert list(blank_names(q).values()) == ["r1c1", "r1c2", "r1c3", "r2c1", "r2c2", "r2c3"]
+    assert list(blank_names(q, "see [r2c3] below").values())[0] == "blank_r1c1"
+    assert list(blank_names(SimpleNamespace(expected=np.zeros(2))).values()) == ["e1", "e2"]
+    assert list(blank_names(SimpleNamespace(expected=np.zeros((2, 1, 1)))).values()) == ["m1_r1c1", "m2_r1c1"]
+    assert accepted(-2.0) == ["-2", "-2.0"] and accepted(-0.0) == ["0", "0.0"] and accepted(7) == ["7", "7.0"]
 
 
 def test_canvas_refuses_an_answer_it_would_round_to_zero(tmp_path):
