@@ -106,7 +106,7 @@ def rounding_slip(given: Any, expected: Any) -> str | None:
     if g.size != expected.size or not np.all(np.isfinite(expected)):
         return None
     g, e = g.ravel(), expected.ravel()
-    for decimals in (0, 1, 2):
+    for decimals in (0, 1, 2, 3):
         # a multiple of 10^-d within half a unit of the value: either neighbour of a tie (0.125 → 0.12 or 0.13)
         scaled = g * 10.0 ** decimals
         on_grid = np.allclose(scaled, np.round(scaled), rtol=0, atol=1e-6)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import re
 import sys
 from typing import Optional
 
@@ -107,6 +108,13 @@ def _placed(app: typer.Typer) -> typer.Typer:
     return app
 
 
+def _negative_argument(e: Exception, args: list[str]) -> bool:
+    """Whether the unknown option is really an argument that starts with a minus: `-w1^2 - w2^2`, `-3`."""
+    name = getattr(e, "option_name", "") or ""
+    given = next((a for a in args if a.startswith(name)), "") if name else ""
+    return bool(re.match(r"-[\w.(]+(?:[\s^*+/()-]|$)", given)) and not re.fullmatch(r"-[A-Za-z]", given)
+
+
 def _fail(message: str, code: int = 2) -> int:
     sys.stderr.write(f"dlcalc: error: {' '.join(message.split())}\n")
     return code
@@ -158,6 +166,8 @@ def main(argv: list[str] | None = None) -> None:
             message = e.format_message()
             if message.startswith("No such option: -p"):  # `-p 1` meant as padding would silently set the precision
                 message += "; the padding is -P (--padding), the decimals shown --precision"
+            elif message.startswith("No such option: -") and _negative_argument(e, args):
+                message += "; an expression or a number that starts with a minus: give it with --expr, or last after --"
             if message.startswith("Got unexpected extra argument"):
                 after = args[args.index("--") + 1:] if "--" in args else []
                 if any(a.startswith("-") and a != "-" for a in after[1:]):  # -- "-w^2" --at …: options after --

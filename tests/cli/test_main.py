@@ -166,3 +166,11 @@ def test_full_writes_every_entry_of_a_long_answer():
     assert "…" not in line
     values = [float(v) for v in re.findall(r"\[([^\[\]]+)\]", line)]
     assert values == pytest.approx([0.5 ** n for n in range(31)], rel=1e-9)
+
+
+def test_an_expression_with_a_leading_minus_gets_a_hint(dlcalc):
+    from tests.conftest import assert_bad_input
+
+    assert_bad_input(dlcalc("hessian", "-w1^2 - w2^2", "--at", "w1=0, w2=0"), "No such option: -w", "--expr")
+    r = dlcalc("conv", "-x", "1")   # a mistyped option is not an expression: no hint
+    assert r.code == 2 and "--expr" not in r.err

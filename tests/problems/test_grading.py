@@ -67,6 +67,7 @@ def test_words_and_infinities():
     (0.12, 0.125, 2),   # a tie rounds either way
     (0.13, 0.125, 2),
     (3, 2.5, 0),
+    (0.023, 0.0232306, 3),   # the README's hw12-2: 0.023 is 0.00023 away, more than the tolerance 0.000123
 ])
 def test_rounding(given, expected, decimals):
     s = "s" if decimals != 1 else ""
