@@ -213,7 +213,10 @@ def _csv_sheet(path: Path, problem_ids: list[str], columns: Columns, decimal_com
         sheet._rows = _long_rows(rows, sheet, student, problem, answer, time, keep)
         return sheet
     wide = _wide_columns(header, problem_ids, columns.maps, {student, time}, name)
-    keep = [i for i in range(len(header)) if i not in wide and i not in (student, time)]
+    # Canvas follows each answer column with the LMS's own score for it, headed by its points (`1.0`): not
+    # the student's details, and in a gradebook several columns named `1.0` beside dlcalc's points would mislead
+    scores = {i for i in range(1, len(header)) if i - 1 in wide and re.fullmatch(r"\s*\d+(?:\.\d+)?\s*", header[i])}
+    keep = [i for i in range(len(header)) if i not in wide and i not in (student, time) and i not in scores]
     sheet.layout, sheet.kept = "wide", [header[i] for i in keep]
     sheet.notes.append("one row per student: " + ", ".join(f"{quote(header[i])} → {pid}" for i, pid in wide.items()))
     sheet._rows = _wide_rows(rows, sheet, student, time, wide, keep)

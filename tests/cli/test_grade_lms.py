@@ -688,3 +688,14 @@ def test_hand_derived_constants_match_their_comments():
     assert isclose(CE, 0.594597, abs_tol=1e-6) and isclose(DICE, 0.872727, abs_tol=1e-6)
     assert isclose(MSE, 0.3775, abs_tol=1e-12) and isclose(CE_LOG10, 0.258231, abs_tol=1e-6)
     assert OPT == pytest.approx([1.0944, 0.6777], abs=1e-12) and CONVSIZE == 30
+
+
+def test_a_canvas_gradebook_leaves_out_canvas_own_score_columns(tmp_path):
+    # Canvas puts its own score for each question after the answer, headed by the points: "…",1.0,"…",1.0
+    book = tmp_path / "book.csv"
+    r = grade(KEY, SAMPLES / "f_canvas.csv", "--map", "123456=q1-ce", "--map", "123457=q2-dice", "--gradebook", book,
+              "--format", "json")
+    assert r.code == 1, r.err
+    header = next(csv.reader(io.StringIO(book.read_text(encoding="utf-8-sig"))))
+    assert "1.0" not in header and len(header) == len(set(header))
+    assert {"section", "sis_id", "q1-ce", "q2-dice", "total"} <= set(header)
