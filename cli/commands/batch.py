@@ -48,10 +48,15 @@ def register(app: typer.Typer) -> None:
                                                   "ID.key=VALUE checks another answer key.")],
         rtol: Annotated[float, typer.Option("--rtol", min=0, help="Relative tolerance.")] = 1e-3,
         atol: Annotated[float, typer.Option("--atol", min=0, help="Absolute tolerance.")] = 1e-4,
+        student: Annotated[Optional[str], typer.Option(help="Your student id, for a key that draws each student's "
+                                                             "numbers (see dlcalc variants).", metavar="ID",
+                                                       show_default=False)] = None,
+        seed: Annotated[Optional[str], typer.Option(help="The seed of such a key (default: its `seed:`).",
+                                                    metavar="TEXT", show_default=False)] = None,
         fmt: FormatOpt = None, precision: PrecisionOpt = 4,
     ) -> int:
         """Check your answers: correct or not, with the worked solution when not."""
-        return _check(file, answer, rtol, atol, fmt.value if fmt else None, precision)
+        return _check(file, answer, rtol, atol, fmt.value if fmt else None, precision, student, seed)
 
     @app.command("examples")
     def examples(
@@ -318,7 +323,8 @@ def _print_rows(headers: list[str], rows: list[tuple], fmt: str | None) -> None:
         sys.stdout.write("\n".join(table_text(Table(headers, [list(r) for r in rows]), str)) + "\n")
 
 
-def _check(file: str, answers: list[str], rtol: float, atol: float, fmt: str | None, precision: int) -> int:
+def _check(file: str, answers: list[str], rtol: float, atol: float, fmt: str | None, precision: int,
+           student: str | None = None, seed: str | None = None) -> int:
     from dlcalc.calc.errors import closest
     from dlcalc.calc.grading import Tolerance
     from dlcalc.cli import render
@@ -329,7 +335,8 @@ def _check(file: str, answers: list[str], rtol: float, atol: float, fmt: str | N
     is_example = not file.endswith((".yaml", ".yml")) and file in library.problems()
     problems = {p.id: p for p in ([library.example(file)] if is_example else load_path(file))}
     specs = [_answer_spec(spec, problems) for spec in answers]
-    key = grading.build_key([problems[pid] for pid in dict.fromkeys(pid for pid, _, _ in specs)], Tolerance(rtol, atol))
+    asked = [problems[pid] for pid in dict.fromkeys(pid for pid, _, _ in specs)]
+    key = _own_key(asked, Tolerance(rtol, atol), student, seed)
     fmt = fmt or render.default_format()
     results = []
     for pid, ask, text in specs:
@@ -353,6 +360,26 @@ def _check(file: str, answers: list[str], rtol: float, atol: float, fmt: str | N
             _say(fmt, f"✗ {pid}.{ask} = {text} is not correct (expected {number(m.expected, precision)}){why}", "red")
             render.show(item.problem.solve(), fmt, precision, False)
     return 0 if all(m.correct for *_, m in results) else 1
+
+
+def _own_key(problems: list, tol, student: str | None, seed: str | None) -> dict:
+    """The key items to check against: a problem that draws its numbers is the student's own variant with
+    --student, else the sample variant, said on stderr (checking against other numbers says nothing)."""
+    from dlcalc.problems import grading
+    from dlcalc.problems.variants import SAMPLE, seed_of
+
+    drawing = [p.id for p in problems if p.generators]
+    if drawing and student is None:
+        sys.stderr.write(f"dlcalc: warning: {', '.join(drawing)} draw{'s' * (len(drawing) == 1)} each student's numbers: "
+                         f"checked against the variant of '{SAMPLE}'; give --student ID to check yours\n")
+    chosen = seed_of(problems, seed) if drawing and student is not None else None
+    key = grading.build_key(problems, tol, seed=chosen)
+    for pid, item in key.items():
+        if isinstance(item, grading.VariantItem):
+            key[pid] = item = item.for_student(student)
+            if item.error is not None:
+                raise BadInput(item.error, f"problem {pid}")
+    return key
 
 
 def _asking(problem, ask: str):

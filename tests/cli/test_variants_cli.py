@@ -148,3 +148,14 @@ def test_latex_sheets_and_keys_compile(dlcalc, exam):
                            capture_output=True, text=True, timeout=300)
         assert r.returncode == 0, [line for line in r.stdout.splitlines() if line.startswith("!")][:3]
         assert path.with_suffix(".pdf").stat().st_size > 5_000
+
+
+def test_check_a_students_own_variant(dlcalc, exam):
+    tmp, key, roster = exam
+    assert dlcalc("variants", str(key), "--roster", str(roster), "--out", str(tmp / "out")).code == 0
+    record = json.loads((tmp / "out" / "variants.json").read_text())
+    mine = expected_answers(record["students"]["s03"])["ce"]
+    r = dlcalc("check", str(key), "-a", f"ce={mine}", "--student", "s03", "-f", "plain")
+    assert r.code == 0 and "✓ ce.loss" in r.out and r.err == ""
+    other = dlcalc("check", str(key), "-a", f"ce={mine}", "-f", "plain")   # no --student: the sample, and said so
+    assert "give --student ID" in other.err
