@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from functools import lru_cache
 
 from dlcalc.calc.solution import Solution, Step
@@ -153,26 +152,32 @@ _BEFORE = (" = ", " + ", " − ", " - ", " → ", " ← ", " ≈ ", " / ")   # a
 _AFTER = (", ", "; ", ": ")                                            # and a line ends with these
 
 
+# the combining marks a worked line can hold (m̂, x̄): they take no room of their own
+_COMBINING = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
+
+
 def _chars(s: str) -> int:
-    return sum(not unicodedata.combining(c) for c in s)
+    return len(s) if s.isascii() else len(s) - len(_COMBINING.findall(s))
 
 
 def _cuts(s: str, level: int) -> list[int]:
     """Where `s` may be cut: level 0 outside brackets; 1 also after a `,` inside them (a long vector);
     2 also before an operator inside them, or at any space. Never inside a script's `^(…)` or `_(…)`."""
-    cuts, depth, scripts = [], 0, []
+    cuts, depth, scripts, in_script = [], 0, [], 0
     for i, c in enumerate(s):
         if c in "([{":
-            scripts.append(i > 0 and s[i - 1] in "^_")
+            opens = i > 0 and s[i - 1] in "^_"
+            scripts.append(opens)
+            in_script += opens
             depth += 1
         elif c in ")]}" and depth:
-            scripts.pop()
+            in_script -= scripts.pop()
             depth -= 1
-        if any(scripts):
+        if in_script or c not in " ,;:":  # every cut is at a space or after , ; :
             continue
-        if any(s.startswith(b, i) for b in _BEFORE) and (depth == 0 or level >= 2):
+        if c == " " and any(s.startswith(b, i) for b in _BEFORE) and (depth == 0 or level >= 2):
             cuts.append(i + 1)
-        elif any(s.startswith(b, i) for b in _AFTER) and (depth == 0 or level >= 1):
+        elif c != " " and any(s.startswith(a, i) for a in _AFTER) and (depth == 0 or level >= 1):
             cuts.append(i + 2)
         elif c == " " and level >= 2 and depth == 0:
             cuts.append(i + 1)
@@ -183,10 +188,13 @@ def _pieces(s: str, room: int) -> list[str]:
     """`s` cut into lines of at most `room` characters, as few cuts inside brackets as will do."""
     if _chars(s) <= room:
         return [s]
+    width = [0]  # width[i]: the characters of s[:i], so that a slice's is a difference
+    for c in s:
+        width.append(width[-1] + (not _COMBINING.match(c)))
     for level in range(3):
         out, start, last = [], 0, 0
         for cut in _cuts(s, level) + [len(s)]:
-            if _chars(s[start:cut]) > room and last > start:
+            if width[cut] - width[start] > room and last > start:
                 out.append(s[start:last].rstrip())
                 start = last
             last = cut
