@@ -5,7 +5,7 @@ import re
 from functools import lru_cache
 
 from dlcalc.calc.solution import Solution, Step
-from dlcalc.cli.render.layout import Formatter, equation, matrices, numeric_columns
+from dlcalc.cli.render.layout import Formatter, equation, matrices, numeric_columns, worked
 
 _FUNCS = {"log", "ln", "exp", "max", "min", "sin", "cos", "tan", "tanh", "det"}
 _SYMBOLS = {
@@ -70,7 +70,10 @@ def _align(lines: list[str]) -> list[str]:
     rows = []
     for line in lines:
         lhs, sep, rhs = line.partition(" = ")
-        rows.append(f"  {tex(lhs)} &= {tex(rhs)}" if sep else f"  & {tex(line)}")
+        if " ≈ " in lhs:  # aligned at the first relation, whichever it is
+            lhs, sep, rhs = line.partition(" ≈ ")
+        rel = "=" if sep == " = " else r"\approx"
+        rows.append(f"  {tex(lhs)} &{rel} {tex(rhs)}" if sep else f"  & {tex(line)}")
     return [r"\begin{align*}", " \\\\\n".join(rows), r"\end{align*}"]
 
 
@@ -83,7 +86,8 @@ def _bmatrix(label: str, a, hl: set, fmt: Formatter) -> str:
 
 def step_latex(step: Step, fmt: Formatter) -> str:
     out = []
-    maths = ([equation(step, fmt)] if equation(step, fmt) else []) + [line.render(fmt) for line in step.lines]
+    eq = equation(step, fmt)
+    maths = ([eq] if eq else []) + [worked(line, fmt) for line in step.lines]
     if step.prose:
         out += [r"\begin{itemize}"] + [rf"  \item {text(p)}" for p in step.prose] + [r"\end{itemize}"]
     if maths:

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dlcalc.calc.solution import Solution
-from dlcalc.cli.render.layout import Formatter, equation, matrices
+from dlcalc.cli.render.layout import Formatter, equation, matrices, worked
 
 
 def _table(headers: list[str], rows: list[list[str]]) -> list[str]:
@@ -24,7 +24,7 @@ def render(sol: Solution, fmt: Formatter, answer_only: bool = False) -> str:
         if step.prose:
             out += [f"- {p}" for p in step.prose] + [""]
         if step.lines:
-            out += [f"- `{line.render(fmt)}`" for line in step.lines] + [""]
+            out += [f"- `{worked(line, fmt)}`" for line in step.lines] + [""]
         for grid in step.grids:
             for label, a, hl in matrices(grid):
                 rows = [[f"**{fmt(v)}**" if (i, j) in hl else fmt(v) for j, v in enumerate(row)]

@@ -69,4 +69,6 @@ def formatter(precision: int):
                     seen[x] = text
             return text
         return number(x, precision)
+    fmt.precision = precision  # type: ignore[attr-defined]  # what worked lines are checked at (recompute.py)
+    fmt.memo = {}  # type: ignore[attr-defined]  # the worked lines written, by Text object (recompute.py)
     return fmt
