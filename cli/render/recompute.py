@@ -187,10 +187,10 @@ def run(prog: list, slots: list[float]) -> float | None:
 
 
 class _Segment:
-    __slots__ = ("tokens", "wrapper", "prog", "atom", "slots", "rel")
+    __slots__ = ("wrapper", "prog", "atom", "slots", "rel")
 
     def __init__(self, tokens: list, rel: int | None):
-        self.tokens, self.rel = tokens, rel  # rel: the index of the relation after it (None: a break or the end)
+        self.rel = rel  # where the `=` after it is in the parts (None: a break, a ≈ or the end)
         self.wrapper, inner = _unwrap(tokens)
         self.prog = _Parser(inner).parse() if inner and all(k in ("n", "s", "op") for k, _ in inner) else None
         self.atom = None  # a lone number: ("n", value, sign) or ("s", k, sign), sign the template's own
@@ -290,8 +290,18 @@ def _compile(template: str) -> _Compiled | None:
 @lru_cache(maxsize=1024)
 def _power_bases(template: str) -> tuple[int, ...]:
     """The slots written right before ², ³ or ^."""
-    return tuple(template[:m.start()].count("{}") - template[:m.start()].count("{{}}")
-                 for m in re.finditer(r"(?<!\{)\{\}(?=[²³^])", template))
+    try:
+        fields = list(string.Formatter().parse(template))  # (text before, field) pairs
+    except ValueError:
+        return ()
+    out, slot = [], 0
+    for n, (_, name, _, _) in enumerate(fields):
+        if name is None:
+            continue
+        if n + 1 < len(fields) and fields[n + 1][0][:1] in ("²", "³", "^"):
+            out.append(slot)
+        slot += 1
+    return tuple(out)
 
 
 def _real(v: Any) -> bool:
@@ -329,7 +339,7 @@ def _line(text: Text, fmt: Formatter) -> str:
     strs = [fmt(v) for v in values]
     bases = _power_bases(template) if "}²" in template or "}^" in template or "}³" in template else ()
     precision = getattr(fmt, "precision", None)
-    if precision is None or not _any_rounded(values, strs, template.endswith("{}")):
+    if precision is None or not _any_rounded(values, strs, template.endswith("= {}")):
         return template.format(*_bracketed(strs, bases))  # nothing rounded: the line recomputes exactly
     compiled = _compile(template)
     if compiled is None or compiled.slots != len(values):
@@ -368,7 +378,7 @@ def _bracketed(strs: list[str], bases: tuple[int, ...]) -> list[str]:
 
 def _any_rounded(values: tuple, strs: list[str], last_is_result: bool) -> bool:
     """Is some value that could be an operand printed rounded? Integers never are; the last slot of a
-    line ending `= {}` is a result, never an operand."""
+    line ending in `= {}` is a result, not an operand."""
     n = len(values) - 1 if last_is_result else len(values)
     for i in range(n):
         v = values[i]
