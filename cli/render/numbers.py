@@ -2,9 +2,11 @@
 
 A number printed without a decimal point is an exact integer. A value that only rounds to one keeps its
 zeros: σ(10) = 0.9999546 is `1.0000` and 19.99999 is `20.0000` at four decimals, never `1` or `20` (a
-student would take those for exact and recompute from them). Float noise is not a value: 0.7 + 0.2 + 0.1
-= 0.9999999999999999 is the integer 1. Other trailing zeros are dropped (0.6, not 0.6000). With
---precision 0 every value is shown as an integer, as asked.
+student would take those for exact and recompute from them). Float noise is not a value: within 1e-14
+(relative, some 50 ulps) of an integer is that integer, so 0.7 + 0.2 + 0.1 = 0.9999999999999999 and a
+hundred 0.1s summed (9.99999999999998) print as 1 and 10, while σ(30) = 1 − 9.4e-14 prints as 1.0000.
+Other trailing zeros are dropped (0.6, not 0.6000). With --precision 0 every value is shown as an
+integer, as asked.
 """
 from __future__ import annotations
 
@@ -51,7 +53,7 @@ def _real(x: float, precision: int, extra: int = 0) -> str:
     if "." not in s:
         return "0" if s == "-0" else s  # --precision 0
     short = s.rstrip("0").rstrip(".")
-    if "." in short or abs(x - round(x)) <= 4 * math.ulp(x):
+    if "." in short or abs(x - round(x)) <= 1e-14 * max(1.0, abs(x)):
         return "0" if short == "-0" else short  # 0.6, not 0.6000; 1, not 1.0000, for float noise
     return s  # rounds to an integer without being one: 20.0000
 

@@ -255,7 +255,8 @@ def test_xor_output_line_recomputes(dlcalc) -> None:
 
 
 @pytest.mark.parametrize(("x", "shown"), [(19.99999, "20.0000"), (0.9999546, "1.0000"), (-2.99999, "-3.0000"),
-                                           (1 - 9.4e-14, "1.0000"), (20.0, "20"), (0.7 + 0.2 + 0.1, "1"),
+                                           (1 - 1e-9, "1.0000"), (20.0, "20"), (0.7 + 0.2 + 0.1, "1"),
+                                           (sum([0.1] * 100), "10"), (1 - 9.4e-14, "1.0000"),
                                            (1 + 2.2e-16, "1"), (0.6000001, "0.6"), (2.5, "2.5")])
 def test_integers_look_like_integers_only_when_they_are(x: float, shown: str) -> None:
     assert number(x, 4) == shown
