@@ -5,7 +5,7 @@ from __future__ import annotations
 from html import escape as _escape
 
 from dlcalc.calc.solution import Solution, Step
-from dlcalc.cli.render.layout import Formatter, equation, matrices
+from dlcalc.cli.render.layout import Formatter, equation, matrices, worked
 from dlcalc.cli.render.numbers import ungrouped
 
 CELL = ' style="border: 1px solid #999; padding: 2px 6px; text-align: right"'
@@ -36,7 +36,7 @@ def step_html(step: Step, fmt: Formatter) -> list[str]:
     if step.prose:
         out.append("<ul>" + "".join(f"<li>{escape(p)}</li>" for p in step.prose) + "</ul>")
     if step.lines:
-        out.append("<ul>" + "".join(f"<li><code>{escape(line.render(fmt))}</code></li>" for line in step.lines)
+        out.append("<ul>" + "".join(f"<li><code>{escape(worked(line, fmt))}</code></li>" for line in step.lines)
                    + "</ul>")
     for grid in step.grids:
         for label, a, hl in matrices(grid):

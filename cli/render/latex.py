@@ -5,7 +5,7 @@ import re
 from functools import lru_cache
 
 from dlcalc.calc.solution import Solution, Step
-from dlcalc.cli.render.layout import Formatter, equation, matrices, numeric_columns
+from dlcalc.cli.render.layout import Formatter, equation, matrices, numeric_columns, worked
 from dlcalc.cli.render.numbers import GROUP, ungrouped
 
 _FUNCS = {"log", "ln", "exp", "max", "min", "sin", "cos", "tan", "tanh", "det"}
@@ -204,13 +204,13 @@ def _pieces(s: str, room: int) -> list[str]:
     return [s]
 
 
-def _row(lhs: str, pieces: list[str], given: bool) -> list[str]:
+def _row(lhs: str, pieces: list[str], given: bool, rel: str = "=") -> list[str]:
     """`lhs &= first` (or `& first` with no left side), then `&\\quad rest` for each continuation;
     one that opens with `=` is aligned on it."""
     rows = []
     for n, piece in enumerate(pieces):
         if n == 0:
-            rows.append(f"  {_side(lhs, given)} &= {_value(piece, given)}" if lhs is not None else f"  & {tex(piece)}")
+            rows.append(f"  {_side(lhs, given)} &{rel} {_value(piece, given)}" if lhs is not None else f"  & {tex(piece)}")
         elif piece.startswith("= "):
             rows.append(f"  &= {tex(piece[2:])}")
         else:  # {}+ keeps the operator binary (spaced as in the line it continues)
@@ -236,21 +236,24 @@ def _align(lines: list[str], given: bool = False) -> list[str]:
     rows = []
     for line in lines:
         lhs, sep, rhs = line.partition(" = ")
+        if " ≈ " in lhs:  # aligned at the first relation, whichever it is
+            lhs, sep, rhs = line.partition(" ≈ ")
+        rel = "=" if sep == " = " else r"\approx"
         if given and not sep and re.match(r"\w+: ", line):  # `layers: conv → relu → …` names a field too
             head = line.partition(": ")[0] + ": "
-            rows.append((None, line[len(head):], head))
+            rows.append((None, line[len(head):], head, rel))
         else:
-            rows.append((lhs, rhs, "") if sep else (None, line, ""))
-    sides = [(_chars(lhs), _chars(rest)) for lhs, rest, _ in rows if lhs is not None]
+            rows.append((lhs, rhs, "", rel) if sep else (None, line, "", rel))
+    sides = [(_chars(lhs), _chars(rest)) for lhs, rest, _, _ in rows if lhs is not None]
     if sides and max(a for a, _ in sides) + 3 + max(b for _, b in sides) > WIDTH:
-        rows = [(lhs, rest, head) if lhs is None or _chars(lhs) <= LONG_LHS else (None, f"{lhs} = {rest}", head)
-                for lhs, rest, head in rows]
-    widest = max([_chars(lhs) for lhs, _, _ in rows if lhs is not None], default=0)
+        rows = [(lhs, rest, head, rel) if lhs is None or _chars(lhs) <= LONG_LHS else
+                (None, f"{lhs} {'=' if rel == '=' else '≈'} {rest}", head, rel) for lhs, rest, head, rel in rows]
+    widest = max([_chars(lhs) for lhs, _, _, _ in rows if lhs is not None], default=0)
     room = max(WIDTH - widest - 3, WIDTH // 2)
     out = []
-    for lhs, rest, head in rows:
+    for lhs, rest, head, rel in rows:
         pieces = _pieces(rest, room - _chars(head))
-        first = _row(lhs, pieces, given)
+        first = _row(lhs, pieces, given, rel)
         out += [first[0].replace("& ", f"& {name(head[:-2])}: ", 1)] + first[1:] if head else first
     return [r"\begin{align*}", " \\\\\n".join(out), r"\end{align*}"]
 
@@ -285,7 +288,8 @@ def _tabular(table, fmt: Formatter) -> list[str]:
 
 def step_latex(step: Step, fmt: Formatter) -> str:
     out = []
-    maths = ([equation(step, fmt)] if equation(step, fmt) else []) + [line.render(fmt) for line in step.lines]
+    eq = equation(step, fmt)
+    maths = ([eq] if eq else []) + [worked(line, fmt) for line in step.lines]
     if step.prose:
         out += [r"\begin{itemize}"] + [rf"  \item {text(p)}" for p in step.prose] + [r"\end{itemize}"]
     if maths:

@@ -3,15 +3,20 @@ from __future__ import annotations
 
 import numpy as np
 
-from dlcalc.calc.solution import Formatter, Grid, Step, Table
+from dlcalc.calc.solution import Formatter, Grid, Step, Table, Text
+from dlcalc.cli.render import recompute
 from dlcalc.cli.render.numbers import ungrouped
 
 
 def equation(step: Step, fmt: Formatter) -> str:
-    """`formula = substitution = result`, leaving out the parts a step does not have."""
-    parts = [step.formula] if step.formula else []
-    parts += [x.render(fmt) for x in (step.substitution, step.result) if x is not None]
-    return " = ".join(p for p in parts if p)
+    """`formula = substitution = result`, leaving out the parts a step does not have; checked as one line
+    (recompute.py): the substitution must give the printed result."""
+    return recompute.chain(step.formula, [step.substitution, step.result], fmt)
+
+
+def worked(line: Text, fmt: Formatter) -> str:
+    """A worked line with its numbers in: what every renderer prints for a Text (recompute.py checks it)."""
+    return recompute.line(line, fmt)
 
 
 def matrices(grid: Grid) -> list[tuple[str, np.ndarray, set]]:

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dlcalc.calc.solution import Solution, Step
-from dlcalc.cli.render.layout import Formatter, equation, matrices
+from dlcalc.cli.render.layout import Formatter, equation, matrices, worked
 from dlcalc.cli.render.numbers import ungrouped
 
 
@@ -34,7 +34,7 @@ def step_markdown(step: Step, fmt: Formatter) -> list[str]:
     if step.prose:
         out += [f"- {p}" for p in step.prose] + [""]
     if step.lines:
-        out += [f"- `{line.render(fmt)}`" for line in step.lines] + [""]
+        out += [f"- `{worked(line, fmt)}`" for line in step.lines] + [""]
     for grid in step.grids:
         for label, a, hl in matrices(grid):
             rows = [[f"**{c}**" if (i, j) in hl else c for j, c in enumerate(map(ungrouped, map(fmt, row)))]

@@ -1,4 +1,13 @@
-"""How numbers look: integers as integers, everything else rounded to the chosen precision."""
+"""How numbers look: integers as integers, everything else rounded to the chosen precision.
+
+A number printed without a decimal point is an exact integer. A value that only rounds to one keeps its
+zeros: σ(10) = 0.9999546 is `1.0000` and 19.99999 is `20.0000` at four decimals, never `1` or `20` (a
+student would take those for exact and recompute from them). Float noise is not a value: within 1e-14
+(relative, some 50 ulps) of an integer is that integer, so 0.7 + 0.2 + 0.1 = 0.9999999999999999 and a
+hundred 0.1s summed (9.99999999999998) print as 1 and 10, while σ(30) = 1 − 9.4e-14 prints as 1.0000.
+Other trailing zeros are dropped (0.6, not 0.6000). With --precision 0 every value is shown as an
+integer, as asked.
+"""
 from __future__ import annotations
 
 import math
@@ -40,20 +49,7 @@ def number(x: Any, precision: int = 4, group: bool = True) -> str:
     if isinstance(x, (int, np.integer)):
         return grouped(str(int(x))) if group else str(int(x))
     if isinstance(x, (float, np.floating)):
-        x = float(x)
-        if math.isnan(x):
-            return "nan"
-        if math.isinf(x):
-            return "inf" if x > 0 else "-inf"
-        if x.is_integer() and abs(x) < 1e15:
-            return grouped(str(int(x))) if group else str(int(x))
-        if precision > 0 and abs(x) < 10.0 ** (1 - precision):
-            return f"{x:.{precision}g}"  # small values keep `precision` significant digits: 0.00025, not 0.0003
-        if abs(x) >= 1e12:
-            return f"{x:.{max(precision, 1)}e}"
-        s = f"{x:.{precision}f}"
-        s = s.rstrip("0").rstrip(".") if "." in s else s
-        s = "0" if s == "-0" else s  # 0.6, not 0.6000; at most `precision` decimals
+        s = _real(float(x), precision)
         return grouped(s) if group else s
     if isinstance(x, dict):
         return "{" + ", ".join(f"{k}: {number(v, precision, False)}" for k, v in x.items()) + "}"
@@ -62,6 +58,32 @@ def number(x: Any, precision: int = 4, group: bool = True) -> str:
     if isinstance(x, (np.ndarray, list, tuple)):
         return "[" + ", ".join(number(v, precision, False) for v in x) + "]"
     return str(x)
+
+
+def more_digits(x: float, precision: int, extra: int) -> str:
+    """`x` as number(x, precision) writes it, with `extra` more digits in the same form: more decimals, or
+    more significant digits where number() counts those (a worked line needing them, recompute.py)."""
+    return _real(float(x), precision, extra)
+
+
+def _real(x: float, precision: int, extra: int = 0) -> str:
+    if math.isnan(x):
+        return "nan"
+    if math.isinf(x):
+        return "inf" if x > 0 else "-inf"
+    if x.is_integer() and abs(x) < 1e15:
+        return str(int(x))
+    if precision > 0 and abs(x) < 10.0 ** (1 - precision):
+        return f"{x:.{precision + extra}g}"  # small values keep `precision` significant digits: 0.00025, not 0.0003
+    if abs(x) >= 1e12:
+        return f"{x:.{max(precision, 1) + extra}e}"
+    s = f"{x:.{precision + extra}f}"
+    if "." not in s:
+        return "0" if s == "-0" else s  # --precision 0
+    short = s.rstrip("0").rstrip(".")
+    if "." in short or abs(x - round(x)) <= 1e-14 * max(1.0, abs(x)):
+        return "0" if short == "-0" else short  # 0.6, not 0.6000; 1, not 1.0000, for float noise
+    return s  # rounds to an integer without being one: 20.0000
 
 
 def formatter(precision: int):
@@ -77,4 +99,6 @@ def formatter(precision: int):
                     seen[x] = text
             return text
         return number(x, precision)
+    fmt.precision = precision  # type: ignore[attr-defined]  # what worked lines are checked at (recompute.py)
+    fmt.memo = {}  # type: ignore[attr-defined]  # the worked lines written, by Text object (recompute.py)
     return fmt

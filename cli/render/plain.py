@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from dlcalc.calc.solution import Solution, Step
-from dlcalc.cli.render.layout import Formatter, equation, grid_text, matrices, table_text
+from dlcalc.cli.render.layout import Formatter, equation, grid_text, matrices, table_text, worked
 from dlcalc.cli.render.numbers import ungrouped
 
 INDENT = " " * 8
@@ -17,7 +17,7 @@ def step_lines(step: Step, fmt: Formatter) -> list[str]:
     if eq:
         out.append(eq)
     out += step.prose
-    out += [line.render(fmt) for line in step.lines]
+    out += [worked(line, fmt) for line in step.lines]
     for grid in step.grids:
         for label, a, hl in matrices(grid):
             out += grid_text(label, a, fmt, hl)

@@ -7,7 +7,7 @@ from rich.table import Table as RichTable
 from rich.text import Text as RichText
 
 from dlcalc.calc.solution import Solution, Step
-from dlcalc.cli.render.layout import Formatter, brackets, cells, equation, matrices, numeric_columns
+from dlcalc.cli.render.layout import Formatter, brackets, cells, equation, matrices, numeric_columns, worked
 from dlcalc.cli.render.plain import answer_lines
 
 HIGHLIGHT = "bold black on yellow"
@@ -97,7 +97,7 @@ def _body(step: Step, fmt: Formatter, room: int | None = None, full: bool = Fals
     if eq:
         parts.append(RichText(eq))
     parts += [RichText(p, style="italic") for p in step.prose]
-    parts += [RichText(line.render(fmt)) for line in step.lines]
+    parts += [RichText(worked(line, fmt)) for line in step.lines]
     for grid in step.grids:
         parts += [_grid(label, a, hl, fmt, room, full) for label, a, hl in matrices(grid)]
     if step.table is not None:
