@@ -23,6 +23,7 @@ import pytest
 from scipy.signal import convolve2d, correlate2d
 
 from tests.conftest import assert_bad_input, run_cli
+from tests.drawn import DRAWN_CE, drawn_conv
 
 QTI = "{http://www.imsglobal.org/xsd/ims_qtiasiv1p2}"
 IMSCP = "{http://www.imsglobal.org/xsd/imsccv1p1/imscp_v1p1}"
@@ -37,6 +38,19 @@ IMAGE = [[1, 1, 1, 0, 0], [0, 1, 1, 1, 0], [0, 0, 1, 1, 1], [0, 0, 1, 1, 0], [0,
 KERNEL = [[1, 0, 0], [0, 1, 0], [0, 0, 2]]   # not symmetric: flipping it matters
 CONV = convolve2d(IMAGE, KERNEL, mode="valid")          # the course's true convolution (kernel rotated 180°)
 CORR = correlate2d(IMAGE, KERNEL, mode="valid")         # the slip: cross-correlation
+
+# h: a saddle at the origin; p: the perceptron learning AND (it converges)
+SADDLE_AND_AND = """\
+  - id: h
+    kind: hessian
+    expr: "w1^2 - 3*w1*w2 + w2^2"
+    at: {w1: 0, w2: 0}
+  - id: p
+    kind: perceptron
+    ask: converged
+    data: "0 0; 0 1; 1 0; 1 1"
+    labels: "-1 -1 -1 1"
+"""
 
 FIXED = f"""
 title: Exam / midterm
@@ -54,30 +68,11 @@ problems:
     slip_credit: 0.25
     input: {IMAGE}
     kernel: {KERNEL}
-  - id: h
-    kind: hessian
-    expr: "w1^2 - 3*w1*w2 + w2^2"
-    at: {{w1: 0, w2: 0}}
-  - id: p
-    kind: perceptron
-    ask: converged
-    data: "0 0; 0 1; 1 0; 1 1"
-    labels: "-1 -1 -1 1"
-"""
+""" + SADDLE_AND_AND
 # h: the Hessian [[2, −3], [−3, 2]] has eigenvalues −1 and 5 at the critical point (0, 0): a saddle.
 # p: AND is linearly separable, so the perceptron converges: true.
 
-DRAWN = """
-seed: exam-2026
-problems:
-  - id: ce
-    kind: cross_entropy
-    target: {random: labels, classes: 3, shape: [2]}
-    pred: {random: probabilities, shape: [2, 3], decimals: 2}
-  - id: conv
-    kind: conv
-    input: {random: int, low: 0, high: 3, shape: [4, 4]}
-    kernel: {random: int, low: -1, high: 1, shape: [2, 2]}
+DRAWN = "\nseed: exam-2026\nproblems:\n" + DRAWN_CE + drawn_conv() + """\
   - id: h
     kind: hessian
     expr: {random: choice, from: ["w1^2 - 3*w1*w2 + w2^2", "(w1 - 1)^2 + w1*w2^2"]}
@@ -105,16 +100,7 @@ problems:
     input_shape: 6x6
     kernel: 3
     filters: 3
-  - id: h
-    kind: hessian
-    expr: "w1^2 - 3*w1*w2 + w2^2"
-    at: {{w1: 0, w2: 0}}
-  - id: p
-    kind: perceptron
-    ask: converged
-    data: "0 0; 0 1; 1 0; 1 1"
-    labels: "-1 -1 -1 1"
-"""
+""" + SADDLE_AND_AND
 PARAMS = (3 * 3 * 1 + 1) * 3   # 3 filters of 3×3×1 weights and a bias each: 30, compared exactly
 
 

@@ -10,19 +10,9 @@ import pytest
 from scipy.signal import convolve2d
 
 from tests.conftest import assert_bad_input
+from tests.drawn import DRAWN_CE, drawn_conv
 
-KEY = """\
-title: Midterm
-seed: midterm-2026
-problems:
-  - id: ce
-    kind: cross_entropy
-    target: {random: labels, classes: 3, shape: [2]}
-    pred: {random: probabilities, shape: [2, 3], decimals: 2}
-  - id: conv
-    kind: conv
-    input: {random: int, low: 0, high: 4, shape: [4, 4]}
-    kernel: {random: int, low: -1, high: 1, shape: [2, 2]}
+KEY = "title: Midterm\nseed: midterm-2026\nproblems:\n" + DRAWN_CE + drawn_conv(high=4) + """\
     points: 2
   - id: h
     kind: hessian

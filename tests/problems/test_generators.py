@@ -17,6 +17,7 @@ from dlcalc.calc.errors import BadInput
 from dlcalc.problems import generators
 from dlcalc.problems.loader import load_text
 from dlcalc.problems.variants import realise, seed_of
+from tests.drawn import DRAWN_CE, drawn_conv
 
 
 def reference_words(seed, student, problem, path, attempt):
@@ -112,17 +113,7 @@ def test_bad_generators_are_refused_naming_the_field(raw, message):
     assert message in e.value.message and e.value.where == "k.yaml: pred"
 
 
-KEY = """\
-seed: exam-2026
-problems:
-  - id: ce
-    kind: cross_entropy
-    target: {random: labels, classes: 3, shape: [2]}
-    pred: {random: probabilities, shape: [2, 3], decimals: 2}
-  - id: conv
-    kind: conv
-    input: {random: int, low: 0, high: 3, shape: [4, 4]}
-    kernel: {random: int, low: -1, high: 1, shape: [2, 2]}
+KEY = "seed: exam-2026\nproblems:\n" + DRAWN_CE + drawn_conv() + """\
   - id: fixed
     kind: mse
     target: [1, 2]
