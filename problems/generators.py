@@ -86,7 +86,8 @@ class Generator:
 
 
 def is_generator(raw: Any) -> bool:
-    return isinstance(raw, dict) and "random" in raw
+    """`{random: NAME, …}`; a point's variable named `random` (`at: {random: 1}`) is not one."""
+    return isinstance(raw, dict) and isinstance(raw.get("random"), str)
 
 
 def find(raw: Any, where: Callable[[str], str], path: str = "") -> dict[str, Generator]:
@@ -153,6 +154,8 @@ def _checked(name: str, g: dict) -> dict:
         g["shape"] = _shape(g["shape"], exact=1)
     if name == "choice" and (not isinstance(g["from"], list) or not g["from"]):
         raise BadInput("'from' must be a non-empty list of values")
+    if name == "choice" and any(is_generator(v) for v in g["from"]):
+        raise BadInput("'from' lists values, not generators: draw one of them with a generator of its own")
     return g
 
 

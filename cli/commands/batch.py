@@ -37,6 +37,12 @@ def register(app: typer.Typer) -> None:
             if full:
                 items = [_written_out(it) for it in items]
             return _solve_all(items, pool, out)
+        except BaseException:
+            if pool is not None:  # a file that cannot be read: say so now, not after the workers have warmed up
+                for process in list(getattr(pool, "_processes", {}).values()):
+                    process.kill()
+                pool.shutdown(wait=False, cancel_futures=True)
+            raise
         finally:
             if pool is not None:
                 pool.shutdown(cancel_futures=True)
@@ -196,6 +202,9 @@ def solve_recipe(recipe: tuple, fmt: str, precision: int, answer_only: bool,
 
 def _pool(jobs: int):
     """Worker processes started before the files are read, warming up meanwhile (None for one job)."""
+    import os
+
+    jobs = min(jobs, os.cpu_count() or 1)  # more processes than cores only wait for each other
     if jobs <= 1:
         return None
     from concurrent.futures import ProcessPoolExecutor
@@ -369,6 +378,8 @@ def _own_key(problems: list, tol, student: str | None, seed: str | None) -> dict
     from dlcalc.problems.variants import SAMPLE, seed_of
 
     drawing = [p.id for p in problems if p.generators]
+    if seed is not None and (student is None or not drawing):
+        raise BadInput("a seed draws a student's numbers: give it with --student ID, for a key that draws them", "--seed")
     if drawing and student is None:
         sys.stderr.write(f"dlcalc: warning: {', '.join(drawing)} draw{'s' * (len(drawing) == 1)} each student's numbers: "
                          f"checked against the variant of '{SAMPLE}'; give --student ID to check yours\n")

@@ -112,6 +112,9 @@ def _graded(key: str, answers: str, columns, decimal_comma: bool, roster: str | 
     if not problems:
         raise BadInput("the key has no problems", key)
     chosen = seed_of(problems, seed)
+    if chosen is not None and roster is None:  # an id typed another way (Ana, ana@uni.edu) has other numbers
+        sys.stderr.write("dlcalc: warning: the key draws each student's numbers from their id: the ids in the answers "
+                         "must be those of the roster the sheets were made for (--roster FILE lists who is not)\n")
     sheet = sheets.read(answers, [p.id for p in problems], columns, decimal_comma)
     items = grading.build_key(problems, Tolerance(rtol, atol), sheet.decimal_comma, strict=False, seed=chosen)
     for pid, item in items.items():  # said before grading: a run that then fails has said it too

@@ -32,8 +32,8 @@ def register(app: typer.Typer) -> None:
         _say(f"Practice, seed {chosen} (--seed {chosen} asks the same problems again); q stops.\n")
         right = asked = 0
         while count is None or asked < count:
-            template = templates[_pick(chosen, asked, len(templates))]
-            problem, solution = _drawn(template, chosen, asked)
+            template, original = templates[_pick(chosen, asked, len(templates))]
+            problem, solution = _drawn(template, original, chosen, asked)
             _ask(asked + 1, problem)
             typed = _read()
             if typed is None or typed.strip().lower() in STOP:
@@ -43,8 +43,9 @@ def register(app: typer.Typer) -> None:
         _say(f"\nScore: {right} of {asked}" + (f" ({100 * right / asked:.0f}%)" if asked else "") + "\n")
 
 
-def _templates(what: str | None) -> list:
-    """The problems to draw from: a kind's practice declaration, an example or a file's problems (numbers varied)."""
+def _templates(what: str | None) -> list[tuple]:
+    """(template to draw from, the problem as given or None): a kind's practice declaration, an example or a
+    file's problems with their numbers varied."""
     import os
 
     from dlcalc.problems import library, registry
@@ -56,20 +57,20 @@ def _templates(what: str | None) -> list:
 
     kinds = registry.kinds()
     if what is None:
-        return [of_kind(k) for _, k in sorted(kinds.items()) if k.practice]
+        return [(of_kind(k), None) for _, k in sorted(kinds.items()) if k.practice]
     kind = kinds.get(what) or registry.by_command(what)
     if kind is not None:
         if not kind.practice:
             raise BadInput(f"{kind.name} has no practice problems; try a bundled example ('dlcalc examples')", what)
-        return [of_kind(kind)]
+        return [(of_kind(kind), None)]
     if what in library.problems():
-        return [varied(library.example(what))]
+        return [(varied(library.example(what)), library.example(what))]
     if os.path.exists(what):
         problems = load_path(what)
         broken = next((p for p in problems if p.error is not None), None)
         if broken is not None:
             raise broken.error
-        return [varied(p) for p in problems]
+        return [(varied(p), p) for p in problems]
     from dlcalc.calc.errors import closest
 
     names = sorted(set(kinds) | {k.command for k in kinds.values() if k.command})
@@ -82,8 +83,9 @@ def _pick(seed: str, n: int, choices: int) -> int:
     return 0 if choices == 1 else stream(seed, "practice", "", "pick", n).below(choices)
 
 
-def _drawn(template, seed: str, n: int):
-    """The n-th problem: a variant when the template draws, else the problem itself."""
+def _drawn(template, original, seed: str, n: int):
+    """The n-th problem: a variant when the template draws; the problem as given when its varied numbers are
+    refused every time (a one-hot target varied cell by cell) or nothing draws."""
     from dlcalc.problems.variants import realise
 
     if template.generators:
@@ -91,8 +93,10 @@ def _drawn(template, seed: str, n: int):
             v = realise(template, seed, f"practice-{n}")
             return v.problem, v.solution
         except BadInput:
-            pass  # an example whose varied numbers the kind never accepts: practise it as it is
-    return template, template.solve()
+            if original is None:
+                raise
+    p = original or template
+    return p, p.solve()
 
 
 def _ask(n: int, problem) -> None:

@@ -54,7 +54,10 @@ def register(app: typer.Typer) -> None:
             raise BadInput("the roster lists no student", f"--roster {roster}")
         sheets = {sid: [drawn.realise(p, chosen, sid) if p.generators else None for p in problems] for sid in students}
         written = _write(directory, problems, sheets, fmt.value, chosen, [key, roster])
-        sys.stderr.write(f"dlcalc: wrote {written} sheets and keys to {out}/ (seed '{chosen}')\n")
+        if chosen is None:
+            sys.stderr.write("dlcalc: warning: no problem of the key draws its numbers: every sheet is the same\n")
+        sys.stderr.write(f"dlcalc: wrote {written} sheets and keys to {out}/" + (f" (seed '{chosen}')" if chosen else "")
+                         + "\n")
 
 
 def _write(directory: Path, problems: list, sheets: dict, fmt: str, seed: str | None, inputs: list[str]) -> int:

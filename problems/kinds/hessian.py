@@ -6,7 +6,7 @@ from fractions import Fraction
 from typing import Any
 
 from dlcalc.calc import hessian
-from dlcalc.calc.errors import BadInput
+from dlcalc.calc.errors import BadInput, quote
 from dlcalc.calc.calculus import check_point
 from dlcalc.calc.expr import Expr
 from dlcalc.problems.matrix import NUMBER_TEXT, parse_number
@@ -41,12 +41,13 @@ def as_point(raw: Any) -> dict[str, float]:
         raise BadInput("the point is empty: expected name=value pairs like 'w1=0, w2=0'")
     point: dict[str, float | Fraction] = {}
     for name, value in pairs:
+        shown_name = name if name.isidentifier() else quote(name)  # a key of newlines stays on one line
         if name in point:
-            raise BadInput(f"{name} is given twice")
+            raise BadInput(f"{shown_name} is given twice")
         try:
             point[name] = _number(value) if isinstance(value, str) else as_number(None, value)
         except BadInput as e:
-            raise BadInput(f"value of {name}: {e.message}") from None
+            raise BadInput(f"value of {shown_name}: {e.message}") from None
     return point
 
 

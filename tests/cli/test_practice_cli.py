@@ -80,3 +80,11 @@ def test_an_example_is_practised_with_its_numbers_varied(dlcalc):
 
 def test_something_that_is_no_kind_example_or_file_is_refused(dlcalc):
     assert_bad_input(dlcalc("practice", "mes", stdin=""), "mes", "did you mean 'mse'")
+
+
+def test_an_example_whose_varied_numbers_are_refused_is_asked_and_marked_as_given(dlcalc):
+    # the cataract example's one-hot target varied cell by cell is mostly not one-hot: those problems are the
+    # example's own numbers, asked and marked alike (the loss of its own numbers is 0.5946, lecture 12)
+    r = dlcalc("practice", "l12-ce-cataract", "--seed", "3", "--count", "20", stdin="0.5946\n" * 20)
+    given = [part for part in r.out.split("━━ Problem")[1:] if "0.6  0.2  0.2" in part and "⎡1  0  0⎤" in part]
+    assert given and all("✓ right" in part for part in given)

@@ -106,6 +106,7 @@ def test_labels_binary_and_choice():
     ({"random": "probabilities", "shape": [3]}, "'shape' must have 2 entries"),
     ({"random": "labels", "classes": 1, "shape": [3]}, "'classes' must be an integer from 2"),
     ({"random": "choice", "from": []}, "'from' must be a non-empty list"),
+    ({"random": "choice", "from": [{"random": "int", "low": 0, "high": 3}, 1]}, "'from' lists values, not generators"),
 ])
 def test_bad_generators_are_refused_naming_the_field(raw, message):
     with pytest.raises(BadInput) as e:
@@ -167,3 +168,8 @@ def test_a_key_that_draws_needs_a_seed():
     assert e.value.where == "--seed" and "ce: target, pred" in e.value.message
     assert seed_of(problems, "x") == "x"
     assert seed_of(load_text(KEY, "k.yaml"), None) == "exam-2026"
+
+
+def test_a_variable_named_random_is_not_a_generator():
+    [p] = load_text("kind: hessian\nexpr: random^2 + w^2\nat: {random: 1, w: 0}\n", "k.yaml")
+    assert p.error is None and not p.generators and p.solve().answer["gradient"] == [2, 0]   # ∂/∂random = 2·random
