@@ -76,6 +76,12 @@ def seed_of(problems: list[Problem], given: str | None, option: str = "--seed") 
     return seed
 
 
+def shown_precision(template: Problem, least: int = 4) -> int:
+    """The decimals a sheet prints a problem's numbers with: at least every decimal its generators draw, so
+    that the student is given the very numbers the key is solved with."""
+    return max([least] + [g.spec.get("decimals", 0) for g in template.generators.values()])
+
+
 def statement(p: Problem) -> list:
     """A problem as the sheet asks it, derived from its declaration: its given fields (matrices drawn),
     then what is asked. No answer, no worked step."""

@@ -27,6 +27,8 @@ def register(app: typer.Typer) -> None:
         """Practise: solve fresh problems and get each one checked at once, with the slip named."""
         import secrets
 
+        from dlcalc.problems.variants import shown_precision
+
         templates = _templates(what)
         chosen = seed if seed is not None else secrets.token_hex(3)
         _say(f"Practice, seed {chosen} (--seed {chosen} asks the same problems again); q stops.\n")
@@ -34,7 +36,7 @@ def register(app: typer.Typer) -> None:
         while count is None or asked < count:
             template, original = templates[_pick(chosen, asked, len(templates))]
             problem, solution = _drawn(template, original, chosen, asked)
-            _ask(asked + 1, problem)
+            _ask(asked + 1, problem, shown_precision(template))
             typed = _read()
             if typed is None or typed.strip().lower() in STOP:
                 break
@@ -99,12 +101,12 @@ def _drawn(template, original, seed: str, n: int):
     return p, p.solve()
 
 
-def _ask(n: int, problem) -> None:
+def _ask(n: int, problem, digits: int) -> None:
     from dlcalc.cli.render.numbers import formatter
     from dlcalc.cli.render.plain import step_lines
     from dlcalc.problems.variants import statement
 
-    fmt = formatter(4)
+    fmt = formatter(digits)
     title = problem.meta.get("title") or f"{problem.kind.command or problem.kind.name}: {_short(problem.kind.summary)}"
     out = [f"\n━━ Problem {n}: {title}"]
     for step in statement(problem):

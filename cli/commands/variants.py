@@ -62,6 +62,7 @@ def register(app: typer.Typer) -> None:
 
 def _write(directory: Path, problems: list, sheets: dict, fmt: str, seed: str | None, inputs: list[str]) -> int:
     from dlcalc.cli import reports
+    from dlcalc.problems.variants import shown_precision
 
     (directory / "keys").mkdir(parents=True, exist_ok=True)
     taken: set[str] = set()
@@ -70,8 +71,9 @@ def _write(directory: Path, problems: list, sheets: dict, fmt: str, seed: str | 
         name = reports.safe_name(sid, taken) + SUFFIX[fmt]
         chosen = [v.problem if v else p for p, v in zip(problems, drawn)]
         solutions = [v.solution if v else p.solve() for p, v in zip(problems, drawn)]
-        for path, text in ((directory / name, _sheet(sid, chosen, fmt)),
-                           (directory / "keys" / name, _key(sid, chosen, solutions, fmt))):
+        digits = [shown_precision(p) for p in problems]
+        for path, text in ((directory / name, _sheet(sid, chosen, fmt, digits)),
+                           (directory / "keys" / name, _key(sid, chosen, solutions, fmt, digits))):
             with reports.opened(reports.check_target(str(path), "--out", inputs), "--out") as f:
                 f.write(text)
         record["students"][sid] = {p.id: v.values for p, v in zip(problems, drawn) if v}
@@ -85,32 +87,31 @@ def _heading(n: int, p) -> str:
     return f"{n}. {p.meta.get('title') or p.id} ({points:g} point{'s' * (points != 1)})"
 
 
-def _sheet(sid: str, problems: list, fmt: str) -> str:
+def _sheet(sid: str, problems: list, fmt: str, digits: list[int]) -> str:
     from dlcalc.cli.render.numbers import formatter
     from dlcalc.problems.variants import statement
 
-    f = formatter(4)
     if fmt == "markdown":
         from dlcalc.cli.render.markdown import step_markdown
 
         out = [f"# Exam: {sid}", ""]
-        for n, p in enumerate(problems, 1):
+        for n, (p, d) in enumerate(zip(problems, digits), 1):
             out += [f"## {_heading(n, p)}", ""]
             for step in statement(p):
-                out += step_markdown(step, f)
+                out += step_markdown(step, formatter(d))
         return "\n".join(out)
     from dlcalc.cli.render import latex
 
     body = []
-    for n, p in enumerate(problems, 1):
-        body += [rf"\section*{{{latex.text(_heading(n, p))}}}"] + [latex.step_latex(s, f) for s in statement(p)]
+    for n, (p, d) in enumerate(zip(problems, digits), 1):
+        body += [rf"\section*{{{latex.text(_heading(n, p))}}}"] + [latex.step_latex(s, formatter(d)) for s in statement(p)]
     return latex.document("\n".join(body), f"Exam: {sid}")
 
 
-def _key(sid: str, problems: list, solutions: list, fmt: str) -> str:
+def _key(sid: str, problems: list, solutions: list, fmt: str, digits: list[int]) -> str:
     from dlcalc.cli import render
 
-    parts = [render.text(sol, fmt) for sol in solutions]
+    parts = [render.text(sol, fmt, d) for sol, d in zip(solutions, digits)]
     if fmt == "markdown":
         return "\n\n".join([f"# Key: {sid}"] + [f"<!-- {p.id} -->\n" + t for p, t in zip(problems, parts)])
     from dlcalc.cli.render import latex

@@ -149,3 +149,15 @@ def test_check_a_students_own_variant(dlcalc, exam):
     assert r.code == 0 and "✓ ce.loss" in r.out and r.err == ""
     other = dlcalc("check", str(key), "-a", f"ce={mine}", "-f", "plain")   # no --student: the sample, and said so
     assert "give --student ID" in other.err
+
+
+def test_a_sheet_gives_the_very_numbers_its_key_is_solved_with(dlcalc, tmp_path):
+    key = tmp_path / "k.yaml"
+    key.write_text("seed: s\nproblems:\n  - id: m\n    kind: mse\n    target: [1, 2, 3]\n"
+                   "    pred: {random: uniform, low: 0, high: 100, decimals: 6, shape: [3]}\n")
+    roster = tmp_path / "r.csv"
+    roster.write_text("student\nana\n")
+    assert dlcalc("variants", str(key), "--roster", str(roster), "--out", str(tmp_path / "o")).code == 0
+    drawn = json.loads((tmp_path / "o" / "variants.json").read_text())["students"]["ana"]["m"]["pred"]
+    sheet = (tmp_path / "o" / "ana.md").read_text()
+    assert f"pred = [{', '.join(repr(v).rstrip('0') for v in drawn)}]" in sheet   # six decimals, not four
