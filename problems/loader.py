@@ -122,6 +122,16 @@ def load_path(path: str | Path, default_kind: str | None = None) -> list[Problem
     return load_text(data, name, default_kind, stem=path.stem)
 
 
+def load_key(path: str | Path) -> list[Problem]:
+    """A file whose problems must all be sound (a key for variants, export, practice): the first error is
+    bad input, not a problem left out."""
+    problems = load_path(path)
+    broken = next((p for p in problems if p.error is not None), None)
+    if broken is not None:
+        raise broken.error
+    return problems
+
+
 def load_text(data: bytes | str, name: str, default_kind: str | None = None, stem: str = "problem") -> list[Problem]:
     doc = yamlfile.load(data, name)
     if not isinstance(doc, dict):

@@ -46,16 +46,13 @@ def register(app: typer.Typer) -> None:
         from dlcalc.calc.errors import BadInput
         from dlcalc.cli import reports
         from dlcalc.problems import quiz
-        from dlcalc.problems.loader import load_path
+        from dlcalc.problems.loader import load_key
         from dlcalc.problems.variants import seed_of
 
         if output == "-" and to is Target.canvas:
             raise BadInput("a Canvas package is a zip file: give a file name (quiz.zip)", "-o -")
         target = reports.check_target(output, "-o", [key])
-        problems = load_path(key)
-        broken = next((p for p in problems if p.error is not None), None)
-        if broken is not None:
-            raise broken.error
+        problems = load_key(key)
         chosen = seed_of(problems, seed)
         count = variants or DEFAULT_VARIANTS
         # what the quiz, or Canvas, cannot hold: found before anything is written, and said in key order

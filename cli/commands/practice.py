@@ -51,7 +51,7 @@ def _templates(what: str | None) -> list[tuple]:
     import os
 
     from dlcalc.problems import library, registry
-    from dlcalc.problems.loader import load_mapping, load_path
+    from dlcalc.problems.loader import load_key, load_mapping
     from dlcalc.problems.variants import varied
 
     def of_kind(kind):
@@ -68,10 +68,7 @@ def _templates(what: str | None) -> list[tuple]:
     if what in library.problems():
         return [(varied(library.example(what)), library.example(what))]
     if os.path.exists(what):
-        problems = load_path(what)
-        broken = next((p for p in problems if p.error is not None), None)
-        if broken is not None:
-            raise broken.error
+        problems = load_key(what)
         return [(varied(p), p) for p in problems]
     from dlcalc.calc.errors import closest
 
@@ -132,13 +129,13 @@ def _read() -> str | None:
 
 
 def _check(problem, solution, typed: str) -> bool:
-    from dlcalc.calc.grading import Tolerance
+    from dlcalc.calc.grading import ATOL, RTOL, Tolerance
     from dlcalc.cli import render
     from dlcalc.cli.render.numbers import number
     from dlcalc.problems.grading import KeyItem, mark
 
-    item = KeyItem(problem, solution.answer, Tolerance(float(problem.meta.get("rtol", 1e-3)),
-                                                      float(problem.meta.get("atol", 1e-4))))
+    item = KeyItem(problem, solution.answer, Tolerance(float(problem.meta.get("rtol", RTOL)),
+                                                      float(problem.meta.get("atol", ATOL))))
     m = mark(item, typed)
     if m.correct:
         _say(f"✓ right: {problem.ask} = {number(m.expected)}\n")

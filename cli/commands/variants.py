@@ -39,13 +39,10 @@ def register(app: typer.Typer) -> None:
         from dlcalc.cli import reports
         from dlcalc.problems import variants as drawn
         from dlcalc.problems.answers import read_roster
-        from dlcalc.problems.loader import load_path
+        from dlcalc.problems.loader import load_key
 
         directory = reports.check_target(out, "--out", [key, roster], directory=True)
-        problems = load_path(key)
-        broken = next((p for p in problems if p.error is not None), None)
-        if broken is not None:
-            raise broken.error
+        problems = load_key(key)
         chosen = drawn.seed_of(problems, seed)
         _, students = read_roster(roster, student_column)
         if not students:
