@@ -160,7 +160,7 @@ def rendered(problem, sol, fmt: str, precision: int, answer_only: bool, full: bo
         from dlcalc.cli.render import jsonout
         from dlcalc.cli.render.numbers import formatter
 
-        return "text", jsonout.dumps({"id": problem.id, "file": problem.file,
+        return "text", jsonout.encoded({"id": problem.id, "file": problem.file,
                                       **jsonout.solution_dict(sol, formatter(precision))}), []
     return "text", render.text(sol, fmt, precision, answer_only, full=full), list(sol.warnings) if answer_only else []
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from html import escape as _escape
 
 from dlcalc.calc.solution import Solution, Step
-from dlcalc.cli.render.layout import Formatter, equation, matrices, worked
+from dlcalc.cli.render.layout import Formatter, equation, matrices, table_cells, worked
 from dlcalc.cli.render.numbers import ungrouped
 
 CELL = ' style="border: 1px solid #999; padding: 2px 6px; text-align: right"'
@@ -44,7 +44,7 @@ def step_html(step: Step, fmt: Formatter) -> list[str]:
                     for i, row in enumerate(a)]
             out.append(f"<p><i>{escape(label)}</i> =</p>" + table(None, rows, raw=True))
     if step.table is not None:
-        out.append(table(step.table.headers, [[fmt(v) for v in r] for r in step.table.rows]))
+        out.append(table(step.table.headers, table_cells(step.table, fmt)))
     if step.note:
         out.append(f"<blockquote>{escape(step.note)}</blockquote>")
     return out

@@ -57,7 +57,7 @@ def solution_dict(sol: Solution, fmt: Formatter) -> dict:
             d["grids"] = [{"label": g.label, "values": plain_value(g.array()),
                            "highlight": [list(h) for h in g.highlight]} for g in step.grids]
         if step.table is not None:
-            d["table"] = {"headers": step.table.headers, "rows": plain_value(step.table.rows)}
+            d["table"] = {"headers": [str(h) for h in step.table.headers], "rows": plain_value(step.table.rows)}
         steps.append(d)
     out = {"kind": sol.kind, "title": sol.title, "answer": plain_value(sol.answer), "steps": steps,
            "warnings": list(sol.warnings)}
@@ -67,8 +67,13 @@ def solution_dict(sol: Solution, fmt: Formatter) -> dict:
 
 
 def dumps(obj: Any) -> str:
-    return json.dumps(plain_value(obj), ensure_ascii=False, allow_nan=False)
+    return encoded(plain_value(obj))
+
+
+def encoded(plain: Any) -> str:
+    """A value that is plain already (solution_dict's): not walked a second time."""
+    return json.dumps(plain, ensure_ascii=False, allow_nan=False)
 
 
 def render(sol: Solution, fmt: Formatter, answer_only: bool = False, full: bool = False) -> str:
-    return dumps(solution_dict(sol, fmt))
+    return encoded(solution_dict(sol, fmt))

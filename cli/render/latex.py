@@ -5,7 +5,7 @@ import re
 from functools import lru_cache
 
 from dlcalc.calc.solution import Solution, Step
-from dlcalc.cli.render.layout import Formatter, equation, matrices, numeric_columns, worked
+from dlcalc.cli.render.layout import Formatter, equation, matrices, numeric_columns, table_cells, worked
 from dlcalc.cli.render.numbers import GROUP, ungrouped
 
 _FUNCS = {"log", "ln", "exp", "max", "min", "sin", "cos", "tan", "tanh", "det"}
@@ -55,9 +55,19 @@ def name(word: str) -> str:
     return rf"\text{{{word.replace('_', chr(92) + '_')}}}"
 
 
+_WORD_RE = re.compile(r"(?<![\\{\w])([A-Za-z]{2,})(?![A-Za-z])")  # a word of letters: \ln, \mathrm{sign}
+_TWO_LETTERS = re.compile("[A-Za-z]{2}")
+_EXPONENT = re.compile(r"\de[+\-−]?\d")
+_NON_ASCII = re.compile(r"[^\x00-\x7f]+")
+_SCRIPT_CHARS = frozenset(_SUB) | frozenset(_SUP)
+_SYMBOL_FIRST = frozenset(k[0] for k in _SYMBOLS)
+_ACCENT_CHARS = frozenset(_ACCENTS)
+
+
 @lru_cache(maxsize=65_536)
 def tex(s: str) -> str:
-    """Unicode maths as written in steps → LaTeX maths; a character with no LaTeX name is set as \\text{…}."""
+    """Unicode maths as written in steps → LaTeX maths; a character with no LaTeX name is set as \\text{…}.
+    Each rule runs only when the line holds what it rewrites (a cheap test first: lines are many)."""
     names: list[str] = []
 
     def keep(m: re.Match) -> str:  # identifiers wait outside the rules below as a private-use character
@@ -66,20 +76,31 @@ def tex(s: str) -> str:
         names.append(name(m.group(0)))
         return chr(0xE000 + len(names) - 1)
 
-    s = _NAME_RE.sub(keep, s)
+    underscore, ascii_only = "_" in s, s.isascii()
+    if underscore:
+        s = _NAME_RE.sub(keep, s)
     s = s.replace("{", _LBRACE).replace("}", _RBRACE) if "{" in s or "}" in s else s  # {w1: 0}: braces shown
-    s = _WORD_SPACE.sub(lambda m: " " if _after_function(s, m.start()) else _SPACE, s)
-    s = _E_NOTATION.sub(_power_of_ten, s)
+    if " " in s:
+        s = _WORD_SPACE.sub(lambda m: " " if _after_function(s, m.start()) else _SPACE, s)
+    if "e" in s and _EXPONENT.search(s):
+        s = _E_NOTATION.sub(_power_of_ten, s)
     s = _scripts_braced(s) if "^(" in s or "_(" in s else s
-    s = _SUBSCRIPT_RE.sub(r"_{\1}", s)  # σ_B² is σ_B squared: the superscript stays outside the braces
-    s = re.sub(r"(?<![\\{\w])([A-Za-z]{2,})(?![A-Za-z])", _word, s)
-    s = _SCRIPTS.sub(_script, s)  # runs: ₁₀ → _{10}, ⁻¹ → ^{-1}
-    s = _SYMBOL_RE.sub(lambda m: _SYMBOLS[m.group(0)], s)
-    s = _ACCENT_RE.sub(lambda m: rf"\{_ACCENTS[m.group(2)]}{{{m.group(1).strip()}}}", s)
+    if underscore:
+        s = _SUBSCRIPT_RE.sub(r"_{\1}", s)  # σ_B² is σ_B squared: the superscript stays outside the braces
+    if _TWO_LETTERS.search(s):
+        s = _WORD_RE.sub(_word, s)
+    if not ascii_only and not _SCRIPT_CHARS.isdisjoint(s):
+        s = _SCRIPTS.sub(_script, s)  # runs: ₁₀ → _{10}, ⁻¹ → ^{-1}
+    if not _SYMBOL_FIRST.isdisjoint(s):
+        s = _SYMBOL_RE.sub(lambda m: _SYMBOLS[m.group(0)], s)
+    if not ascii_only and not _ACCENT_CHARS.isdisjoint(s):
+        s = _ACCENT_RE.sub(lambda m: rf"\{_ACCENTS[m.group(2)]}{{{m.group(1).strip()}}}", s)
     if names:
         s = re.sub(f"[\ue000-{chr(0xE000 + len(names) - 1)}]", lambda m: names[ord(m.group(0)) - 0xE000], s)
-    s = s.replace(_SPACE, "\\ ").replace(_OPEN, "{").replace(_CLOSE, "}").replace(_LBRACE, r"\{").replace(_RBRACE, r"\}")
-    return re.sub(r"[^\x00-\x7f]+", lambda m: rf"\text{{{m.group(0)}}}", s)
+    if not s.isascii():
+        s = s.replace(_SPACE, "\\ ").replace(_OPEN, "{").replace(_CLOSE, "}").replace(_LBRACE, r"\{").replace(_RBRACE, r"\}")
+        s = _NON_ASCII.sub(lambda m: rf"\text{{{m.group(0)}}}", s) if not s.isascii() else s
+    return s
 
 
 def _power_of_ten(m: re.Match) -> str:
@@ -160,27 +181,34 @@ def _chars(s: str) -> int:
     return len(s) if s.isascii() else len(s) - len(_COMBINING.findall(s))
 
 
+_BEFORE_SET, _AFTER_SET = frozenset(_BEFORE), frozenset(_AFTER)   # each 3 and 2 characters long
+_CUT_CHARS = re.compile(r"[(\[{)\]} ,;:]")                         # what _cuts looks at, not every character
+
+
 def _cuts(s: str, level: int) -> list[int]:
     """Where `s` may be cut: level 0 outside brackets; 1 also after a `,` inside them (a long vector);
     2 also before an operator inside them, or at any space. Never inside a script's `^(…)` or `_(…)`."""
     cuts, depth, scripts, in_script = [], 0, [], 0
-    for i, c in enumerate(s):
+    for m in _CUT_CHARS.finditer(s):
+        i, c = m.start(), m.group()
         if c in "([{":
             opens = i > 0 and s[i - 1] in "^_"
             scripts.append(opens)
             in_script += opens
             depth += 1
-        elif c in ")]}" and depth:
-            in_script -= scripts.pop()
-            depth -= 1
-        if in_script or c not in " ,;:":  # every cut is at a space or after , ; :
+        elif c in ")]}":
+            if depth:
+                in_script -= scripts.pop()
+                depth -= 1
+        elif in_script:  # every cut is at a space or after , ; :
             continue
-        if c == " " and any(s.startswith(b, i) for b in _BEFORE) and (depth == 0 or level >= 2):
-            cuts.append(i + 1)
-        elif c != " " and any(s.startswith(a, i) for a in _AFTER) and (depth == 0 or level >= 1):
+        elif c == " ":
+            if s[i:i + 3] in _BEFORE_SET and (depth == 0 or level >= 2):
+                cuts.append(i + 1)
+            elif level >= 2 and depth == 0:
+                cuts.append(i + 1)
+        elif s[i:i + 2] in _AFTER_SET and (depth == 0 or level >= 1):
             cuts.append(i + 2)
-        elif c == " " and level >= 2 and depth == 0:
-            cuts.append(i + 1)
     return cuts
 
 
@@ -188,9 +216,11 @@ def _pieces(s: str, room: int) -> list[str]:
     """`s` cut into lines of at most `room` characters, as few cuts inside brackets as will do."""
     if _chars(s) <= room:
         return [s]
-    width = [0]  # width[i]: the characters of s[:i], so that a slice's is a difference
-    for c in s:
-        width.append(width[-1] + (not _COMBINING.match(c)))
+    width: range | list[int] = range(len(s) + 1)  # width[i]: the characters of s[:i], so that a slice's is a difference
+    if not s.isascii() and _COMBINING.search(s):
+        width = [0]
+        for c in s:
+            width.append(width[-1] + (not _COMBINING.match(c)))
     for level in range(3):
         out, start, last = [], 0, 0
         for cut in _cuts(s, level) + [len(s)]:
@@ -259,12 +289,12 @@ def _align(lines: list[str], given: bool = False) -> list[str]:
 
 
 def _bmatrix(label: str, a, hl: set, fmt: Formatter, given: bool = False) -> str:
-    shown = [[ungrouped(fmt(v)) for v in r] for r in a]  # a grid's numbers are not grouped
+    shown = [[ungrouped(fmt(v)) for v in r] for r in a.tolist()]  # a grid's numbers are not grouped
     cells = [[tex(c) for c in r] for r in shown]
     rows = [" & ".join(rf"\mathbf{{{c}}}" if (i, j) in hl else c for j, c in enumerate(r)) for i, r in enumerate(cells)]
     cols = "r" * (len(cells[0]) if cells else 1)  # an array, not bmatrix: no 10-column limit (MaxMatrixCols)
     maths = rf"{_side(label, given)} = \left[\begin{{array}}{{{cols}}} " + r" \\ ".join(rows) + r" \end{array}\right]"
-    wide = _chars(label) + 3 + sum(max(map(_chars, col)) + 2 for col in zip(*shown)) > WIDTH * 3 // 4
+    wide = _chars(label) + 3 + sum(max(map(len, col)) + 2 for col in zip(*shown)) > WIDTH * 3 // 4  # numbers: ASCII
     return rf"\[ {_fitted('$' + chr(92) + 'displaystyle ' + maths + '$') if wide else maths} \]"
 
 
@@ -276,11 +306,12 @@ def _fitted(box: str) -> str:
 
 def _tabular(table, fmt: Formatter) -> list[str]:
     align = "".join("r" if numeric else "l" for numeric in numeric_columns(table))
-    rows = [[text(fmt(v)) for v in row] for row in table.rows]
+    cells = table_cells(table, fmt)
+    rows = [[text(c) for c in row] for row in cells]
     out = [r"\begin{tabular}{" + align + "}", " & ".join(text(h) for h in table.headers) + r" \\ \hline"]
     out += [" & ".join(row) + r" \\" for row in rows]
     out.append(r"\end{tabular}")
-    shown = [[h] + [fmt(r[j]) for r in table.rows if j < len(r)] for j, h in enumerate(table.headers)]
+    shown = [[h] + [r[j] for r in cells if j < len(r)] for j, h in enumerate(table.headers)]
     if sum(max(map(_chars, col)) + 3 for col in shown) > WIDTH * 3 // 4:  # text is wider than maths a character
         out = [r"\par\noindent" + _fitted("\n".join(out)) + r"\par"]
     return out

@@ -40,7 +40,7 @@ def _hl2(hl: set, ndim: int) -> set:
 
 def cells(a: np.ndarray, fmt: Formatter) -> tuple[list[list[str]], list[int]]:
     """Formatted cells and the width of each column (right-aligned); a grid's numbers are not grouped."""
-    rows = [[ungrouped(fmt(v)) for v in row] for row in a]
+    rows = [[ungrouped(fmt(v)) for v in row] for row in a.tolist()]  # Python floats: quicker than numpy's one by one
     widths = [max(len(r[j]) for r in rows) for j in range(a.shape[1])]
     return rows, widths
 
@@ -74,7 +74,7 @@ def _width(text: str) -> int:
 
 def _marked_cells(a: np.ndarray, fmt: Formatter, highlight: set) -> tuple[list[list[str]], list[int]]:
     rows = [[f"({c})" if (i, j) in highlight else f" {c} " for j, c in enumerate(map(ungrouped, map(fmt, row)))]
-            for i, row in enumerate(a)]
+            for i, row in enumerate(a.tolist())]
     widths = [max(len(r[j]) for r in rows) for j in range(a.shape[1])]
     return rows, widths
 
@@ -84,9 +84,21 @@ def numeric_columns(table: Table) -> list[bool]:
     return [all(_is_number(r[j]) for r in table.rows if j < len(r)) for j in range(len(table.headers))]
 
 
+def table_cells(table: Table, fmt: Formatter) -> list[list[str]]:
+    """The table's values formatted, once per formatter (JSON writes each table as text and as LaTeX)."""
+    memo = getattr(fmt, "memo", None)
+    seen = memo.get(id(table)) if memo is not None else None
+    if seen is not None and seen[0] is table:  # the table itself is kept, so its id is not reused
+        return seen[1]
+    rows = [[fmt(v) for v in r] for r in table.rows]
+    if memo is not None and len(memo) < 100_000:
+        memo[id(table)] = (table, rows)
+    return rows
+
+
 def table_text(table: Table, fmt: Formatter) -> list[str]:
     """Columns of numbers right-aligned, columns of words left-aligned."""
-    rows = [[fmt(v) for v in r] for r in table.rows]
+    rows = table_cells(table, fmt)
     widths = [max([len(h)] + [len(r[j]) for r in rows if j < len(r)]) for j, h in enumerate(table.headers)]
     numeric = numeric_columns(table)
     line = lambda cols: "  ".join(c.rjust(w) if num else c.ljust(w)

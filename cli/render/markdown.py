@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dlcalc.calc.solution import Solution, Step
-from dlcalc.cli.render.layout import Formatter, equation, matrices, worked
+from dlcalc.cli.render.layout import Formatter, equation, matrices, table_cells, worked
 from dlcalc.cli.render.numbers import ungrouped
 
 
@@ -41,7 +41,7 @@ def step_markdown(step: Step, fmt: Formatter) -> list[str]:
                     for i, row in enumerate(a)]
             out += [f"*{label}*", ""] + _table([str(j + 1) for j in range(a.shape[1])], rows) + [""]
     if step.table is not None:
-        out += _table(step.table.headers, [[fmt(v) for v in r] for r in step.table.rows]) + [""]
+        out += _table(step.table.headers, table_cells(step.table, fmt)) + [""]
     if step.note:
         out += [f"> {step.note}", ""]
     return out

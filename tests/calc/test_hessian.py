@@ -355,3 +355,21 @@ def test_fraction_point_values_stay_exact():
     assert a["gradient"] == [0, 0] and a["classification"] == "degenerate"
     assert a["eigenvalues"] == [0, pytest.approx(164 / 9)]
     assert a["hessian_exact"] == [["18", "2"], ["2", "2/9"]]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.fractions(min_value=-20, max_value=20, max_denominator=12),
+       st.fractions(min_value=-20, max_value=20, max_denominator=12))
+def test_a_quadratic_factors_exactly_when_sympy_factors_it(b, c):
+    # λ² + bλ + c: the discriminant test of _factors against sympy's own factorisation over the rationals
+    from dlcalc.calc.hessian import _factors
+
+    lam = sp.Symbol("λ")
+    poly = sp.Poly(lam**2 + sp.Rational(b.numerator, b.denominator) * lam + sp.Rational(c.numerator, c.denominator), lam)
+    assert _factors(poly) == (sum(k for _, k in poly.factor_list()[1]) > 1)
+
+
+def test_a_quadratic_that_factors_shows_its_factors():
+    # L = w1² + 3w2² at any point: H = [[2, 0], [0, 6]], det(H − λI) = λ² − 8λ + 12 = (λ − 2)(λ − 6)
+    text = "\n".join(line.render(str) for s in hessian("w1^2 + 3*w2^2", {"w1": 1, "w2": 1}).steps for line in s.lines)
+    assert "(λ - 6)·(λ - 2) = 0" in text or "(λ - 2)·(λ - 6) = 0" in text
