@@ -110,7 +110,8 @@ def locate(raw: Any, path: str) -> int:
     return line
 
 
-def load_path(path: str | Path, default_kind: str | None = None) -> list[Problem]:
+def load_path(path: str | Path, default_kind: str | None = None, checked: bool = True) -> list:
+    """The problems of a file: Problems, or Unchecked ones with `checked=False` (see Unchecked)."""
     path = Path(path)
     name = str(path)
     if not path.is_file():
@@ -119,7 +120,7 @@ def load_path(path: str | Path, default_kind: str | None = None) -> list[Problem
         data = path.read_bytes()[: yamlfile.MAX_BYTES + 1]
     except OSError as e:
         raise BadInput(f"cannot read: {e.strerror}", name) from None
-    return load_text(data, name, default_kind, stem=path.stem)
+    return load_text(data, name, default_kind, stem=path.stem, checked=checked)
 
 
 def load_key(path: str | Path) -> list[Problem]:
@@ -132,7 +133,8 @@ def load_key(path: str | Path) -> list[Problem]:
     return problems
 
 
-def load_text(data: bytes | str, name: str, default_kind: str | None = None, stem: str = "problem") -> list[Problem]:
+def load_text(data: bytes | str, name: str, default_kind: str | None = None, stem: str = "problem",
+              checked: bool = True) -> list:
     doc = yamlfile.load(data, name)
     if not isinstance(doc, dict):
         raise BadInput("expected a mapping with 'kind' (one problem) or 'problems' (a set)", f"{name}:1")
@@ -148,16 +150,54 @@ def load_text(data: bytes | str, name: str, default_kind: str | None = None, ste
         items = doc["problems"]
         if not isinstance(items, list) or not items:
             raise BadInput("'problems' must be a non-empty list", top_where("problems", 0))
-        problems = [_problem(item, name, yamlfile.line_of(items, i), f"{stem}-{i + 1}", default_kind, doc)
-                    for i, item in enumerate(items)]
+        given = [(item, yamlfile.line_of(items, i), f"{stem}-{i + 1}", doc) for i, item in enumerate(items)]
     else:
-        problems = [_problem(doc, name, 1, stem, default_kind, {})]
-    seen: dict[str, Problem] = {}
+        given = [(doc, 1, stem, {})]
+    if checked:
+        problems = [_problem(item, name, line, pid, default_kind, parent) for item, line, pid, parent in given]
+    else:
+        problems = [Unchecked(item, name, line, _id(item, pid), _inherited(parent), default_kind)
+                    for item, line, pid, parent in given]
+    seen: dict = {}
     for p in problems:
         if p.id in seen:
             raise BadInput(f"duplicate problem id '{p.id}' (first at line {seen[p.id].line})", f"{name}:{p.line}: id")
         seen[p.id] = p
     return problems
+
+
+@dataclass
+class Unchecked:
+    """A problem as its file gives it, its fields not yet checked: what `solve --jobs` reads, so that each
+    worker process checks its own share (the reading process would only do that work twice). `check()`
+    gives the Problem, or the Problem holding its error, as loading with checks does."""
+
+    raw: Any
+    file: str
+    line: int
+    id: str
+    parent: dict  # what the set gives every problem: rtol, atol, seed
+    default_kind: str | None = None
+
+    def recipe(self) -> tuple:
+        return self.raw, self.file, self.line, self.id, self.parent, self.default_kind
+
+    def check(self) -> Problem:
+        return rebuild(*self.recipe())
+
+
+def _id(raw: Any, default_id: str) -> str:
+    """The id _problem gives: the file's, as text, or the default when there is none fit to use."""
+    if not isinstance(raw, dict) or "id" not in raw:
+        return default_id
+    try:
+        return as_str(None, raw["id"])
+    except BadInput:
+        return raw["id"] if isinstance(raw["id"], str) else default_id
+
+
+def _inherited(parent: dict) -> dict:
+    return {k: parent[k] for k in ("rtol", "atol", "seed") if k in parent}
 
 
 def load_mapping(raw: dict, default_id: str = "problem") -> Problem:
@@ -166,9 +206,9 @@ def load_mapping(raw: dict, default_id: str = "problem") -> Problem:
     return _problem(raw, "", 0, default_id, None, {})
 
 
-def rebuild(raw: Any, name: str, line: int, pid: str, parent: dict) -> Problem:
+def rebuild(raw: Any, name: str, line: int, pid: str, parent: dict, default_kind: str | None = None) -> Problem:
     """A problem again from what its file gave (in a worker process of `solve --jobs`)."""
-    return _problem(raw, name, line, pid, None, parent)
+    return _problem(raw, name, line, pid, default_kind, parent)
 
 
 def _problem(raw: Any, name: str, line: int, default_id: str, default_kind: str | None, parent: dict) -> Problem:

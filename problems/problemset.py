@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from dlcalc.calc.errors import BadInput
 from dlcalc.problems import library
-from dlcalc.problems.loader import Problem, load_path
+from dlcalc.problems.loader import Problem, Unchecked, load_path
 
 
 def expand(paths: list[str]) -> list[str]:
@@ -31,12 +31,13 @@ class FileError:
     error: BadInput
 
 
-def collect(paths: list[str], examples: list[str]) -> list[Problem | FileError]:
-    """Every problem of every file (a file that cannot be read becomes one error entry), then examples."""
-    items: list[Problem | FileError] = []
+def collect(paths: list[str], examples: list[str], checked: bool = True) -> list[Problem | Unchecked | FileError]:
+    """Every problem of every file (a file that cannot be read becomes one error entry), then examples;
+    `checked=False`: the files' problems are left Unchecked (see loader.Unchecked)."""
+    items: list[Problem | Unchecked | FileError] = []
     for path in expand(paths):
         try:
-            items += load_path(path)
+            items += load_path(path, checked=checked)
         except BadInput as e:
             items.append(FileError(path, e))
     items += [library.example(pid) for pid in examples]

@@ -31,7 +31,8 @@ def register(app: typer.Typer) -> None:
         out = output(fmt, precision, answer_only, standalone, full)
         pool = _pool(jobs)
         try:
-            items = problemset.collect(files or [], example or [])
+            # with workers, each checks its share of the problems: checking them here too would double the work
+            items = problemset.collect(files or [], example or [], checked=pool is None)
             if not items:
                 raise BadInput("give problem files or --example ID", "solve")
             if full:
@@ -107,7 +108,7 @@ def _solve_all(items: list, pool, out: Output) -> int:
     """Solve and print every item in order; --standalone gathers the LaTeX into one document, a section
     per problem, printed at the end."""
     from dlcalc.cli import render
-    from dlcalc.problems.loader import Problem
+    from dlcalc.problems.loader import Problem, Unchecked
 
     fmt = out.fmt or render.default_format()
     document: list[str] | None = [] if out.standalone else None
@@ -115,7 +116,7 @@ def _solve_all(items: list, pool, out: Output) -> int:
     for item, (kind, payload, warnings) in _results(items, pool, fmt, out.precision, out.answer_only, out.full):
         if kind == "error":
             failed += 1
-            pid = item.id if isinstance(item, Problem) else None
+            pid = item.id if isinstance(item, (Problem, Unchecked)) else None
             sys.stderr.write(f"dlcalc: error: {payload}" + (f" (problem {pid})" if pid else "") + "\n")
             if fmt == "json":
                 _json_line({"id": pid, "file": getattr(item, "file", None), "error": payload})
@@ -166,10 +167,13 @@ def rendered(problem, sol, fmt: str, precision: int, answer_only: bool, full: bo
 
 
 def _solve_and_render(item, fmt: str, precision: int, answer_only: bool, full: bool = False) -> tuple[str, object, list[str]]:
+    from dlcalc.problems.loader import Unchecked
     from dlcalc.problems.problemset import FileError
 
     if isinstance(item, FileError):
         return "error", str(item.error), []
+    if isinstance(item, Unchecked):
+        item = _written_out(item.check()) if full else item.check()
     try:
         return rendered(item, item.solve(), fmt, precision, answer_only, full)
     except BadInput as e:
@@ -188,6 +192,10 @@ def _warm() -> None:
 
 def _recipe(p) -> tuple:
     """What a worker needs to rebuild a problem as the file gave it (a Problem's kind holds functions)."""
+    from dlcalc.problems.loader import Unchecked
+
+    if isinstance(p, Unchecked):
+        return p.recipe()
     inherited = {k: p.meta[k] for k in ("rtol", "atol") if k in p.meta and k not in p.raw}
     return p.raw, p.file, p.line, p.id, inherited | ({"seed": p.seed} if p.seed is not None else {})
 
@@ -217,16 +225,16 @@ def _pool(jobs: int):
 
 def _results(items: list, pool, fmt: str, precision: int, answer_only: bool, full: bool = False):
     """(item, (kind, payload, warnings)) in input order, in parallel with a pool, with a progress bar on a terminal."""
-    from dlcalc.problems.loader import Problem
+    from dlcalc.problems.loader import Problem, Unchecked
 
     show_bar = sys.stderr.isatty() and len(items) > PROGRESS_AFTER
     args = (fmt, precision, answer_only, full)
     if pool is not None and len(items) > 1:
-        sent = [it for it in items if isinstance(it, Problem) and it.error is None]
+        sends = lambda it: isinstance(it, Unchecked) or (isinstance(it, Problem) and it.error is None)  # noqa: E731
+        sent = [it for it in items if sends(it)]
         # in chunks: one message per 16 problems, not one each
         done = iter(pool.map(solve_recipe, [_recipe(it) for it in sent], *([a] * len(sent) for a in args), chunksize=16))
-        results = (next(done) if isinstance(it, Problem) and it.error is None else _solve_and_render(it, *args)
-                   for it in items)
+        results = (next(done) if sends(it) else _solve_and_render(it, *args) for it in items)
         yield from zip(items, _progress(results, len(items), show_bar))
         return
     yield from zip(items, _progress((_solve_and_render(it, *args) for it in items), len(items), show_bar))

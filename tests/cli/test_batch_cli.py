@@ -117,6 +117,36 @@ def test_jobs_give_the_same_output(dlcalc, files):
     assert len(json_lines(serial.out)) == 4
 
 
+def test_jobs_check_every_problem_as_one_process_does(dlcalc, tmp_path):
+    # with --jobs the reading process leaves the problems unchecked and each worker checks its own:
+    # every kind of broken problem must still be named as it is without workers, in the file's order
+    path = tmp_path / "mixed.yaml"
+    path.write_text("rtol: 0.01\nseed: s1\nproblems:\n"
+                    "  - {id: a, kind: mse, target: [1, 2], pred: [1]}\n"
+                    "  - {id: b, kind: mse, target: [1, 2], pred: [1, 3]}\n"
+                    "  - {id: 7, kind: nope}\n"
+                    "  - [1]\n"
+                    "  - {kind: mse, target: [1], pred: [2], titel: x}\n"
+                    "  - {id: d, kind: mse, target: {random: int, low: 0, high: 3, shape: [2]}, pred: [1, 2]}\n")
+    serial, parallel = (dlcalc("solve", str(path), "-f", "json", "-j", j) for j in ("1", "2"))
+    assert (serial.code, parallel.code) == (2, 2)
+    assert parallel.out == serial.out and parallel.err == serial.err
+    lines = json_lines(parallel.out)
+    assert [x["id"] for x in lines] == ["a", "b", "7", "mixed-4", "mixed-5", "d"]
+    assert ["error" in x for x in lines] == [True, False, True, True, True, False]
+    assert lines[1]["answer"]["loss"] == 0.5  # ((1 − 1)² + (2 − 3)²) / 2
+    assert "unknown key 'titel'" in lines[4]["error"] and lines[4]["error"].startswith(f"{path}:8:")
+
+
+def test_jobs_refuse_a_duplicate_id_as_one_process_does(dlcalc, tmp_path):
+    path = tmp_path / "dup.yaml"
+    path.write_text("problems:\n  - {id: a, kind: mse, target: [1], pred: [1]}\n  - {id: a, kind: mse, target: [2], pred: [1]}\n")
+    serial, parallel = (dlcalc("solve", str(path), "-f", "json", "-j", j) for j in ("1", "2"))
+    assert parallel.out == serial.out and parallel.code == serial.code == 2
+    assert json_lines(parallel.out) == [{"id": None, "file": str(path),
+                                         "error": f"{path}:3: id: duplicate problem id 'a' (first at line 2)"}]
+
+
 def test_bundled_examples(dlcalc):
     r = dlcalc("solve", "--example", "hw12-3", "--example", "l12-mse-severity", "--format", "json")
     assert r.code == 0

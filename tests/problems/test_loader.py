@@ -231,3 +231,27 @@ def test_non_utf8_file(tmp_path):
     path.write_bytes("kind: mse\ntarget: [1]\npred: [1]\ntitle: café\n".encode("latin-1"))
     with pytest.raises(BadInput, match=r"latin.yaml:4: not UTF-8 text"):
         load_path(path)
+
+
+def test_unchecked_problems_check_to_what_loading_with_checks_gives():
+    # solve --jobs reads a file unchecked and checks each problem in a worker: the same ids, errors,
+    # values and inherited settings as a checked load (rtol from the set, the set's seed, 7 read as "7")
+    text = ("rtol: 0.01\nseed: s1\nproblems:\n"
+            "  - {id: a, kind: mse, target: [1, 2], pred: [1]}\n"
+            "  - {id: 7, kind: mse, target: [1, 2], pred: [1, 3], atol: 0.5}\n"
+            "  - {kind: nope}\n"
+            "  - {id: d, kind: mse, target: {random: int, low: 0, high: 3, shape: [2]}, pred: [1, 2]}\n")
+    checked = load_text(text, "f.yaml", stem="f")
+    unchecked = load_text(text, "f.yaml", stem="f", checked=False)
+    assert [u.id for u in unchecked] == ["a", "7", "f-3", "d"]
+    again = [u.check() for u in unchecked]
+    for p, q in zip(checked, again):
+        assert (q.id, q.line, q.meta, q.seed, str(q.error)) == (p.id, p.line, p.meta, p.seed, str(p.error))
+    assert again[1].meta == {"id": "7", "rtol": 0.01, "atol": 0.5}
+    assert again[3].seed == "s1" and set(again[3].generators) == {"target"}
+    assert np.array_equal(again[1].params["pred"], [1, 3])
+
+
+def test_an_unchecked_load_still_refuses_a_duplicate_id():
+    with pytest.raises(BadInput, match="duplicate problem id 'a' \\(first at line 2\\)"):
+        load_text("problems:\n  - {id: a, kind: mse}\n  - {id: a, kind: nope}\n", "f.yaml", checked=False)
