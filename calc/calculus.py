@@ -174,7 +174,14 @@ def failure_text(kind: str, node: Any) -> str:
 
 @lru_cache(maxsize=4096)  # the same exact values are shown, classified and answered: evalf each once
 def as_float(v: Any) -> float:
-    """A numeric sympy value as a float: ±inf beyond float64, nan when it is not real (log(-1))."""
+    """A numeric sympy value as a float: ±inf beyond float64, nan when it is not real (log(-1)). A rational
+    is divided as Python divides integers, correctly rounded (sympy's evalf is 1 ulp off in ~3 % of them, and
+    slow: mpmath divides in Python)."""
+    if getattr(v, "is_Rational", False):
+        try:
+            return int(v.p) / int(v.q)
+        except OverflowError:
+            return math.inf if v.p > 0 else -math.inf
     try:
         z = complex(v)
     except TypeError:  # not a number after all (an unevaluated sympy object)

@@ -373,3 +373,11 @@ def test_a_quadratic_that_factors_shows_its_factors():
     # L = w1² + 3w2² at any point: H = [[2, 0], [0, 6]], det(H − λI) = λ² − 8λ + 12 = (λ − 2)(λ − 6)
     text = "\n".join(line.render(str) for s in hessian("w1^2 + 3*w2^2", {"w1": 1, "w2": 1}).steps for line in s.lines)
     assert "(λ - 6)·(λ - 2) = 0" in text or "(λ - 2)·(λ - 6) = 0" in text
+
+
+def test_exact_values_become_the_nearest_float():
+    # L = w1² + w2² at w1 = k/100: ∂L/∂w1 = 2k/100 exactly, so the JSON number is the float nearest 2k/100
+    # (sympy's evalf was 1 ulp off for 12 of these: 0.6799999999999999 for 0.68 at w1 = 0.34)
+    for k in range(1, 300):
+        g = hessian("w1^2 + w2^2", {"w1": k / 100, "w2": 1}).answer["gradient"]
+        assert g == [float(Fraction(2 * k, 100)), 2.0], k
