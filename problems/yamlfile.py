@@ -59,10 +59,10 @@ def load(data: bytes | str, name: str, as_typed: bool = False) -> Any:
             raise BadInput(f"not UTF-8 text (bad byte 0x{data[e.start]:02x} at offset {e.start})", f"{name}:{line}") from None
     loader_cls = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
-        _check_depth(loader_cls, data, name)
+        _check_flow_depth(data, name)
         loader = loader_cls(data)
         try:
-            node = loader.get_single_node()
+            doc = _Builder(name, as_typed, loader).document()
         finally:
             loader.dispose()
     except yaml.MarkedYAMLError as e:
@@ -76,16 +76,9 @@ def load(data: bytes | str, name: str, as_typed: bool = False) -> Any:
         raise BadInput(f"YAML error: {str(e).splitlines()[0]}", name) from None
     except RecursionError:
         raise BadInput("YAML nested too deeply", name) from None
-    if node is None:
+    if doc is _EMPTY:
         raise BadInput("file is empty", name)
-    return _Builder(name, as_typed).build(node, 0)
-
-
-def _check_depth(loader_cls: Any, data: str, name: str) -> None:
-    """Refuse deep nesting before composing: libyaml's composer recurses in C (`[[[[…` a hundred thousand
-    deep would crash the process), and newer libyaml stops at its own depth with its own message."""
-    _check_flow_depth(data, name)
-    _check_event_depth(loader_cls, data, name)
+    return doc
 
 
 # Characters that can open, close or hide a flow collection; `#` only starts a comment after a space.
@@ -149,79 +142,104 @@ def _quote_end(data: str, i: int, quote: str) -> int:
         return j + 1
 
 
-def _check_event_depth(loader_cls: Any, data: str, name: str) -> None:
-    """Block nesting, exactly, from the event stream (events arrive in order, a line at a time)."""
-    import yaml
-
-    loader, depth = loader_cls(data), 0
-    try:
-        while loader.check_event():
-            event = loader.get_event()
-            if isinstance(event, yaml.CollectionStartEvent):
-                depth += 1
-                if depth > MAX_DEPTH:
-                    mark = event.start_mark
-                    raise BadInput(f"YAML nested more than {MAX_DEPTH} levels deep", f"{name}:{mark.line + 1}")
-            elif isinstance(event, yaml.CollectionEndEvent):
-                depth -= 1
-    finally:
-        loader.dispose()
+_EMPTY = object()  # a stream with no document
 
 
 class _Builder:
-    def __init__(self, name: str, as_typed: bool = False) -> None:
+    """Plain values built straight from the parser's events, in one pass: nesting is counted as it grows
+    (libyaml's composer would recurse in C), an alias is refused where it stands, lines are kept."""
+
+    def __init__(self, name: str, as_typed: bool, loader: Any) -> None:
         import yaml
 
-        self.name = name
-        self.as_typed = as_typed
-        self.count = 0
-        self.seen: set[int] = set()
-        self.scalar = yaml.SafeLoader("")
+        self.name, self.as_typed, self.loader, self.count = name, as_typed, loader, 0
+        self.scalar = yaml.SafeLoader("")  # its constructors read int and float as YAML 1.1 spells them
 
-    def fail(self, node: Any, message: str) -> BadInput:
-        return BadInput(message, f"{self.name}:{node.start_mark.line + 1}")
+    def fail(self, mark: Any, message: str) -> BadInput:
+        return BadInput(message, f"{self.name}:{mark.line + 1}")
 
-    def build(self, node: Any, depth: int) -> Any:
+    def document(self) -> Any:
         import yaml
 
+        loader, root = self.loader, _EMPTY
+        # open containers, innermost last: [container, key awaiting its value (or _EMPTY), that key's line]
+        stack: list[list] = []
+        while True:
+            event = loader.get_event()
+            kind = type(event)
+            if kind is yaml.ScalarEvent:
+                value, mark = self.value(event), event.start_mark
+            elif kind is yaml.MappingStartEvent or kind is yaml.SequenceStartEvent:
+                self.counted(event.start_mark)
+                if len(stack) >= MAX_DEPTH:
+                    raise self.fail(event.start_mark, f"YAML nested more than {MAX_DEPTH} levels deep")
+                mapping = kind is yaml.MappingStartEvent
+                self.tag_allowed(event, "map" if mapping else "seq")
+                if stack and isinstance(stack[-1][0], Mapping) and stack[-1][1] is _EMPTY:
+                    raise self.fail(event.start_mark, "a mapping key must be a plain name")
+                opened: Mapping | Sequence = Mapping() if mapping else Sequence()
+                opened.line, opened.lines = event.start_mark.line + 1, {} if mapping else []
+                stack.append([opened, _EMPTY, 0, event.start_mark])
+                continue
+            elif kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
+                value, _, _, mark = stack.pop()
+            elif kind is yaml.AliasEvent:
+                raise self.fail(event.start_mark, "YAML aliases (*name) are not allowed in problem files")
+            elif kind is yaml.DocumentStartEvent and root is not _EMPTY:
+                raise self.fail(event.start_mark, "YAML syntax error: one document per file (a second '---' "
+                                                  "starts another)")
+            elif kind is yaml.StreamEndEvent:
+                return root
+            else:  # the stream's and documents' own start and end
+                continue
+            if not stack:
+                root = value
+            else:
+                self.place(stack[-1], value, mark)
+
+    def place(self, top: list, value: Any, mark: Any) -> None:
+        container = top[0]
+        if isinstance(container, Sequence):
+            container.append(value)
+            container.lines.append(mark.line + 1)
+        elif top[1] is _EMPTY:  # a key
+            if value == "<<":
+                raise self.fail(mark, "YAML merge keys (<<) are not allowed in problem files")
+            if value in container:
+                raise self.fail(mark, f"duplicate key '{value}'")
+            top[1], top[2] = value, mark.line + 1
+        else:
+            container[top[1]] = value
+            container.lines[top[1]] = top[2]
+            top[1] = _EMPTY
+
+    def counted(self, mark: Any) -> None:
         self.count += 1
         if self.count > MAX_NODES:
-            raise self.fail(node, f"document has more than {MAX_NODES} values")
-        if depth > MAX_DEPTH:
-            raise self.fail(node, f"YAML nested more than {MAX_DEPTH} levels deep")
-        if id(node) in self.seen:
-            raise self.fail(node, "YAML aliases (*name) are not allowed in problem files")
-        self.seen.add(id(node))
-        tag = node.tag.rsplit(":", 1)[-1] if node.tag.startswith("tag:yaml.org,2002:") else node.tag
-        if isinstance(node, yaml.MappingNode):
-            if tag != "map":
-                raise self.fail(node, f"YAML tag '{node.tag}' is not allowed in problem files")
-            out = Mapping()
-            out.line, out.lines = node.start_mark.line + 1, {}
-            for k, v in node.value:
-                key = self.build(k, depth + 1)
-                if isinstance(key, (Mapping, Sequence)):
-                    raise self.fail(k, "a mapping key must be a plain name")
-                if key == "<<":
-                    raise self.fail(k, "YAML merge keys (<<) are not allowed in problem files")
-                if key in out:
-                    raise self.fail(k, f"duplicate key '{key}'")
-                out[key] = self.build(v, depth + 1)
-                out.lines[key] = k.start_mark.line + 1
-            return out
-        if isinstance(node, yaml.SequenceNode):
-            if tag != "seq":
-                raise self.fail(node, f"YAML tag '{node.tag}' is not allowed in problem files")
-            seq = Sequence(self.build(v, depth + 1) for v in node.value)
-            seq.line, seq.lines = node.start_mark.line + 1, [v.start_mark.line + 1 for v in node.value]
-            return seq
+            raise self.fail(mark, f"document has more than {MAX_NODES} values")
+
+    def tag_allowed(self, event: Any, expected: str) -> None:
+        if event.tag is not None and event.tag not in ("!", f"tag:yaml.org,2002:{expected}"):
+            raise self.fail(event.start_mark, f"YAML tag '{event.tag}' is not allowed in problem files")
+
+    def value(self, event: Any) -> Any:
+        """A scalar's value, its type resolved as the composer resolves it (plain `1` is an int, `'1'` text)."""
+        import yaml
+
+        self.counted(event.start_mark)
+        full = event.tag
+        if full is None or full == "!":
+            full = self.loader.resolve(yaml.ScalarNode, event.value, event.implicit)
+        tag = full.rsplit(":", 1)[-1] if full.startswith("tag:yaml.org,2002:") else full
         if tag == "merge":
-            raise self.fail(node, "YAML merge keys (<<) are not allowed in problem files")
+            raise self.fail(event.start_mark, "YAML merge keys (<<) are not allowed in problem files")
         if tag == "timestamp" or (self.as_typed and tag != "null"):
-            return node.value  # dates stay text
+            return event.value  # dates stay text
+        if tag == "str":
+            return event.value
         if tag not in _SCALAR_TAGS:
-            raise self.fail(node, f"YAML tag '{node.tag}' is not allowed in problem files")
+            raise self.fail(event.start_mark, f"YAML tag '{full}' is not allowed in problem files")
         try:
-            return self.scalar.construct_object(node)
+            return self.scalar.construct_object(yaml.ScalarNode(full, event.value, event.start_mark, event.end_mark))
         except (yaml.YAMLError, ValueError, OverflowError) as e:
-            raise self.fail(node, f"bad value '{node.value}': {e}") from None
+            raise self.fail(event.start_mark, f"bad value '{event.value}': {e}") from None

@@ -126,7 +126,7 @@ def test_other_tags_are_refused(text):
 
 def test_anchor_and_alias_are_refused():
     msg = bad("kind: mse\ntarget: &t [1, 2]\npred: *t\n")
-    assert msg == "f.yaml:2: YAML aliases (*name) are not allowed in problem files"
+    assert msg == "f.yaml:3: YAML aliases (*name) are not allowed in problem files"  # the line of the alias
 
 
 def test_billion_laughs_is_refused_quickly():
@@ -213,3 +213,28 @@ def test_block_and_flow_nesting_add_up():
 def test_bytes_and_text_give_the_same_document():
     text = "kind: mse\ntarget: [1, 2]\n"
     assert yamlfile.load(text, "f.yaml") == yamlfile.load(text.encode(), "f.yaml")
+
+
+def test_a_second_document_is_refused_at_its_line():
+    assert bad("kind: mse\n---\nkind: dice\n") == ("f.yaml:2: YAML syntax error: one document per file "
+                                                  "(a second '---' starts another)")
+
+
+def test_explicit_standard_tags_are_read_as_their_types():
+    doc = yamlfile.load("a: !!str 1\nb: !!int '7'\nc: !!float 2\nd: !!map {x: 1}\ne: !!seq [1]\nf: !!null ''\n", "f.yaml")
+    assert doc == {"a": "1", "b": 7, "c": 2.0, "d": {"x": 1}, "e": [1], "f": None}
+
+
+def test_a_key_and_its_value_know_the_key_line_in_a_flow_mapping_over_lines():
+    doc = yamlfile.load("m: {a: 1,\n    b: [2,\n        3]}\n", "f.yaml")
+    assert doc["m"].line_of("a") == 1 and doc["m"].line_of("b") == 2 and doc["m"]["b"].line_of(1) == 3
+
+
+def test_the_values_are_the_safe_loaders_own():
+    # an independent reading of the same documents: PyYAML's SafeLoader (no line numbers)
+    import yaml
+
+    for text in ["a: [1, 2.5, -3, 0x1f, 1_000, 0o17, .inf, -.Inf, .nan, yes, No, ~, '', 'x: y']\nb: {c: {d: [[]]}}\n",
+                 "- 1\n- [a, {b: c}]\n- ? x\n  : y\n", "plain text\n", "12\n"]:
+        got, want = yamlfile.load(text, "f.yaml"), yaml.safe_load(text)
+        assert repr(got) == repr(want)
