@@ -238,6 +238,9 @@ class Kind:
     practice: Mapping[str, Any] | None = None     # `dlcalc practice KIND`: fields with generators, exam-sized
     # answer key → the words it can be (word → how a quiz shows it): a word answer a quiz can offer as choices
     choices: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    # solving needs sympy (half a second to import): `solve --jobs` gives such problems to its worker
+    # processes, which import it while the file is read, and solves the rest itself
+    symbolic: bool = False
 
     @property
     def primary(self) -> str:

@@ -180,9 +180,12 @@ def _solve_and_render(item, fmt: str, precision: int, answer_only: bool, full: b
         return "error", str(e), []
 
 
+CHUNK = 16  # problems a worker is given at a time: one message each way per chunk, not per problem
+
+
 def _warm() -> None:
     """A worker's first act, while the parent still reads the files: import what solving needs (sympy alone
-    takes ~0.6 s), so that the import overlaps the reading instead of following it."""
+    takes ~0.5 s), so that the import overlaps the reading instead of following it."""
     import sympy  # noqa: F401
 
     from dlcalc.problems import registry
@@ -200,16 +203,21 @@ def _recipe(p) -> tuple:
     return p.raw, p.file, p.line, p.id, inherited | ({"seed": p.seed} if p.seed is not None else {})
 
 
-def solve_recipe(recipe: tuple, fmt: str, precision: int, answer_only: bool,
-                 full: bool = False) -> tuple[str, object, list[str]]:
+def solve_recipes(recipes: list[tuple], fmt: str, precision: int, answer_only: bool,
+                  full: bool = False) -> list[tuple[str, object, list[str]]]:
+    """A worker's chunk: each problem rebuilt, checked, solved and rendered (the rendering is work too)."""
     from dlcalc.problems.loader import rebuild
 
-    problem = rebuild(*recipe)
-    return _solve_and_render(_written_out(problem) if full else problem, fmt, precision, answer_only, full)
+    out = []
+    for recipe in recipes:
+        problem = rebuild(*recipe)
+        out.append(_solve_and_render(_written_out(problem) if full else problem, fmt, precision, answer_only, full))
+    return out
 
 
 def _pool(jobs: int):
-    """Worker processes started before the files are read, warming up meanwhile (None for one job)."""
+    """Worker processes started before the files are read, warming up meanwhile: jobs − 1 of them, as this
+    process solves too (None for one job)."""
     import os
 
     jobs = min(jobs, os.cpu_count() or 1)  # more processes than cores only wait for each other
@@ -217,27 +225,91 @@ def _pool(jobs: int):
         return None
     from concurrent.futures import ProcessPoolExecutor
 
-    pool = ProcessPoolExecutor(max_workers=jobs, initializer=_warm)
-    for _ in range(jobs):
+    pool = ProcessPoolExecutor(max_workers=jobs - 1, initializer=_warm)
+    pool.size = jobs - 1  # type: ignore[attr-defined]
+    for _ in range(jobs - 1):
         pool.submit(int)  # start every worker now: the pool would otherwise start them on demand
     return pool
 
 
 def _results(items: list, pool, fmt: str, precision: int, answer_only: bool, full: bool = False):
-    """(item, (kind, payload, warnings)) in input order, in parallel with a pool, with a progress bar on a terminal."""
-    from dlcalc.problems.loader import Problem, Unchecked
-
+    """(item, (kind, payload, warnings)) in input order, shared with a pool's workers when there is one, with
+    a progress bar on a terminal."""
     show_bar = sys.stderr.isatty() and len(items) > PROGRESS_AFTER
     args = (fmt, precision, answer_only, full)
     if pool is not None and len(items) > 1:
-        sends = lambda it: isinstance(it, Unchecked) or (isinstance(it, Problem) and it.error is None)  # noqa: E731
-        sent = [it for it in items if sends(it)]
-        # in chunks: one message per 16 problems, not one each
-        done = iter(pool.map(solve_recipe, [_recipe(it) for it in sent], *([a] * len(sent) for a in args), chunksize=16))
-        results = (next(done) if sends(it) else _solve_and_render(it, *args) for it in items)
-        yield from zip(items, _progress(results, len(items), show_bar))
-        return
-    yield from zip(items, _progress((_solve_and_render(it, *args) for it in items), len(items), show_bar))
+        results = _shared(items, pool, args)
+    else:
+        results = (_solve_and_render(it, *args) for it in items)
+    yield from zip(items, _progress(results, len(items), show_bar))
+
+
+def _shared(items: list, pool, args: tuple):
+    """Every item's result in input order, the work shared between this process and the workers.
+
+    Problems of a symbolic kind go to the workers, which imported sympy while the file was read (so this
+    process never imports it). This process solves the rest from the front, and whenever the workers run
+    short of work it gives them a chunk from the back; the two meet in the middle."""
+    from concurrent.futures import FIRST_COMPLETED, wait
+
+    workers = pool.size
+    done: dict[int, tuple] = {}
+    futures: dict = {}  # future → the indices of its chunk
+
+    def give(chunk: list[int]) -> None:
+        futures[pool.submit(solve_recipes, [_recipe(items[i]) for i in chunk], *args)] = chunk
+
+    def collect(block: bool) -> None:
+        finished = wait(futures, return_when=FIRST_COMPLETED)[0] if block else [f for f in futures if f.done()]
+        for f in finished:
+            done.update(zip(futures.pop(f), f.result()))
+
+    symbolic = [i for i, it in enumerate(items) if _symbolic(it)]
+    for k in range(0, len(symbolic), CHUNK):
+        give(symbolic[k:k + CHUNK])
+    taken = set(symbolic)
+    rest = [i for i in range(len(items)) if i not in taken]
+    front, back, shown = 0, len(rest), 0
+    while shown < len(items):
+        if front < back:
+            if len(futures) < 2 * workers:  # one chunk in hand and one waiting, for each worker
+                low = max(front, back - CHUNK)
+                chunk = [i for i in rest[low:back] if _sendable(items[i])]
+                for i in rest[low:back]:
+                    if not _sendable(items[i]):  # a file that could not be read: its error needs no worker
+                        done[i] = _solve_and_render(items[i], *args)
+                back = low
+                if chunk:
+                    give(chunk)
+            else:
+                i = rest[front]
+                done[i] = _solve_and_render(items[i], *args)
+                front += 1
+            collect(block=False)
+        else:
+            collect(block=shown not in done)
+        while shown in done:
+            yield done.pop(shown)
+            shown += 1
+
+
+def _sendable(item) -> bool:
+    from dlcalc.problems.loader import Problem, Unchecked
+
+    return isinstance(item, Unchecked) or (isinstance(item, Problem) and item.error is None)
+
+
+def _symbolic(item) -> bool:
+    """Is the item a problem of a kind declared symbolic (one a worker should solve)?"""
+    from dlcalc.problems import registry
+    from dlcalc.problems.loader import Problem, Unchecked
+
+    if isinstance(item, Problem):
+        return item.error is None and item.kind is not None and item.kind.symbolic
+    if isinstance(item, Unchecked) and isinstance(item.raw, dict):
+        kind = registry.kinds().get(str(item.raw.get("kind", item.default_kind)))
+        return kind is not None and kind.symbolic
+    return False
 
 
 def _progress(results, total: int, show: bool):

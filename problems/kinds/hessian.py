@@ -91,6 +91,7 @@ def expr_field() -> Field:
 KINDS = [
     Kind(
         name="hessian",
+        symbolic=True,
         questions={"classification": "Classify the point w': local_min, local_max, saddle, degenerate, or not_critical (g ≠ 0).",
                    "eigenvalues": "Give the eigenvalues of the Hessian at w'."},
         # classification is only interesting at a critical point: quadratic forms at the origin (a minimum, a

@@ -8,6 +8,7 @@ from dlcalc.problems.schema import Field, Kind
 KINDS = [
     Kind(
         name="optimize",
+        symbolic=True,
         questions={"final": "Give the point after the steps."},
         practice={"expr": {"random": "choice", "from": ["w1^2 + 2*w2^2", "(w1 - 1)^2 + w2^2", "w1^2 + w1*w2 + w2^2"]},
                   "at": {"w1": {"random": "int", "low": -2, "high": 2}, "w2": {"random": "int", "low": -2, "high": 2}},

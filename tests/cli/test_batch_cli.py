@@ -138,6 +138,32 @@ def test_jobs_check_every_problem_as_one_process_does(dlcalc, tmp_path):
     assert "unknown key 'titel'" in lines[4]["error"] and lines[4]["error"].startswith(f"{path}:8:")
 
 
+def test_jobs_share_the_work_and_keep_the_order(dlcalc, tmp_path):
+    # symbolic problems (hessian, optimize) go to the worker, the rest this process solves from the front
+    # while the worker takes chunks from the back: 70 problems in 5 chunks, an unreadable file between two
+    # sets, a broken problem among them; the output is what one process writes, in the same order
+    def problem(i: int) -> str:
+        if i % 5 == 0:
+            return f"  - {{id: h{i}, kind: hessian, expr: 'w1^2 - {i}*w1*w2', at: {{w1: 1, w2: {i}}}}}\n"
+        if i == 33:
+            return f"  - {{id: bad{i}, kind: mse, target: [1, 2], pred: [1]}}\n"
+        return f"  - {{id: m{i}, kind: mse, target: [{i}, 0], pred: [0, 0]}}\n"
+    first, second, broken = tmp_path / "a.yaml", tmp_path / "b.yaml", tmp_path / "broken.yaml"
+    first.write_text("problems:\n" + "".join(problem(i) for i in range(40)))
+    second.write_text("problems:\n" + "".join(problem(i) for i in range(40, 70)))
+    broken.write_text("kind: mse\ntarget: [1\n")
+    args = ("solve", str(first), str(broken), str(second), "-f", "json")
+    serial, parallel = dlcalc(*args, "-j", "1"), dlcalc(*args, "-j", "2")
+    assert parallel.out == serial.out and parallel.err == serial.err and parallel.code == serial.code == 2
+    lines = json_lines(parallel.out)
+    assert len(lines) == 71 and lines[40]["file"] == str(broken) and "error" in lines[40]
+    assert [x["id"] for x in lines[:3]] == ["h0", "m1", "m2"] and "error" in lines[33]
+    # L = w1² − 5·w1·w2 at (1, 5): g = (2·1 − 5·5, −5·1) = (−23, −5) ≠ 0; H = [[2, −5], [−5, 0]]
+    assert lines[5]["answer"]["classification"] == "not_critical" and lines[5]["answer"]["gradient"] == [-23, -5]
+    assert lines[5]["answer"]["hessian"] == [[2, -5], [-5, 0]]
+    assert lines[70]["id"] == "m69" and lines[70]["answer"]["loss"] == 69 ** 2 / 2  # ((69 − 0)² + 0²) / 2
+
+
 def test_jobs_refuse_a_duplicate_id_as_one_process_does(dlcalc, tmp_path):
     path = tmp_path / "dup.yaml"
     path.write_text("problems:\n  - {id: a, kind: mse, target: [1], pred: [1]}\n  - {id: a, kind: mse, target: [2], pred: [1]}\n")
@@ -361,7 +387,7 @@ def test_a_worker_rebuilds_the_problem_from_its_pickled_recipe_and_writes_out_ev
     # a worker gets the file's own values through a pipe and rebuilds the problem: --full must reach it
     import pickle
 
-    from dlcalc.cli.commands.batch import _recipe, solve_recipe
+    from dlcalc.cli.commands.batch import _recipe, solve_recipes
     from dlcalc.problems.loader import load_path
 
     path = tmp_path / "big.yaml"
@@ -369,6 +395,6 @@ def test_a_worker_rebuilds_the_problem_from_its_pickled_recipe_and_writes_out_ev
     [problem] = load_path(path)
     recipe = pickle.loads(pickle.dumps(_recipe(problem)))
     for full, cells in ((False, 16), (True, 36)):
-        kind, out, _ = solve_recipe(recipe, "plain", 4, False, full)
+        [(kind, out, _)] = solve_recipes([recipe], "plain", 4, False, full)
         assert kind == "text" and sum(line.startswith("Step") and " O(" in line for line in out.splitlines()) == cells
     assert recipe[4] == {"rtol": 0.01}   # what the set gave its problems goes along

@@ -6,6 +6,8 @@ fails `test_every_bundled_problem_is_asserted`, so the library stays checked.
 from __future__ import annotations
 
 from math import exp, log, tanh
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -152,3 +154,22 @@ def test_bundled_problem_value(pid):
 def test_every_bundled_problem_names_its_source():
     for pid, problem in library.problems().items():
         assert problem.meta.get("source"), f"{pid} has no source"
+
+
+def test_only_kinds_declared_symbolic_import_sympy():
+    # solve --jobs sends symbolic kinds to its workers and solves the rest without sympy: a kind that needs
+    # sympy but is not declared so would make the reading process import it after all (half a second)
+    code = (
+        "import sys\n"
+        "from dlcalc.problems import library, loader, registry\n"
+        "plain = [k for k in registry.kinds().values() if not k.symbolic]\n"
+        "for p in library.problems().values():\n"
+        "    if p.kind in plain and p.error is None:\n"
+        "        p.solve()\n"
+        "for k in plain:\n"
+        "    loader.load_mapping({'kind': k.name, **k.practice}).solve()\n"
+        "print(len(plain), 'sympy' in sys.modules)\n")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    count, imported = r.stdout.split()
+    assert int(count) >= 15 and imported == "False"
