@@ -381,3 +381,23 @@ def test_exact_values_become_the_nearest_float():
     for k in range(1, 300):
         g = hessian("w1^2 + w2^2", {"w1": k / 100, "w2": 1}).answer["gradient"]
         assert g == [float(Fraction(2 * k, 100)), 2.0], k
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.fractions(min_value=-9, max_value=9, max_denominator=4), st.fractions(min_value=-9, max_value=9, max_denominator=4),
+       st.fractions(min_value=-9, max_value=9, max_denominator=4))
+def test_a_rational_two_by_two_hessian_has_sympys_own_exact_eigenvalues(a, b, d):
+    # L = a/2·w1² + b·w1·w2 + d/2·w2²: H = [[a, b], [b, d]] everywhere. Reference: sympy's eigenvals of that
+    # matrix (the general route, independent of the 2×2 formula) and numpy's eigvalsh for the floats
+    expr = f"({a})/2*w1^2 + ({b})*w1*w2 + ({d})/2*w2^2"
+    answer = hessian(expr, {"w1": 1, "w2": -1}).answer
+    q = lambda x: sp.Rational(x.numerator, x.denominator)  # noqa: E731
+    want = sp.Matrix([[q(a), q(b)], [q(b), q(d)]]).eigenvals(multiple=True)
+    assert answer["eigenvalues"] == pytest.approx(sorted(np.linalg.eigvalsh([[float(a), float(b)], [float(b), float(d)]])),
+                                                  abs=1e-12)
+    exact = answer.get("eigenvalues_exact")
+    if exact is None:  # shown as floats: every eigenvalue is a terminating decimal
+        assert all(v.is_Rational for v in want)
+    else:
+        got = [sp.sympify(x) for x in exact]
+        assert sorted(got, key=float) == sorted((sp.radsimp(v) for v in want), key=float)
