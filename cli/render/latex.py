@@ -156,6 +156,8 @@ _PROSE_RE = re.compile(r"[\\%#&_$^{}~<>|]")
 def text(s: str) -> str:
     """Prose: escape LaTeX specials; mathematical Unicode becomes inline maths, so pdflatex copes too."""
     s = _PROSE_RE.sub(lambda m: _PROSE.get(m.group(0)) or "\\" + m.group(0), s).replace("--", "-{}-")  # --no-flip
+    if s.isascii():  # what follows rewrites Unicode only (a table's numbers are ASCII)
+        return s
     s = s.replace(GROUP, r"\,")  # 120 847: a thin space in text too
     s = _ACCENT_RE.sub(lambda m: rf"$\{_ACCENTS[m.group(2)]}{{{m.group(1)}}}$", s)  # m̂ → $\hat{m}$
     s = "".join(f"${_SYMBOLS[c].strip()}$" if ord(c) > 127 and c in _SYMBOLS and _SYMBOLS[c].strip() else c
