@@ -13,12 +13,13 @@ from __future__ import annotations
 import argparse
 import os
 import random
-import shutil
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+from run import dlcalc_cmd
 
 HERE = Path(__file__).resolve().parent
 KEY = HERE.parent.parent / "shared" / "samples" / "lms" / "key.yaml"
@@ -86,7 +87,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--students", type=int, nargs="+", default=[10_000, 100_000])
     args = ap.parse_args()
-    exe = shutil.which("dlcalc") or str(Path(sys.executable).with_name("dlcalc"))
+    dlcalc = dlcalc_cmd()  # the one installed beside this Python, not whichever is first on PATH
     pools = answer_pools(KEY)
     print(f"grading (key: {KEY.name}, 10 problems incl. hessian, optimize, backprop)")
     print(f"{'students':>9} {'format':>6} {'seconds':>8} {'peak MB':>8} {'ms/student':>10}   budget at 100,000: "
@@ -97,7 +98,7 @@ def main() -> int:
             write_class(answers, n, pools)
             for fmt in ("json", "csv"):
                 out = Path(d) / f"report.{fmt}"
-                wall, mb, code = measure([exe, "grade", str(KEY), str(answers), "--format", fmt, "-o", str(out)])
+                wall, mb, code = measure([*dlcalc, "grade", str(KEY), str(answers), "--format", fmt, "-o", str(out)])
                 ok = "" if code in (0, 1) else f"  (exit {code})"
                 print(f"{n:>9,} {fmt:>6} {wall:8.2f} {mb:8.0f} {wall / n * 1000:10.3f}{ok}")
             os.unlink(answers)

@@ -12,12 +12,13 @@ import argparse
 import json
 import os
 import random
-import shutil
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+from run import dlcalc_cmd
 
 BUDGET_SECONDS = 3.0
 EXPRESSIONS = ["(1 - w1*w2)^2", "w1^2 + 3*w2^2 - w1*w2", "(w1 - 1)^2 * (w2 + 2)^2 + w1"]
@@ -66,7 +67,7 @@ def main() -> int:
     ap.add_argument("--problems", type=int, default=1000)
     ap.add_argument("--runs", type=int, default=2)
     args = ap.parse_args()
-    exe = shutil.which("dlcalc") or str(Path(sys.executable).with_name("dlcalc"))
+    dlcalc = dlcalc_cmd()  # the one installed beside this Python, not whichever is first on PATH
     with tempfile.TemporaryDirectory() as d:
         path = Path(d) / "set.yaml"
         write_set(path, args.problems)
@@ -75,7 +76,7 @@ def main() -> int:
             best = None
             for _ in range(args.runs):
                 t0 = time.perf_counter()
-                r = subprocess.run([exe, "solve", str(path), "--format", "json", "--jobs", str(jobs)],
+                r = subprocess.run([*dlcalc, "solve", str(path), "--format", "json", "--jobs", str(jobs)],
                                    stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
                 t = time.perf_counter() - t0
                 best = t if best is None else min(best, t)
