@@ -188,6 +188,20 @@ class Loss:
         return ""
 
 
+def _loss(e: Expr, names: list[str]) -> Loss:
+    """The Loss of an expression, remembered: a key's variants (and a class's) share one L, and its gradient
+    is symbolic differentiation, a millisecond or more each time."""
+    key = (e.text, tuple(names))
+    if key not in _LOSSES:
+        if len(_LOSSES) > 256:
+            _LOSSES.clear()
+        _LOSSES[key] = Loss(e, names)
+    return _LOSSES[key]
+
+
+_LOSSES: dict[tuple, Loss] = {}
+
+
 # ── the worked solution ─────────────────────────────────────────────────────
 
 def optimize(expr: str | Expr, at: dict[str, float], method: str = "gd", lr: float = 0.1, steps: int = 1,
@@ -217,7 +231,7 @@ def optimize(expr: str | Expr, at: dict[str, float], method: str = "gd", lr: flo
     theta0 = np.array([float(at[n]) for n in names])
     if not np.all(np.isfinite(theta0)):
         raise BadInput("the start point must be finite numbers", "at")
-    loss = Loss(e, names)
+    loss = _loss(e, names)
     sol = Solution("optimize", [], {}, warnings, title=f"{TITLES[method]} on {loss_text(e, names, 50)}")
     sol.add(conventions(*_conventions(s, e, names)))
     sol.add(gradient_step(names, loss.grad))
