@@ -181,7 +181,7 @@ def _solve_and_render(item, fmt: str, precision: int, answer_only: bool, full: b
         return "error", str(e), []
 
 
-CHUNK = 16  # problems a worker is given at a time: one message each way per chunk, not per problem
+CHUNK = 8  # problems a worker is given at a time: one message each way per chunk, not per problem
 
 
 def _warm() -> None:

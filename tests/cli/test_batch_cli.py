@@ -140,7 +140,7 @@ def test_jobs_check_every_problem_as_one_process_does(dlcalc, tmp_path):
 
 def test_jobs_share_the_work_and_keep_the_order(dlcalc, tmp_path):
     # symbolic problems (hessian, optimize) go to the worker, the rest this process solves from the front
-    # while the worker takes chunks from the back: 70 problems in 5 chunks, an unreadable file between two
+    # while the worker takes chunks from the back: 70 problems in chunks of 8, an unreadable file between two
     # sets, a broken problem among them; the output is what one process writes, in the same order
     def problem(i: int) -> str:
         if i % 5 == 0:
