@@ -26,6 +26,17 @@ def gradient(e: Expr, names: list[str]) -> list:
     return grad
 
 
+def per_expression(memo: dict, e: Expr, names: list[str], make: Callable[[], Any]) -> Any:
+    """What `make` derives from L in this variable order, remembered in `memo`: a set's variants (and a
+    class's answers) share one L, and symbolic differentiation takes a millisecond or more each time."""
+    key = (e.text, tuple(names))
+    if key not in memo:
+        if len(memo) > 256:
+            memo.clear()
+        memo[key] = make()
+    return memo[key]
+
+
 def derivative(f: Any, x: Any) -> Any:
     """∂f/∂x. sympy leaves d sign(u)/dx unevaluated when u may be complex (|log w|): it is 2δ(u)·∂u/∂x."""
     import sympy

@@ -19,8 +19,8 @@ import numpy as np
 
 from dlcalc.calc.errors import BadInput
 from dlcalc.calc.calculus import (as_float, brief, check_point, count, derivative, exact, failure_text, first_failure,
-                                  gradient, gradient_step, kinks, loss_text, numeric, show, subscript, substitute,
-                                  value_at)
+                                  gradient, gradient_step, kinks, loss_text, numeric, per_expression, show, subscript,
+                                  substitute, value_at)
 from dlcalc.calc.expr import MAX_DIGITS, Expr, digits, parse
 from dlcalc.calc.solution import Grid, Solution, Step, Text, conventions, t
 
@@ -140,13 +140,8 @@ def _sign(v: Any, scale: float) -> int:
 
 
 def _derivatives(e: Expr, names: list[str]) -> tuple[list, Any]:
-    """∇L and H, symbolically; remembered per expression, for a key whose variants share one L."""
-    key = (e.text, tuple(names))
-    if key not in _DERIVED:
-        if len(_DERIVED) > 256:
-            _DERIVED.clear()
-        _DERIVED[key] = _derive(e, names)
-    return _DERIVED[key]
+    """∇L and H, symbolically, once per expression."""
+    return per_expression(_DERIVED, e, names, lambda: _derive(e, names))
 
 
 _DERIVED: dict[tuple, tuple[list, Any]] = {}

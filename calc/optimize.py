@@ -21,7 +21,7 @@ import numpy as np
 
 from dlcalc.calc.errors import BadInput, closest
 from dlcalc.calc.calculus import (check_point, failure_text, first_failure, gradient, gradient_step, kinks, loss_text,
-                                  numeric, subscript)
+                                  numeric, per_expression, subscript)
 from dlcalc.calc.expr import Expr, parse
 from dlcalc.calc.solution import Slip, Solution, Step, Table, conventions, t, with_wrong
 
@@ -189,14 +189,8 @@ class Loss:
 
 
 def _loss(e: Expr, names: list[str]) -> Loss:
-    """The Loss of an expression, remembered: a key's variants (and a class's) share one L, and its gradient
-    is symbolic differentiation, a millisecond or more each time."""
-    key = (e.text, tuple(names))
-    if key not in _LOSSES:
-        if len(_LOSSES) > 256:
-            _LOSSES.clear()
-        _LOSSES[key] = Loss(e, names)
-    return _LOSSES[key]
+    """L and its gradient as float functions, once per expression."""
+    return per_expression(_LOSSES, e, names, lambda: Loss(e, names))
 
 
 _LOSSES: dict[tuple, Loss] = {}
