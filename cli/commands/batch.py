@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import copy
 import sys
+from contextlib import contextmanager
 from typing import Annotated, Optional
 
 import typer
@@ -26,28 +27,9 @@ def register(app: typer.Typer) -> None:
         standalone: StandaloneOpt = False, full: FullOpt = False,
     ) -> int:
         """Solve problem files and problem sets (JSON Lines with --format json; one LaTeX document with --standalone)."""
-        from dlcalc.problems import problemset
-
         out = output(fmt, precision, answer_only, standalone, full)
-        _fewer_collections()
-        pool = _pool(jobs)
-        try:
-            # with workers, each checks its share of the problems: checking them here too would double the work
-            items = problemset.collect(files or [], example or [], checked=pool is None)
-            if not items:
-                raise BadInput("give problem files or --example ID", "solve")
-            if full:
-                items = [_written_out(it) for it in items]
-            return _solve_all(items, pool, out)
-        except BaseException:
-            if pool is not None:  # a file that cannot be read: say so now, not after the workers have warmed up
-                for process in list(getattr(pool, "_processes", {}).values()):
-                    process.kill()
-                pool.shutdown(wait=False, cancel_futures=True)
-            raise
-        finally:
-            if pool is not None:
-                pool.shutdown(cancel_futures=True)
+        with _fewer_collections():
+            return _solve_files(files or [], example or [], jobs, full, out)
 
     @app.command("check")
     def check(
@@ -103,6 +85,29 @@ def register(app: typer.Typer) -> None:
         from dlcalc.problems import jsonschema
 
         sys.stdout.write(json.dumps(jsonschema.schema(kind), indent=2, ensure_ascii=False) + "\n")
+
+
+def _solve_files(files: list[str], example: list[str], jobs: int, full: bool, out: Output) -> int:
+    from dlcalc.problems import problemset
+
+    pool = _pool(jobs)
+    try:
+        # with workers, each checks its share of the problems: checking them here too would double the work
+        items = problemset.collect(files, example, checked=pool is None)
+        if not items:
+            raise BadInput("give problem files or --example ID", "solve")
+        if full:
+            items = [_written_out(it) for it in items]
+        return _solve_all(items, pool, out)
+    except BaseException:
+        if pool is not None:  # a file that cannot be read: say so now, not after the workers have warmed up
+            for process in list(getattr(pool, "_processes", {}).values()):
+                process.kill()
+            pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    finally:
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
 
 
 def _solve_all(items: list, pool, out: Output) -> int:
@@ -192,17 +197,25 @@ def _warm() -> None:
     from dlcalc.problems import registry
 
     registry.kinds()
-    _fewer_collections()
+    _fewer_collections().__enter__()  # for the worker's life
 
 
-def _fewer_collections() -> None:
+@contextmanager
+def _fewer_collections():
     """Solving allocates millions of short-lived objects (sympy's above all), which reference counting frees;
     the cyclic collector's default pass every 700 allocations costs some 5–10 % of the time. What is imported
-    by now stays (frozen: not scanned again), and a pass every 50,000 still bounds what cycles can hold."""
+    by now stays (frozen: not scanned again), and a pass every 50,000 still bounds what cycles can hold.
+    The settings before are restored after (the command may run inside a notebook or a test)."""
     import gc
 
+    before = gc.get_threshold()
     gc.freeze()
     gc.set_threshold(50_000, 20, 20)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
+        gc.unfreeze()
 
 
 def _recipe(p) -> tuple:

@@ -398,3 +398,13 @@ def test_a_worker_rebuilds_the_problem_from_its_pickled_recipe_and_writes_out_ev
         [(kind, out, _)] = solve_recipes([recipe], "plain", 4, False, full)
         assert kind == "text" and sum(line.startswith("Step") and " O(" in line for line in out.splitlines()) == cells
     assert recipe[4] == {"rtol": 0.01}   # what the set gave its problems goes along
+
+
+def test_solve_leaves_the_garbage_collector_as_it_found_it(dlcalc, files):
+    # solve makes the cyclic collector run less often while it works; a notebook or a test that runs the
+    # command in its own process must get its settings back
+    import gc
+
+    before = (gc.get_threshold(), gc.get_freeze_count())
+    assert dlcalc("solve", str(files / "one.yaml"), "-f", "json").code == 0
+    assert (gc.get_threshold(), gc.get_freeze_count()) == before
