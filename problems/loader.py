@@ -192,8 +192,8 @@ def _id(raw: Any, default_id: str) -> str:
         return default_id
     try:
         return as_str(None, raw["id"])
-    except BadInput:
-        return raw["id"] if isinstance(raw["id"], str) else default_id
+    except BadInput:  # a list or a mapping: the problem's check says so, under its default id
+        return default_id
 
 
 def _inherited(parent: dict) -> dict:
