@@ -197,20 +197,27 @@ def _warm() -> None:
     from dlcalc.problems import registry
 
     registry.kinds()
-    _fewer_collections().__enter__()  # for the worker's life
+    _collect_less()  # for the worker's life
+
+
+def _collect_less() -> None:
+    """Solving allocates millions of short-lived objects (sympy's above all), which reference counting frees;
+    the cyclic collector's default pass every 700 allocations costs some 5–10 % of the time. What is imported
+    by now stays (frozen: not scanned again), and a pass every 50,000 still bounds what cycles can hold."""
+    import gc
+
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 20)
 
 
 @contextmanager
 def _fewer_collections():
-    """Solving allocates millions of short-lived objects (sympy's above all), which reference counting frees;
-    the cyclic collector's default pass every 700 allocations costs some 5–10 % of the time. What is imported
-    by now stays (frozen: not scanned again), and a pass every 50,000 still bounds what cycles can hold.
-    The settings before are restored after (the command may run inside a notebook or a test)."""
+    """_collect_less() while solving, the settings before restored after (the command may run inside a
+    notebook or a test)."""
     import gc
 
     before = gc.get_threshold()
-    gc.freeze()
-    gc.set_threshold(50_000, 20, 20)
+    _collect_less()
     try:
         yield
     finally:
@@ -298,10 +305,11 @@ def _shared(items: list, pool, args: tuple):
     while shown < len(items):
         if front < back:
             if len(futures) < 2 * workers:  # one chunk in hand and one waiting, for each worker
-                low = max(front, back - CHUNK)
-                chunk = [i for i in rest[low:back] if _sendable(items[i])]
+                low, chunk = max(front, back - CHUNK), []
                 for i in rest[low:back]:
-                    if not _sendable(items[i]):  # a file that could not be read: its error needs no worker
+                    if _sendable(items[i]):
+                        chunk.append(i)
+                    else:  # a file that could not be read: its error needs no worker
                         done[i] = _solve_and_render(items[i], *args)
                 back = low
                 if chunk:
