@@ -5,7 +5,6 @@ the user typed is ever evaluated.
 """
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
 
@@ -53,6 +52,8 @@ def parse_matrix(text: str, allow_nonfinite: bool = False) -> np.ndarray:
     if not s:
         raise BadInput("empty matrix")
     if s.startswith("["):
+        import json  # here: the MATLAB form a quick command is typed in does not pay for its import
+
         try:
             data = json.loads(s)
         except (json.JSONDecodeError, RecursionError):
@@ -179,7 +180,7 @@ def _flatten(data: Any, out: list, allow_nonfinite: bool, where: tuple) -> None:
         return
     try:
         if isinstance(data, bool) or data is None:
-            raise BadInput(f"'{json.dumps(data)}' is not a number")  # as typed: true, null
+            raise BadInput(f"'{'null' if data is None else str(data).lower()}' is not a number")  # as typed: true, null
         out.append(parse_number(data, allow_nonfinite) if isinstance(data, str) else _finite(float(data), allow_nonfinite))
     except (TypeError, ValueError) as e:
         msg = e.message if isinstance(e, BadInput) else f"{quote(data)} is not a number"

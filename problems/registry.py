@@ -56,13 +56,18 @@ class Entry:
     summary: str = ""
 
 
-_KIND_START = re.compile(r"\bKind\(")
-_KEYWORD = {
-    "command": re.compile(r"""\bcommand\s*=\s*(["'][\w-]+["'])"""),
-    "panel": re.compile(r"""\bpanel\s*=\s*("[^"\n]*"|'[^'\n]*')"""),
-    "rank": re.compile(r"\brank\s*=\s*(-?\d+)"),
-    "summary": re.compile(r"""\bsummary\s*=\s*((?:\s*(?:"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'))+)"""),
+_COMMAND = re.compile(r"""\bcommand\s*=\s*["']([\w-]+)["']""")
+_KEYWORD = {  # patterns, compiled (and cached by re) when the index is first built: a quick command never builds it
+    "command": r"""\bcommand\s*=\s*(["'][\w-]+["'])""",
+    "panel": r"""\bpanel\s*=\s*("[^"\n]*"|'[^'\n]*')""",
+    "rank": r"\brank\s*=\s*(-?\d+)",
+    "summary": r"""\bsummary\s*=\s*((?:\s*(?:"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'))+)""",
 }
+
+
+def _source(name: str) -> str:
+    with open(os.path.join(_FOLDER, f"{name}.py"), encoding="utf-8") as source:
+        return source.read()
 
 
 @lru_cache(maxsize=1)
@@ -74,19 +79,18 @@ def command_index() -> dict[str, Entry]:
 
     index: dict[str, Entry] = {}
     for name in _module_names():
-        with open(os.path.join(_FOLDER, f"{name}.py"), encoding="utf-8") as source:
-            text = source.read()
-        for chunk in _KIND_START.split(text)[1:]:  # one declaration each
-            given = {key: literal_eval(f"({m.group(1)})") for key, rx in _KEYWORD.items() if (m := rx.search(chunk))}
+        for chunk in re.split(r"\bKind\(", _source(name))[1:]:  # one declaration each
+            given = {key: literal_eval(f"({m.group(1)})") for key, rx in _KEYWORD.items() if (m := re.search(rx, chunk))}
             if given.get("command"):
                 index[given["command"]] = Entry(module=name, **given)
     return index
 
 
 def by_command(command: str) -> Kind | None:
-    """The kind whose subcommand is `command` (None: no kind declares it)."""
-    entry = command_index().get(command)
-    if entry is None:
-        return None
-    found = importlib.import_module(f"dlcalc.problems.kinds.{entry.module}")
-    return next((k for k in getattr(found, "KINDS", ()) if k.command == command), None)
+    """The kind whose subcommand is `command` (None: no kind declares it), found by the `command=`
+    keyword in the declarations' text, without building the whole index."""
+    for name in _module_names():
+        if command in _COMMAND.findall(_source(name)):
+            found = importlib.import_module(f"dlcalc.problems.kinds.{name}")
+            return next((k for k in getattr(found, "KINDS", ()) if k.command == command), None)
+    return None

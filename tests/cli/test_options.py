@@ -31,6 +31,17 @@ def test_the_command_index_is_what_the_declarations_say():
         assert registry.by_command(command) is kind
 
 
+def test_each_command_modules_commands_read_off_its_text_are_the_ones_it_declares():
+    from dlcalc.cli import main
+
+    for name in main._module_names():
+        module = importlib.import_module(f"dlcalc.cli.commands.{name}")
+        assert main.declared_commands(name) == module.COMMANDS != ()
+        built = main.new_app()
+        module.register(built)
+        assert sorted(c.name for c in built.registered_commands) == sorted(module.COMMANDS)
+
+
 def test_the_help_listing_matches_the_built_app():
     from dlcalc.cli.main import listing_app
 

@@ -18,14 +18,19 @@ try:
 except SystemExit:
     pass
 sys.stdout = sys.__stdout__
-print(json.dumps(sorted(m for m in {heavy!r} if m in sys.modules)))
+print(json.dumps(sorted(m for m in sys.modules if m in {heavy!r} or m.startswith("dlcalc.cli.commands."))))
 """
 
 
-def heavy_modules(*argv: str) -> list[str]:
+def imported(*argv: str) -> list[str]:
+    """The heavy libraries and the hand-written command modules that running `dlcalc ARGV` imports."""
     out = subprocess.run([sys.executable, "-c", PROBE.format(argv=list(argv), heavy=HEAVY)], capture_output=True, text=True,
                          check=True).stdout
     return json.loads(out.strip().splitlines()[-1])
+
+
+def heavy_modules(*argv: str) -> list[str]:
+    return [m for m in imported(*argv) if not m.startswith("dlcalc.")]
 
 
 @pytest.mark.parametrize("argv", [[], ["--help"], ["-h"]], ids=repr)
@@ -51,3 +56,13 @@ def test_quick_commands_do_not_import_heavy_libraries(argv):
 def test_the_symbolic_commands_do_import_sympy():
     # the probe itself can see sympy: the check above is not vacuous
     assert "sympy" in heavy_modules("hessian", "w1^2 + w2^2", "--at", "w1=0, w2=0", "--format", "plain")
+
+
+@pytest.mark.parametrize(("argv", "module"), [
+    (["ce", "--target", "0 1", "--pred", "0.4 0.6; 0.5 0.5"], []),  # a generated command: none of them
+    (["activation", "relu", "1"], ["dlcalc.cli.commands.activation"]),
+    (["grade", "--help"], ["dlcalc.cli.commands.grade"]),
+    (["schema", "--help"], ["dlcalc.cli.commands.batch"]),  # a module of four commands
+], ids=["ce", "activation", "grade", "schema"])
+def test_a_command_imports_only_the_module_that_declares_it(argv, module):
+    assert [m for m in imported(*argv) if m.startswith("dlcalc.cli.commands.")] == module
