@@ -8,11 +8,8 @@ distributions may change between versions, and a TA's exam must give the same nu
 from __future__ import annotations
 
 import copy
-import hashlib
-import json
 import math
 from dataclasses import dataclass
-from fractions import Fraction
 from typing import Any, Callable
 
 from dlcalc.calc.errors import BadInput, closest
@@ -35,11 +32,13 @@ class Stream:
     """Uniform integers from SHA-256(key ‖ counter): the same key gives the same numbers everywhere."""
 
     def __init__(self, key: bytes):
-        self.key, self.counter, self.buffer = key, 0, b""
+        import hashlib  # here, like json and fractions below: loading a file without generators does not draw
+
+        self.key, self.counter, self.buffer, self.sha256 = key, 0, b"", hashlib.sha256
 
     def _word(self) -> int:
         if len(self.buffer) < 8:
-            self.buffer += hashlib.sha256(self.key + self.counter.to_bytes(8, "big")).digest()
+            self.buffer += self.sha256(self.key + self.counter.to_bytes(8, "big")).digest()
             self.counter += 1
         word, self.buffer = self.buffer[:8], self.buffer[8:]
         return int.from_bytes(word, "big")
@@ -58,6 +57,9 @@ class Stream:
 
 def stream(seed: str, student: str, problem: str, path: str, attempt: int) -> Stream:
     """The stream of one field of one variant; JSON of the tuple, so no two tuples share a key."""
+    import hashlib
+    import json
+
     return Stream(hashlib.sha256(json.dumps([seed, student, problem, path, attempt]).encode()).digest())
 
 
@@ -142,8 +144,8 @@ def _checked(name: str, g: dict) -> dict:
     if name in ("uniform", "probabilities"):
         g["decimals"] = _count(g.get("decimals", 2), "decimals", 0, MAX_DECIMALS)
     if name == "uniform":
-        scale = 10 ** g["decimals"]
-        if math.ceil(Fraction(repr(float(g["low"]))) * scale) > math.floor(Fraction(repr(float(g["high"]))) * scale):
+        low, high = _uniform_range(g)
+        if low > high:
             raise BadInput(f"no number with {g['decimals']} decimals lies in [{g['low']}, {g['high']}]")
     if name == "probabilities" and g["shape"][1] > 10 ** g["decimals"]:
         raise BadInput(f"{g['shape'][1]} non-zero probabilities cannot sum to 1 at {g['decimals']} decimals")
@@ -186,14 +188,21 @@ def _filled(shape: list[int] | None, one: Callable[[], Any]) -> Any:
 
 
 def _decimal(k: int, decimals: int) -> float | int:
-    """k / 10^decimals as the nearest float (0.1 prints as 0.1); an integer when decimals is 0."""
-    return k if decimals == 0 else float(Fraction(k, 10 ** decimals))
+    """k / 10^decimals as the nearest float (0.1 prints as 0.1: int / int is correctly rounded); an
+    integer when decimals is 0."""
+    return k if decimals == 0 else k / 10 ** decimals
+
+
+def _uniform_range(g: dict) -> tuple[int, int]:
+    """The draw's range in units of the last decimal: [low, high] scaled exactly, from the numbers as written."""
+    from fractions import Fraction
+
+    scale = 10 ** g["decimals"]
+    return math.ceil(Fraction(repr(float(g["low"]))) * scale), math.floor(Fraction(repr(float(g["high"]))) * scale)
 
 
 def _uniform(g: dict, s: Stream) -> Any:
-    scale = 10 ** g["decimals"]
-    low = math.ceil(Fraction(repr(float(g["low"]))) * scale)
-    high = math.floor(Fraction(repr(float(g["high"]))) * scale)
+    low, high = _uniform_range(g)
     return _filled(g.get("shape"), lambda: _decimal(s.between(low, high), g["decimals"]))
 
 
