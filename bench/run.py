@@ -146,8 +146,8 @@ def main() -> int:
     py = [sys.executable, "-c"]
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
           f"{platform.platform(terse=True)}")
-    print(f"machine speed: {pace():.2f} s for a Python loop of 10⁷ additions (best of 3; figures taken on "
-          f"different days compare through it)")
+    print(f"machine speed: {pace():.2f} s for a Python loop of 10⁷ additions (best of 3: figures of "
+          f"different sessions compare through it)")
     floor = py + ["import numpy, typer, rich"]
     floor_sympy = py + ["import numpy, typer, rich, sympy"]
     print(f"\n{'start-up':<12} {'seconds':>8} {'floor':>8} {'ratio':>6}   (floor: python -c 'import numpy, typer, rich'"
