@@ -33,16 +33,24 @@ def register(app: typer.Typer) -> None:
         chosen = seed if seed is not None else secrets.token_hex(3)
         _say(f"Practice, seed {chosen} (--seed {chosen} asks the same problems again); q stops.\n")
         right = asked = 0
-        while count is None or asked < count:
-            template, original = templates[_pick(chosen, asked, len(templates))]
-            problem, solution = _drawn(template, original, chosen, asked)
-            _ask(asked + 1, problem, shown_precision(template))
-            typed = _read()
-            if typed is None or typed.strip().lower() in STOP:
-                break
-            asked += 1
-            right += _check(problem, solution, typed)
-        _say(f"\nScore: {right} of {asked}" + (f" ({100 * right / asked:.0f}%)" if asked else "") + "\n")
+        try:
+            while count is None or asked < count:
+                template, original = templates[_pick(chosen, asked, len(templates))]
+                problem, solution = _drawn(template, original, chosen, asked)
+                _ask(asked + 1, problem, shown_precision(template))
+                typed = _read()
+                if typed is None or typed.strip().lower() in STOP:
+                    break
+                asked += 1
+                right += _check(problem, solution, typed)
+        except KeyboardInterrupt:  # Ctrl-C is how many stop: the score is theirs all the same
+            _score(right, asked)
+            raise typer.Exit(130) from None
+        _score(right, asked)
+
+
+def _score(right: int, asked: int) -> None:
+    _say(f"\nScore: {right} of {asked}" + (f" ({100 * right / asked:.0f}%)" if asked else "") + "\n")
 
 
 def _templates(what: str | None) -> list[tuple]:

@@ -18,11 +18,15 @@ def printed_vector(out: str, name: str) -> np.ndarray:
     return np.array([float(v) for v in m.group(1).split(",")])
 
 
+def first_mse_of(out: str) -> float:
+    t, y = printed_vector(out, "target"), printed_vector(out, "pred")
+    return float(np.mean((t - y) ** 2))
+
+
 def first_mse(dlcalc, seed: str) -> float:
     r = dlcalc("practice", "mse", "--seed", seed, stdin="q\n")
     assert r.code == 0, r.err
-    t, y = printed_vector(r.out, "target"), printed_vector(r.out, "pred")
-    return float(np.mean((t - y) ** 2))
+    return first_mse_of(r.out)
 
 
 def test_the_issue_example_runs_the_loop_to_its_score(dlcalc):
@@ -88,3 +92,26 @@ def test_an_example_whose_varied_numbers_are_refused_is_asked_and_marked_as_give
     r = dlcalc("practice", "l12-ce-cataract", "--seed", "3", "--count", "20", stdin="0.5946\n" * 20)
     given = [part for part in r.out.split("━━ Problem")[1:] if "0.6  0.2  0.2" in part and "⎡1  0  0⎤" in part]
     assert given and all("✓ right" in part for part in given)
+
+
+def test_ctrl_c_at_the_prompt_stops_with_the_score():
+    import signal
+    import subprocess
+    import sys
+
+    p = subprocess.Popen([sys.executable, "-m", "dlcalc", "practice", "mse", "--seed", "1"], stdin=subprocess.PIPE,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    p.stdin.write("0.5\n")  # one answer (wrong for seed 1: see the first test), then Ctrl-C at the second prompt
+    p.stdin.flush()
+    seen = ""
+    while "answer> 0.5" not in seen or "Problem 2" not in seen:
+        line = p.stdout.readline()
+        assert line, seen
+        seen += line
+    while not seen.rstrip().endswith("Compute the mean squared error."):  # problem 2 is printed: its prompt waits
+        seen += p.stdout.readline()
+    p.send_signal(signal.SIGINT)
+    out, err = p.communicate(timeout=30)
+    right = abs(first_mse_of(seen) - 0.5) < 1e-4
+    assert p.returncode == 130 and "Traceback" not in err
+    assert out.rstrip().endswith(f"Score: {int(right)} of 1 ({100 * int(right)}%)")
