@@ -7,8 +7,9 @@ each student is asked one of them. What each answer becomes:
 - one number: a `numerical_question` whose right answers are a range, `vargte`/`varlte` =
   answer ∓ (atol + rtol·|answer|), widened outward to 4 decimals (Canvas rounds what a student types to
   4 decimals, so a range on that grid takes exactly the answers within the tolerance). An integer
-  answer compared exactly is Canvas's exact answer (`varequal`, margin 0). Canvas cannot hold a number
-  smaller than 1e-4 in magnitude (it reads it as 0): such an answer is refused, naming the problem.
+  answer compared exactly is Canvas's exact answer (`varequal`, margin 0). Canvas cannot tell a number
+  smaller than 1e-4 in magnitude from 0: such an answer is refused, naming the problem, unless its
+  tolerance reaches 0 (then 0 is a right answer anyway, and the range is written as for any other).
 - true/false: a `true_false_question`; a word with declared choices: a `multiple_choice_question`.
 - a vector or matrix of integers (`Question.integers`: conv or max-pool of integer inputs, counts): a
   `fill_in_multiple_blanks_question`, one blank `[r1c1]`, `[r1c2]`, … per entry laid out as the
@@ -80,10 +81,11 @@ def _refusal(q: Question) -> Unsupported | None:
                            f"integers ({formatter(6)(float(a[index]))} at {_position(q, index)}), and Canvas holds a "
                            "matrix only as fill-in-the-blanks, which compare the text typed, with no tolerance; export "
                            f"it --to moodle (a cloze question, one numerical blank per entry){ask}", where)
-    if q.form == "number" and 0 < abs(float(q.expected)) < 1e-4:
-        return Unsupported(q, "a Canvas question", f"its answer {qh.number(q.expected)} is smaller than 1e-4 in "
-                           "magnitude, and Canvas rounds numerical answers to 4 decimals (it would read 0); scale the "
-                           "problem's numbers, ask another answer, export it --to moodle", where)
+    if q.form == "number" and float(q.tolerance) < abs(float(q.expected)) < 1e-4:
+        return Unsupported(q, "a Canvas question", f"its answer {float(q.expected):.3g} is smaller than 1e-4 in "
+                           f"magnitude, and Canvas rounds numerical answers to 4 decimals (it would read 0, which the "
+                           f"tolerance ±{float(q.tolerance):.3g} does not reach); scale the problem's numbers, ask "
+                           "another answer, give it an atol of 1e-4, export it --to moodle", where)
     return None
 
 

@@ -712,9 +712,20 @@ def test_blank_names_are_canvas_identifiers_the_text_holds_once():
 
 
 def test_canvas_refuses_an_answer_it_would_round_to_zero(tmp_path):
-    text = "problems:\n  - {id: tiny, kind: mse, target: [1], pred: [1.005]}\n"   # (0.005)² = 2.5e-5
+    text = "problems:\n  - {id: tiny, kind: mse, target: [1], pred: [1.005], atol: 1e-6}\n"   # (0.005)² = 2.5e-5
     r = export(key(tmp_path, text), "--to", "canvas", "-o", tmp_path / "q.zip")
     assert_bad_input(r, "problem tiny", "1e-4")
+
+
+def test_canvas_takes_a_tiny_answer_whose_tolerance_reaches_zero(tmp_path):
+    # (0.005)² = 2.5e-5, within grade's default tolerance 1e-4 + 1e-3·2.5e-5 of 0: 0 is right anyway
+    text = "problems:\n  - {id: tiny, kind: mse, target: [1], pred: [1.005]}\n"
+    assert export(key(tmp_path, text), "--to", "canvas", "-o", tmp_path / "q.zip").code == 0
+    with zipfile.ZipFile(tmp_path / "q.zip") as zf:
+        (item,) = _item(zf, "tiny")
+        lo, hi = _range(item)
+    tol = ATOL + RTOL * 2.5e-5
+    assert lo <= 2.5e-5 - tol < 0 < 2.5e-5 + tol <= hi and hi - lo <= 2 * tol + 2e-4
 
 
 def test_canvas_is_not_written_to_stdout(tmp_path):
