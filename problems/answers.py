@@ -20,7 +20,7 @@ import numpy as np
 
 from dlcalc.calc.errors import BadInput, quote
 from dlcalc.problems import yamlfile
-from dlcalc.problems.matrix import MAX_CHARS, parse_matrix
+from dlcalc.problems.matrix import MAX_CHARS, parse_matrix, parse_number
 
 MAX_BYTES = 500_000_000
 # columns by name, case and spaces ignored; where several are present the one named first wins
@@ -81,6 +81,7 @@ class Sheet:
 _SIZE = re.compile(r"\d+(?:\s*[x×]\s*\d+)+")
 _PERCENT = re.compile(r"([+\-−]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)\s*%")
 _NAMED = re.compile(r"(?<![\w.])[A-Za-z_\u0370-\u03ff][\w′'\u0370-\u03ff]*\s*=\s*")   # `u = `, `w1=`
+_PAIR = re.compile(r"""["']?([A-Za-z_\u0370-\u03ff][\w′\u0370-\u03ff]*)["']?\s*[:=]\s*(\S.*)""")  # x: -3, "x": -3, x = -3
 DECIMAL_COMMA = re.compile(r"(?<=\d),(?=\d)")
 # 120 847 089 664 as dlcalc prints it (narrow no-break spaces, U+202F) or typeset (thin spaces, U+2009):
 # one number when every group after the first has three digits; an ordinary space still separates values
@@ -90,7 +91,8 @@ GROUPED = re.compile(r"(?<![\d.])\d{1,3}(?:[\u202f\u2009]\d{3})+(?![\d\u202f\u20
 def parse_answer(text: Any, decimal_comma: bool = False) -> Any:
     """A number or matrix as a float array, in the forms students type (`.5`, `1/3`, `−2`, `50%`, `7x7`,
     `(1, 1)`, `u = (1, 1)`, numpy's `[[4 3] [2 1]]`, digits grouped by thin spaces as printed: `120 847`);
-    words (saddle, true) stay text; None when unreadable."""
+    named values (`{x: -3, y: 5}`, `w1=1.09, w2=0.68`) as a dict, for the grader to read by name; words
+    (saddle, true) stay text; None when unreadable."""
     if isinstance(text, (int, float)) and not isinstance(text, bool):
         return float(text)
     if isinstance(text, bool):
@@ -104,6 +106,9 @@ def parse_answer(text: Any, decimal_comma: bool = False) -> Any:
         s = GROUPED.sub(lambda m: re.sub("[\u202f\u2009]", "", m.group(0)), s)
     if decimal_comma:
         s = DECIMAL_COMMA.sub(".", s)
+    named = _named_values(s)
+    if named is not None:
+        return named
     if _NAMED.match(s):
         s = _NAMED.sub("", s).strip()
     percent = _PERCENT.fullmatch(s)
@@ -119,6 +124,26 @@ def parse_answer(text: Any, decimal_comma: bool = False) -> Any:
         return parse_matrix(s, allow_nonfinite=True)
     except BadInput:
         return s if re.sub(r"[\s_\-]", "", s).isalpha() else None
+
+
+def _named_values(s: str) -> dict[str, float] | None:
+    """`{x: -3, y: 5}`, `x = -3, y = 5` or `x: -3; y: 5` (a graph's gradient, as dlcalc prints it): each
+    name's number, in the order typed (None: not that form; one pair needs the braces, `u = (1, 1)` is a
+    named vector)."""
+    braced = s.startswith("{") and s.endswith("}")
+    parts = [p for p in re.split(r"\s*[,;]\s*", s[1:-1].strip() if braced else s)]
+    if not (braced or len(parts) >= 2) or not all(parts):
+        return None
+    named: dict[str, float] = {}
+    for part in parts:
+        pair = _PAIR.fullmatch(part)
+        if pair is None or pair.group(1) in named:
+            return None
+        try:
+            named[pair.group(1)] = parse_number(pair.group(2).strip(), allow_nonfinite=True)
+        except BadInput:
+            return None
+    return named
 
 
 # ── files ────────────────────────────────────────────────────────────────────

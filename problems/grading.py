@@ -201,6 +201,11 @@ def _mark(item: KeyItem, typed: str | None) -> Mark:
             given = None  # a word where a number was asked: unreadable
         if given is None:
             return Mark(correct=False, points=0.0, given=typed, diagnosis=f"unparsable answer '{typed.strip()[:40]}'", **base)
+        if isinstance(given, dict):  # {x: -3, y: 5}: by name when the answer names its values, else as typed
+            if isinstance(item.expected, dict) and sorted(given) != sorted(item.expected):
+                return Mark(correct=False, points=0.0, given=typed, **base,
+                            diagnosis=f"named {', '.join(given)} where the answer names {', '.join(item.expected)}")
+            given = np.array([given[n] for n in item.expected] if isinstance(item.expected, dict) else list(given.values()))
         if item.matches(given, item.expected):
             return Mark(correct=True, points=p.points, given=given, diagnosis=None, **base)
         diagnosis, slip = item.diagnose(given)

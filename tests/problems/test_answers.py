@@ -168,12 +168,28 @@ def test_a_cell_past_the_matrix_text_limit_is_reported_with_our_limit(tmp_path):
 
 @pytest.mark.parametrize("text, expected", [
     ("59.46%", 0.5946), ("50 %", 0.5),                              # a percentage is a fraction
-    ("(1, 1)", [1, 1]), ("u = (1, 1)", [1, 1]), ("w1=1.09, w2=0.68", [1.09, 0.68]),
+    ("(1, 1)", [1, 1]), ("u = (1, 1)", [1, 1]), ("w = 1.09, 0.68", [1.09, 0.68]),
     ("[[4 3 4]\n [2 4 3]]", [[4, 3, 4], [2, 4, 3]]),                # numpy's print of an array
     ("[[1. 0.5] [0. 1.]]", [[1, 0.5], [0, 1]]),
 ])
 def test_answer_forms_students_type(text, expected):
     np.testing.assert_allclose(parse_answer(text), expected)
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("w1=1.09, w2=0.68", {"w1": 1.09, "w2": 0.68}),
+    ("{x: -3, y: 5, z: 1/2}", {"x": -3, "y": 5, "z": 0.5}),          # as dlcalc prints a graph's gradient
+    ('{"z": 4, "x": −2}', {"z": 4, "x": -2}),                         # JSON, in the order typed
+    ("x: 1; y: 2", {"x": 1, "y": 2}), ("{x: 7}", {"x": 7}),
+])
+def test_named_values_keep_their_names(text, expected):
+    got = parse_answer(text)
+    assert list(got) == list(expected) and got == pytest.approx(expected)
+
+
+@pytest.mark.parametrize("text", ["x: 1, x: 2", "{x: 1, y}", "x: 1, y: two", "{}", "x: 0,5, y: 1"])
+def test_named_values_that_are_not_all_named_numbers_are_not_read_as_such(text):
+    assert not isinstance(parse_answer(text), dict)
 
 
 def test_decimal_commas_only_when_asked():

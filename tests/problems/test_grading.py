@@ -321,3 +321,20 @@ def test_words_ignore_case_spaces_dashes_local_and_point(text, expected):
                                                  (np.array(0.0), True, False), ("2", True, False)])
 def test_true_false_answers_as_words_or_digits(given, expected, ok):
     assert matches(given, expected, DEFAULT) is ok
+
+
+def test_named_values_are_read_by_name_when_the_answer_names_them():
+    # f = x·y + z at (2, 3, 4): ∂f/∂x = y = 3, ∂f/∂y = x = 2, ∂f/∂z = 1
+    (p,) = load_text("problems:\n  - {id: g, kind: graph, expr: 'x*y + z', at: 'x=2, y=3, z=4', ask: gradient}\n",
+                     "key.yaml")
+    item = grading.build_key([p], DEFAULT)["g"]
+    for right in ("{x: 3, y: 2, z: 1}", "{z: 1, y: 2, x: 3}", "x = 3, y = 2, z = 1", "[3, 2, 1]"):
+        assert grading.mark(item, right).correct, right
+    assert not grading.mark(item, "{x: 2, y: 3, z: 1}").correct   # ∂f/∂x and ∂f/∂y swapped
+    m = grading.mark(item, "{x: 3, y: 2}")
+    assert not m.correct and m.diagnosis == "named x, y where the answer names x, y, z"
+
+
+def test_named_values_for_an_unnamed_answer_are_its_values_as_typed(key):
+    assert grading.mark(key["vec"], "a = 0.693147, b = 0.223144").correct   # −ln 0.5, −ln 0.8
+    assert not grading.mark(key["vec"], "a = 0.223144, b = 0.693147").correct
