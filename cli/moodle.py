@@ -34,10 +34,11 @@ RIGHT = qh.RIGHT
 
 
 def write(title: str, groups: list[list[Question]], precision: int = 4, info: str = "") -> tuple[str, list[str]]:
-    """The XML text, and warnings for the user (a slip credit Moodle's import would refuse)."""
+    """The XML text, and warnings for the user (a slip credit Moodle's import would refuse, a cloze
+    question whose blanks are not its points)."""
     fmt = formatter(precision)
     quiz = ET.Element("quiz")
-    warnings = []
+    warnings, marked = [], []
     for group in groups:
         first = group[0]
         category = sub(quiz, "question", type="category")
@@ -53,9 +54,19 @@ def write(title: str, groups: list[list[Question]], precision: int = 4, info: st
                 warnings.append(f"problem {first.id}: slip_credit {credit:g} is {_percent(credit)} %, not one of the "
                                 f"grades Moodle offers (the nearest is {_percent(nearest)} %); import with "
                                 "\"Nearest grade if not listed\" or choose a listed one")
+        blanks = first.expected.size if first.form == "grid" else 0
+        if blanks and blanks != first.template.points:
+            marked.append(f"{first.id} ({blanks} blanks, {_points(first.template.points)})")
         for q in group:
             _question(quiz, q, len(group), fmt, precision)
+    if marked:
+        warnings.append(f"Moodle gives a cloze question one mark per blank, not the problem's points: set the marks "
+                        f"in the quiz of {', '.join(marked)}")
     return qh.xml_document(quiz), warnings
+
+
+def _points(points: float) -> str:
+    return f"{points:g} point{'s' * (points != 1)}"
 
 
 def _path(name: str) -> str:
