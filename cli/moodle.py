@@ -8,9 +8,11 @@ What each answer becomes:
   every named slip is one more answer, its own value and tolerance, fraction slip_credit×100 (0 when
   the key gives none) and feedback naming it. Moodle takes the first answer that matches, so the
   right one comes first.
-- a vector, matrix or tensor: a `cloze` question with one `{1:NUMERICAL:=value:tolerance#feedback
+- a vector, matrix or tensor: a `cloze` question with one `{w:NUMERICAL:=value:tolerance#feedback
   ~%P%slip:tolerance#feedback}` blank per entry (question/type/multianswer), laid out as the answer's
-  table; a slip is an alternative of the entries where it differs. Feedback in a blank is HTML with
+  table; a slip is an alternative of the entries where it differs. Moodle reads the question's mark
+  from its blanks alone: w is the points over the blanks when that is a whole number, else 1 and a
+  warning asks for the mark to be set in the quiz. Feedback in a blank is HTML with
   `{ } ~ # \\` as character references (the blank's own syntax never sees them; Moodle decodes the
   feedback once), so no escaping rule of any Moodle version is needed.
 - true/false: a `truefalse` question; a word the kind lists choices for (hessian's classification):
@@ -55,13 +57,13 @@ def write(title: str, groups: list[list[Question]], precision: int = 4, info: st
                                 f"grades Moodle offers (the nearest is {_percent(nearest)} %); import with "
                                 "\"Nearest grade if not listed\" or choose a listed one")
         blanks = first.expected.size if first.form == "grid" else 0
-        if blanks and blanks != first.template.points:
+        if blanks and not _weight(first):
             marked.append(f"{first.id} ({blanks} blanks, {_points(first.template.points)})")
         for q in group:
             _question(quiz, q, len(group), fmt, precision)
     if marked:
-        warnings.append(f"Moodle gives a cloze question one mark per blank, not the problem's points: set the marks "
-                        f"in the quiz of {', '.join(marked)}")
+        warnings.append(f"Moodle gives a cloze question whole marks per blank, which cannot add up to the problem's "
+                        f"points here: set the marks in the quiz of {', '.join(marked)}")
     return qh.xml_document(quiz), warnings
 
 
@@ -152,7 +154,14 @@ def blank(q: Question, index: tuple[int, ...]) -> str:
     for s in q.entry_slips(index):
         parts.append(f"%{_percent(q.credit)}%{qh.number(s.value)}:{qh.number(s.tolerance)}"
                      f"#{cloze_feedback(qh.slip_feedback(s.names))}")
-    return "{1:NUMERICAL:" + "~".join(parts) + "}"
+    return "{" + str(_weight(q) or 1) + ":NUMERICAL:" + "~".join(parts) + "}"
+
+
+def _weight(q: Question) -> int | None:
+    """Each blank's mark, so that they add up to the problem's points (Moodle reads a cloze question's
+    mark from its blanks alone, and a blank's mark is a whole number); None when no whole number does."""
+    share = q.template.points / q.expected.size
+    return int(share) if share >= 1 and share.is_integer() else None
 
 
 def _blanks(q: Question, fmt) -> str:

@@ -286,12 +286,16 @@ def test_moodle_warns_when_a_cloze_questions_blanks_are_not_its_points(tmp_path)
     # a 3×3 input under a 2×2 kernel: a 2×2 output, four blanks of one mark each in Moodle
     text = ("problems:\n  - {id: cv, kind: conv, input: '1 2 3; 4 5 6; 7 8 9', kernel: '1 0; 0 1', points: 2}\n"
             "  - {id: cv4, kind: conv, input: '1 2 3; 4 5 6; 7 8 9', kernel: '1 0; 0 1', points: 4}\n"
+            "  - {id: cv8, kind: conv, input: '1 2 3; 4 5 6; 7 8 9', kernel: '1 0; 0 1', points: 8}\n"
             "  - {id: m, kind: mse, target: [1, 2], pred: [1, 3], points: 3}\n")
     r = export(key(tmp_path, text), "--to", "moodle", "-o", tmp_path / "q.xml")
     assert r.code == 0
     warned = [line for line in r.err.splitlines() if "warning" in line]
-    assert warned == ["dlcalc: warning: Moodle gives a cloze question one mark per blank, not the problem's points: "
-                      "set the marks in the quiz of cv (4 blanks, 2 points)"]
+    assert warned == ["dlcalc: warning: Moodle gives a cloze question whole marks per blank, which cannot add up to "
+                      "the problem's points here: set the marks in the quiz of cv (4 blanks, 2 points)"]
+    weights = {c.find("category/text").text.rsplit("/", 1)[1]: {m.group(1) for m in BLANK.finditer(
+        q[0].findtext("questiontext/text"))} for c, q in moodle(tmp_path / "q.xml") if q[0].get("type") == "cloze"}
+    assert weights == {"cv": {"1"}, "cv4": {"1"}, "cv8": {"2"}}   # 8 points over 4 blanks
 
 
 def test_moodle_word_and_true_false_answers(fixed_moodle):
@@ -695,8 +699,8 @@ def test_a_problem_no_lms_can_grade_is_skipped_for_both(tmp_path):
     assert r.code == 0, r.err
     assert [line for line in r.err.splitlines() if "warning" in line] == [
         line for line in r.err.splitlines() if line.startswith("dlcalc: warning: left out problem e, which")] + [
-        "dlcalc: warning: Moodle gives a cloze question one mark per blank, not the problem's points: set the marks "
-        "in the quiz of conv (9 blanks, 1 point)"]   # a 5×5 input under a 3×3 kernel: 3×3 blanks
+        "dlcalc: warning: Moodle gives a cloze question whole marks per blank, which cannot add up to the problem's "
+        "points here: set the marks in the quiz of conv (9 blanks, 1 point)"]   # a 5×5 input under a 3×3 kernel: 3×3 blanks
     assert [c.find("category/text").text.rsplit("/", 1)[1] for c, _ in moodle(tmp_path / "q.xml")] == \
         ["ce", "conv", "h", "p"]
     r = export(k, "--to", "canvas", "-o", tmp_path / "q.zip", "--skip-unsupported")
