@@ -1,7 +1,9 @@
 """The `dlcalc` command: a Typer app whose subcommands live in `cli/commands/`, one module each."""
 from __future__ import annotations
 
+import errno
 import importlib
+import io
 import os
 import re
 import sys
@@ -163,6 +165,7 @@ def main(argv: list[str] | None = None) -> None:
     """Run the app; bad input becomes one line on stderr and exit code 2, never a traceback
     (a bug in dlcalc itself: one line and exit code 3)."""
     args = list(sys.argv[1:] if argv is None else argv)
+    _closed_streams()
     try:
         if args in ([], ["--help"], ["-h"]):
             code = _top_help()
@@ -208,11 +211,31 @@ def main(argv: list[str] | None = None) -> None:
     sys.exit(code)
 
 
+class _Closed(io.TextIOBase):
+    """Standard output closed by the shell (`>&-`, which leaves sys.stdout None): a write fails as a
+    write to a closed descriptor does, and what goes to -o FILE is written all the same."""
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        raise OSError(errno.EBADF, "standard output is closed")
+
+    def isatty(self) -> bool:
+        return False
+
+
+def _closed_streams() -> None:
+    if sys.stdout is None:
+        sys.stdout = _Closed()
+    if sys.stderr is None:  # nowhere to say anything: the exit code still tells
+        sys.stderr = open(os.devnull, "w", encoding="utf-8")
+
+
 def _is_stdout(e: OSError) -> bool:
     """An OSError from writing to stdout (ENOSPC, EIO…), not from opening a file of the user's."""
-    import errno
-
-    return getattr(e, "filename", None) is None and e.errno in (errno.ENOSPC, errno.EIO, errno.EFBIG, errno.EDQUOT)
+    return getattr(e, "filename", None) is None and e.errno in (errno.ENOSPC, errno.EIO, errno.EFBIG, errno.EDQUOT,
+                                                                errno.EBADF)
 
 
 def _internal(e: Exception) -> int:

@@ -498,6 +498,20 @@ def test_a_failing_write_to_stdout_is_one_line_and_a_nonzero_exit(inputs, fmt):
     assert "Traceback" not in p.stderr
 
 
+@pytest.mark.parametrize("fmt", ["json", "plain", "rich"])
+def test_a_closed_stdout_is_one_line_and_a_nonzero_exit_and_o_still_writes(inputs, fmt, tmp_path):
+    # `dlcalc grade … >&-` starts Python with descriptor 1 closed (sys.stdout is None)
+    env = dict(os.environ, PATH=DEV_BIN + os.pathsep + os.environ.get("PATH", ""))
+    cmd = ["dlcalc", "grade", *map(str, inputs), "--format", fmt]
+    p = subprocess.run(cmd, env=env, stderr=subprocess.PIPE, text=True, timeout=120, preexec_fn=lambda: os.close(1))
+    assert p.returncode == 2 and "Traceback" not in p.stderr
+    assert p.stderr.strip().splitlines()[-1] == "dlcalc: error: cannot write the output: standard output is closed"
+    report = tmp_path / "report.txt"
+    p = subprocess.run([*cmd, "-o", str(report)], env=env, stderr=subprocess.PIPE, text=True, timeout=120,
+                       preexec_fn=lambda: os.close(1))
+    assert p.returncode in (0, 1) and "error" not in p.stderr and report.stat().st_size > 0
+
+
 # ── CSV report and gradebook ─────────────────────────────────────────────────
 
 REPORT_COLUMNS = ["student", "problem", "correct", "points", "max_points", "answer", "read_as", "expected", "diagnosis",
