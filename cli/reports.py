@@ -10,6 +10,7 @@ import io
 import json
 import os
 import re
+import stat
 import sys
 import tempfile
 from collections.abc import Iterator
@@ -34,16 +35,20 @@ def check_target(target: str | None, option: str, inputs: list[str], directory: 
         return None
     path = Path(target)
     real = Path(os.path.realpath(path))
+    try:  # through every link, /proc's too: /dev/stdout → /proc/self/fd/1 → a pipe has no path of its own
+        found = os.stat(path)
+    except OSError:
+        found = None
     for given in inputs:
-        if given and os.path.exists(given) and os.path.exists(real) and os.path.samefile(given, real):
+        if given and found is not None and os.path.exists(given) and os.path.samefile(given, path):
             raise BadInput(f"is one of the inputs ({given}); the report would overwrite it", f"{option} {target}")
     if directory:
-        if real.exists() and not real.is_dir():
+        if found is not None and not stat.S_ISDIR(found.st_mode):
             raise BadInput("exists and is not a directory", f"{option} {target}")
         if not real.parent.is_dir():
             raise BadInput("its parent directory does not exist", f"{option} {target}")
         return real
-    if real.exists() and not real.is_file() and str(real) != os.devnull:
+    if found is not None and not stat.S_ISREG(found.st_mode) and str(real) != os.devnull:
         raise BadInput("exists and is not a regular file (a device, FIFO or directory)", f"{option} {target}")
     if not real.parent.is_dir():
         raise BadInput("directory does not exist", f"{option} {target}")

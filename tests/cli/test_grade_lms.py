@@ -473,6 +473,16 @@ def test_output_on_a_fifo_is_refused(inputs, tmp_path):
     assert len(p.stderr.strip().splitlines()) == 1 and "Traceback" not in p.stderr
 
 
+def test_output_on_dev_stdout_that_is_a_pipe_is_refused_before_grading(inputs):
+    # /dev/stdout → /proc/self/fd/1 → 'pipe:[…]', a name that is no path: what it leads to is a FIFO
+    env = dict(os.environ, PATH=DEV_BIN + os.pathsep + os.environ.get("PATH", ""))
+    p = subprocess.run(["dlcalc", "grade", *map(str, inputs), "-o", "/dev/stdout"], env=env,
+                       capture_output=True, text=True, timeout=60)
+    assert p.returncode == 2 and p.stdout == ""
+    assert p.stderr.strip().splitlines() == [
+        "dlcalc: error: --output /dev/stdout: exists and is not a regular file (a device, FIFO or directory)"]
+
+
 def test_output_through_a_symlink_replaces_the_target_and_keeps_the_link(inputs, tmp_path):
     real = tmp_path / "real.json"
     real.write_text("old\n")
