@@ -121,11 +121,19 @@ def cell(v: Any) -> Any:
     if isinstance(v, bool):
         return int(v)
     if isinstance(v, (int, float)):
-        return f"{v:g}"
+        return number_cell(v)
     text = json.dumps(v) if isinstance(v, list) else str(v)
     if text.startswith(FORMULA_START) and not _is_number(text):
         return "'" + text
     return text
+
+
+def number_cell(v: float) -> str:
+    """A whole number whole (102764544, not 1.02765e+08: a count off by 4096 must show), others to 12
+    significant digits (0.1 + 0.2 is 0.3, a third of a point 0.333333333333)."""
+    if float(v).is_integer() and abs(v) < 2 ** 53:
+        return str(int(v))
+    return f"{v:.12g}"
 
 
 def _is_number(text: str) -> bool:
@@ -179,8 +187,8 @@ def write_csv(report: Report, out: TextIO) -> None:
 
 def _csv_line(cells: list) -> str:
     buf = io.StringIO()
-    csv.writer(buf, lineterminator="").writerow(cells)
-    return buf.getvalue()
+    csv.writer(buf, lineterminator="\n").writerow(cells)  # "\n" is what makes a cell with a line break quoted
+    return buf.getvalue()[:-1]
 
 
 def write_gradebook(report: Report, out: TextIO) -> None:

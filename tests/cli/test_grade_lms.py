@@ -552,6 +552,20 @@ def test_csv_report_columns_and_formula_neutralisation(small_key, tmp_path):
     assert by["cat", "q3-mse"]["missing"] in ("0", "false", "False")
 
 
+def test_csv_report_quotes_an_answer_with_line_breaks_and_keeps_whole_numbers_whole(tmp_path):
+    # conv of 1 2 3; 4 5 6; 7 8 9 with the kernel 1 0; 0 1 flipped (itself): [[1+5, 2+6], [4+8, 5+9]];
+    # a 3×32×32 input (channels first) under 64 3×3 filters has 64·(3·3·3 + 1) = 1792 parameters
+    key = tmp_path / "key.yaml"
+    key.write_text("problems:\n  - {id: cv, kind: conv, input: '1 2 3; 4 5 6; 7 8 9', kernel: '1 0; 0 1'}\n"
+                   "  - {id: n, kind: convsize, input_shape: 3x32x32, kernel: 3, filters: 64, ask: params}\n")
+    (tmp_path / "a.csv").write_text(csv_text(["student", "cv", "n"], [("ann", "6 8\n12 14", "1793")]))
+    r = grade(key, tmp_path / "a.csv", "--format", "csv")
+    rows = list(csv.DictReader(io.StringIO(r.out)))
+    assert len(rows) == 2 and all(len(row) == len(REPORT_COLUMNS) for row in rows)
+    assert rows[0]["answer"] == "6 8\n12 14" and rows[0]["correct"] == "1"
+    assert (rows[1]["answer"], rows[1]["read_as"], rows[1]["expected"], rows[1]["correct"]) == ("1793", "1793", "1792", "0")
+
+
 def test_gradebook_columns(small_key, tmp_path):
     (tmp_path / "a.csv").write_text(csv_text(["Student", "Section", "Bonus", "q1-ce", "q3-mse"], [
         ("ann", "+A1", "-0.5", "0.5946", "0.3775"), (FORMULA, "B", "1", "1.7838", "")]))
