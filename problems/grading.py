@@ -100,8 +100,12 @@ class KeyItem:
             if self.matches(given, value):
                 return name, name
         for key, value in self.answer.items():
-            if key != self.problem.ask and _comparable(value) and matches(given, value, self.tol):
+            # compared as the kind compares that answer, else as the asked one (a count to a count: exactly)
+            mode = self.problem.kind.compare.get(key, self.mode) if self.problem.kind else self.mode
+            if key != self.problem.ask and _comparable(value) and matches(given, value, self.tol, mode):
                 return f"gave {key} instead of {self.problem.ask}", None
+        if self.mode == "exact" and matches(given, self.expected, self.tol):  # near, yet not the whole number
+            return f"close, but {self.problem.ask} is a whole number and compared exactly", None
         return rounding_slip(given, self.expected) or sign_slip(given, self.expected, self.tol), None
 
 

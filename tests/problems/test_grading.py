@@ -338,3 +338,16 @@ def test_named_values_are_read_by_name_when_the_answer_names_them():
 def test_named_values_for_an_unnamed_answer_are_its_values_as_typed(key):
     assert grading.mark(key["vec"], "a = 0.693147, b = 0.223144").correct   # −ln 0.5, −ln 0.8
     assert not grading.mark(key["vec"], "a = 0.223144, b = 0.693147").correct
+
+
+def test_counts_are_exact_in_the_slips_named_too():
+    # 3×32×32 (channels first) under 64 3×3 filters: weights 64·3·3·3 = 1728, biases 64, params 1792
+    (p,) = load_text("problems:\n  - {id: n, kind: convsize, input_shape: 3x32x32, kernel: 3, filters: 64, "
+                     "ask: params}\n", "key.yaml")
+    item = grading.build_key([p], DEFAULT)["n"]
+    assert grading.mark(item, "1728").diagnosis == "bias not counted"
+    # a dense layer from the 3·32·32 inputs to the 64 outputs: 64·(3072 + 1) = 196672
+    assert grading.mark(item, "196672").diagnosis == "gave fc_params instead of params"
+    assert grading.mark(item, "196700").diagnosis is None   # within 1e-3 of 196672, but counts compare exactly
+    m = grading.mark(item, "1792.0000001")
+    assert not m.correct and m.diagnosis == "close, but params is a whole number and compared exactly"
