@@ -96,6 +96,12 @@ def test_a_glob_matching_nothing(dlcalc, files):
     assert_bad_input(dlcalc("solve", str(files / "nothing*.yaml")), "nothing*.yaml", "no file matches")
 
 
+def test_a_bundled_id_given_as_a_file_points_to_example(dlcalc, files, monkeypatch):
+    monkeypatch.chdir(files)   # no file of that name here
+    assert_bad_input(dlcalc("solve", "bd8-perceptron-xor"), "bd8-perceptron-xor: no such file",
+                     "--example bd8-perceptron-xor")
+
+
 def test_unreadable_files_are_reported_with_their_name_and_the_rest_run(dlcalc, files):
     bad = files / "syntax.yaml"
     bad.write_text("kind: mse\ntarget: [1\npred: [1]\n")
