@@ -40,8 +40,8 @@ def collect(paths: list[str], examples: list[str], checked: bool = True) -> list
         try:
             items += load_path(path, checked=checked)
         except BadInput as e:
-            if not os.path.exists(path) and path in library.problems():
-                e = BadInput(f"no such file; a bundled example has this id: solve it with --example {path}", path)
-            items.append(FileError(path, e))
+            bundled = not os.path.exists(path) and path in library.problems()
+            items.append(FileError(path, BadInput(f"no such file; a bundled example has this id: solve it with "
+                                                  f"--example {path}", path) if bundled else e))
     items += [library.example(pid) for pid in examples]
     return items

@@ -516,7 +516,8 @@ def _asking(problem, ask: str):
 
 
 def _answer_spec(spec: str, problems: dict) -> tuple[str, str, str]:
-    """`ID=VALUE`, `ID.key=VALUE`, `key=VALUE` or `VALUE` (the last two for a one-problem file)."""
+    """`ID=VALUE`, `ID.key=VALUE`, `key=VALUE` or `VALUE` (the last two for a one-problem file, where
+    `u = (2, 2)` naming neither a problem nor an answer is a VALUE too)."""
     from dlcalc.calc.errors import closest
 
     head, sep, value = spec.partition("=")
@@ -530,6 +531,8 @@ def _answer_spec(spec: str, problems: dict) -> tuple[str, str, str]:
     pid, _, ask = (head, "", "") if head in problems else head.rpartition(".") if "." in head else (head, "", "")
     if pid not in problems and not ask and only is not None and _is_answer_name(problems[only], pid):
         pid, ask = only, pid  # `--answer loss=0.5` on a one-problem file
+    elif pid not in problems and only is not None:
+        return only, "", spec  # `--answer "u = (2, 2)"`: a named value, the one problem's answer
     if pid not in problems:
         raise BadInput(f"no problem '{pid}' in the file{closest(pid, problems)}", "--answer")
     return pid, ask, value

@@ -342,6 +342,13 @@ def test_check_a_bundled_example(dlcalc):
     assert (r.code, r.out) == (0, "✓ hw12-3.loss = 0.3775 is correct\n")
 
 
+def test_check_a_named_value_on_a_one_problem_file(dlcalc):
+    # L = (1 − w1·w2)² at 0: H = [[0, −2], [−2, 0]], λ = −2 along u = (1, 1), right up to scale
+    r = dlcalc("check", "dl-hessian-escape", "-a", "u = (2, 2)", "-f", "plain")
+    assert (r.code, r.out) == (0, "✓ dl-hessian-escape.escape_direction = u = (2, 2) is correct\n")
+    assert dlcalc("check", "dl-hessian-escape", "-a", "u = (1, -1)", "-f", "plain").code == 1
+
+
 def test_check_unparsable_answer_is_wrong_not_a_crash(dlcalc, files):
     r = dlcalc("check", str(files / "one.yaml"), "-a", "one=abc", "-f", "plain")
     assert r.code == 1 and "looks like: unparsable answer 'abc'" in r.out
