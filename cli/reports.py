@@ -207,7 +207,8 @@ def text_report(report: Report, width: int = 80, color: bool = False) -> list[st
     n = summary["students"]
     marks = {"ok": "✓", "slip": "~", "wrong": "✗", "missing": "·"}
     paint = {"ok": "green", "slip": "yellow", "wrong": "red", "missing": "dim"}
-    lines = [f"{n} student{'s' * (n != 1)}, {len(report.problems)} problems: mean {summary['mean']:.2f}, "
+    p = len(report.problems)
+    lines = [f"{n} student{'s' * (n != 1)}, {p} problem{'s' * (p != 1)}: mean {summary['mean']:.2f}, "
              f"median {summary['median']:g} of {summary['max']:g}; {summary['all_correct']} with everything right", ""]
     digits = len(str(len(report.problems)))
     for i, pid in enumerate(report.problems, start=1):
@@ -224,11 +225,13 @@ def text_report(report: Report, width: int = 80, color: bool = False) -> list[st
                   f"{marks['wrong']} wrong, {marks['missing']} no answer):"]
     shown = report.students[:SHOWN_STUDENTS]
     id_width = min(max((cell_len(s.id) for s in shown), default=7), 24)   # display width: 李雷 is 4 columns
-    for s in shown:
+    scores = [f"{s.score:g}/{s.max:g}" for s in shown]
+    score_width = max(map(len, scores), default=0)
+    for s, score in zip(shown, scores):
         state = ["ok" if m.correct else "missing" if m.missing else "slip" if m.diagnosis and m.slip else "wrong"
                  for m in s.marks]
         text = "".join(f"[{paint[k]}]{marks[k]}[/]" if color else marks[k] for k in state)
-        head = _escape(s.id, color) + " " * max(id_width - cell_len(s.id), 0) + f"  {s.score:g}/{s.max:g}"
+        head = _escape(s.id, color) + " " * max(id_width - cell_len(s.id), 0) + f"  {score:>{score_width}}"
         lines += _fold(head, cell_len(s.id) + len(head) - len(_escape(s.id, color)), text, len(state), width, color)
     if n > len(shown):
         lines.append(f"… and {n - len(shown)} more students (all of them with -o FILE, --format csv or --gradebook)")

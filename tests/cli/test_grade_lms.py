@@ -722,6 +722,18 @@ def test_plain_report_fits_80_columns_without_cutting_long_ids(tmp_path):
     assert any(f"{long_id}" in line and "40/40" in line for line in lines)
 
 
+def test_plain_report_right_aligns_the_scores(tmp_path):
+    # 12 problems, mse of target [0] and pred [i] is i²: ann answers every one right, bob only p01 (1 = 1²)
+    key = "problems:\n" + "".join(f"  - {{id: p{i:02d}, kind: mse, target: [0], pred: [{i}]}}\n" for i in range(1, 13))
+    (tmp_path / "key.yaml").write_text(key)
+    rows = [("ann", f"p{i:02d}", str(i * i)) for i in range(1, 13)] + [("bob", f"p{i:02d}", str(i)) for i in range(1, 13)]
+    (tmp_path / "a.csv").write_text(csv_text(["student", "problem", "answer"], rows))
+    lines = grade(tmp_path / "key.yaml", tmp_path / "a.csv", "--format", "plain").out.splitlines()
+    ann, bob = (next(line for line in lines if line.startswith(name + " ")) for name in ("ann", "bob"))
+    assert ann.index("12/12") + 2 == bob.index("1/12") + 1 and ann.index("/") == bob.index("/")
+    assert lines[0].startswith("2 students, 12 problems") and "1 problems" not in "\n".join(lines)
+
+
 def test_hand_derived_constants_match_their_comments():
     assert isclose(CE, 0.594597, abs_tol=1e-6) and isclose(DICE, 0.872727, abs_tol=1e-6)
     assert isclose(MSE, 0.3775, abs_tol=1e-12) and isclose(CE_LOG10, 0.258231, abs_tol=1e-6)
