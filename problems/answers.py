@@ -123,7 +123,8 @@ def parse_answer(text: Any, decimal_comma: bool = False) -> Any:
     try:
         return parse_matrix(s, allow_nonfinite=True)
     except BadInput:
-        return s if re.sub(r"[\s_\-]", "", s).isalpha() else None
+        word = s.rstrip(" .!")  # `Saddle point.`: a sentence's full stop is not part of the word
+        return word if re.sub(r"[\s_\-]", "", word).isalpha() else None
 
 
 def _named_values(s: str) -> dict[str, float] | None:

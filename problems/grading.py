@@ -8,6 +8,8 @@ hundred different answers costs a few hundred comparisons, and its students shar
 """
 from __future__ import annotations
 
+import re
+
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -196,9 +198,13 @@ def _mark(item: KeyItem, typed: str | None) -> Mark:
     expected = as_expected(item.expected)
     scalar = getattr(expected, "size", 0) == 1
     if scalar and not item.decimal_comma and DECIMAL_COMMA.search(typed):
+        shown = typed.strip()[:40]
+        grouped = re.fullmatch(r"[+\-−]?\d{1,3}(?:,\d{3})+", typed.strip())  # 102,764,544 (or 1,234: 1.234?)
         return Mark(correct=False, points=0.0, given=typed, **base,
-                    diagnosis=f"a decimal comma? {typed.strip()[:40]!r} is one number or two "
-                              "(grade with --decimal-comma to read 0,5 as 0.5)")
+                    diagnosis=f"digits grouped by commas? {shown!r} is one number or several; without the commas "
+                              f"it is one" if grouped and typed.count(",") > 1 else
+                              f"a decimal comma? {shown!r} is one number or two (grade with --decimal-comma to "
+                              "read 0,5 as 0.5)")
     try:
         given = parse_answer(typed, item.decimal_comma)
         if isinstance(given, str) and not isinstance(expected, (str, bool)):

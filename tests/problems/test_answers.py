@@ -245,3 +245,8 @@ def test_only_groups_of_three_after_a_thin_space_join_and_a_plain_space_still_se
     np.testing.assert_allclose(parse_answer("120 847"), [120, 847])           # an ordinary space: two values
     assert np.size(parse_answer(f"1{NNBSP}23")) == 2                          # 23 is no group of three
     assert np.size(parse_answer(f"1{NNBSP}2345")) == 2
+
+
+def test_a_word_ending_a_sentence_keeps_its_word():
+    assert parse_answer("Saddle point.") == "Saddle point" and parse_answer("saddle!") == "saddle"
+    assert parse_answer("sad.dle") is None

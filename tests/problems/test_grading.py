@@ -351,3 +351,13 @@ def test_counts_are_exact_in_the_slips_named_too():
     assert grading.mark(item, "196700").diagnosis is None   # within 1e-3 of 196672, but counts compare exactly
     m = grading.mark(item, "1792.0000001")
     assert not m.correct and m.diagnosis == "close, but params is a whole number and compared exactly"
+
+
+def test_digits_grouped_by_commas_are_said_to_be_so():
+    # 3×32×32 under 64 3×3 filters: 64·(27 + 1) = 1792 parameters; 1,792 could be 1.792 with a decimal comma
+    (p,) = load_text("problems:\n  - {id: n, kind: convsize, input_shape: 3x32x32, kernel: 3, filters: 64, "
+                     "ask: params}\n", "key.yaml")
+    item = grading.build_key([p], DEFAULT)["n"]
+    assert grading.mark(item, "1,792,000").diagnosis == \
+        "digits grouped by commas? '1,792,000' is one number or several; without the commas it is one"
+    assert grading.mark(item, "1,792").diagnosis.startswith("a decimal comma? '1,792' is one number or two")
