@@ -1,6 +1,7 @@
 """`dlcalc grade KEY ANSWERS`: a whole class against a key, with slips named."""
 from __future__ import annotations
 
+import os
 import sys
 from enum import Enum
 from typing import Annotated, Optional
@@ -78,11 +79,15 @@ def register(app: typer.Typer) -> None:
         for warning in report.warnings:
             sys.stderr.write(f"dlcalc: warning: {answers}: {warning}\n")
         to_file = output not in (None, "-")
-        kind = (fmt.value if fmt else None) or ("rich" if sys.stdout.isatty() and not to_file else "plain")
+        kind = (fmt.value if fmt else None) or (_by_suffix(output) if to_file else None) or \
+            ("rich" if sys.stdout.isatty() and not to_file else "plain")
         if kind == "rich" and to_file:
             kind = "plain"
         with reports.opened(targets["--output"], "--output") as out:
             _write(report, kind, out)
+        if fmt is None and to_file and kind != "plain":  # said once written: a failed write says one line, its error
+            sys.stderr.write(f"dlcalc: note: --output {output}: written as {kind}, as its suffix says (--format names "
+                             "another)\n")
         if targets["--gradebook"] is not None:
             with reports.opened(targets["--gradebook"], "--gradebook") as out:
                 reports.write_gradebook(report, out)
@@ -91,6 +96,11 @@ def register(app: typer.Typer) -> None:
         if report.key_errors:
             return 2
         return 0 if report.all_correct else 1
+
+
+def _by_suffix(path: str) -> str | None:
+    """The report format a file's name asks for: `-o report.csv` is a CSV report, `.json` a JSON one."""
+    return {".csv": "csv", ".json": "json"}.get(os.path.splitext(path)[1].lower())
 
 
 def _mapping(text: str) -> tuple[str, str]:

@@ -566,6 +566,15 @@ def test_csv_report_quotes_an_answer_with_line_breaks_and_keeps_whole_numbers_wh
     assert (rows[1]["answer"], rows[1]["read_as"], rows[1]["expected"], rows[1]["correct"]) == ("1793", "1793", "1792", "0")
 
 
+@pytest.mark.parametrize("name, first", [("r.csv", "student,problem,correct"), ("R.JSON", '{"students": ['),
+                                         ("r.txt", "1 student, ")])
+def test_without_a_format_the_output_is_written_as_its_suffix_says(small_key, tmp_path, name, first):
+    (tmp_path / "a.csv").write_text(csv_text(["student", "problem", "answer"], [("ann", "q1-ce", "0.5946")]))
+    r = grade(small_key, tmp_path / "a.csv", "-o", tmp_path / name)
+    assert r.code == 1 and (tmp_path / name).read_text().startswith(first)
+    assert ("as its suffix says" in r.err) is (name != "r.txt")
+
+
 def test_gradebook_columns(small_key, tmp_path):
     (tmp_path / "a.csv").write_text(csv_text(["Student", "Section", "Bonus", "q1-ce", "q3-mse"], [
         ("ann", "+A1", "-0.5", "0.5946", "0.3775"), (FORMULA, "B", "1", "1.7838", "")]))
