@@ -219,10 +219,19 @@ def _mark(item: KeyItem, typed: str | None) -> Mark:
         if item.matches(given, item.expected):
             return Mark(correct=True, points=p.points, given=given, diagnosis=None, **base)
         diagnosis, slip = item.diagnose(given)
+        if diagnosis is None and not item.decimal_comma and DECIMAL_COMMA.search(typed) and \
+                _right_with_decimal_commas(item, typed):
+            diagnosis = "decimal commas? read with --decimal-comma, this answer is right"
     except (BadInput, ArithmeticError, ValueError, TypeError) as e:
         return Mark(correct=False, points=0.0, given=typed, diagnosis=f"could not be compared: {e}", **base)
     credit = item.credit * p.points if slip else 0.0
     return Mark(correct=False, points=credit, given=given, diagnosis=diagnosis, slip=slip, **base)
+
+
+def _right_with_decimal_commas(item: KeyItem, typed: str) -> bool:
+    """`1,0944; 0,6777` read as [[1, 944], [0, 6777]] is wrong; is it the right vector with 0,5 as 0.5?"""
+    given = parse_answer(typed, decimal_comma=True)
+    return given is not None and not isinstance(given, (str, dict)) and item.matches(given, item.expected)
 
 
 @dataclass(slots=True)

@@ -361,3 +361,9 @@ def test_digits_grouped_by_commas_are_said_to_be_so():
     assert grading.mark(item, "1,792,000").diagnosis == \
         "digits grouped by commas? '1,792,000' is one number or several; without the commas it is one"
     assert grading.mark(item, "1,792").diagnosis.startswith("a decimal comma? '1,792' is one number or two")
+
+
+def test_a_matrix_with_decimal_commas_is_said_to_be_right_with_the_option(key):
+    m = grading.mark(key["vec"], "0,693147; 0,223144")   # −ln 0.5, −ln 0.8; without the option [[0, 693147], …]
+    assert not m.correct and m.diagnosis == "decimal commas? read with --decimal-comma, this answer is right"
+    assert grading.mark(key["vec"], "0,5; 0,5").diagnosis is None      # wrong either way
