@@ -335,6 +335,15 @@ def time_key(text: str) -> datetime | None:
     return t
 
 
+def _nothing_graded(pids: list[str], bad: list[BadRow]) -> str:
+    unknown = [b for b in bad if b.message.startswith("unknown problem")]
+    if bad and not unknown:  # said here: the warnings naming each bad row come after a report there is none of
+        return f"no row could be graded: every row was refused, e.g. line {bad[0].line}: {bad[0].message}"
+    if not bad:
+        return "no row could be graded: the file holds no answers"
+    return f"no row could be graded: no answer names a problem of the key ({', '.join(pids)}); is it the right file?"
+
+
 def _parsed(s: str, fmt: str) -> datetime | None:
     try:
         return datetime.strptime(s, fmt)
@@ -343,9 +352,9 @@ def _parsed(s: str, fmt: str) -> datetime | None:
 
 
 def grade(key: dict[str, KeyItem], rows: Iterable[Row], bad_rows: list[BadRow] | None = None,
-          roster: list[str] | None = None, extra: dict[str, tuple] | None = None) -> Report:
+          roster: list[str] | None = None, extra: dict[str, tuple] | None = None, source: str = "answers") -> Report:
     """Every student against every key problem; the latest submission of a student and problem counts
-    (by its time when the file has one, else the later row)."""
+    (by its time when the file has one, else the later row). `source` names the answers in errors."""
     pids = list(key)
     index = {pid: i for i, pid in enumerate(pids)}
     n = len(pids)
@@ -375,8 +384,7 @@ def grade(key: dict[str, KeyItem], rows: Iterable[Row], bad_rows: list[BadRow] |
             replaced.append(f"{row.student} {row.problem} (line {row.line} replaces an earlier answer)")
         sheet[i] = row.text
     if not graded:
-        raise BadInput("no row could be graded: no answer names a problem of the key "
-                       f"({', '.join(pids)}); is it the right file?", "answers")
+        raise BadInput(_nothing_graded(pids, report.bad_rows or list(bad_rows or ())), source)
     if replaced:
         report.warnings.append(f"{len(replaced)} resubmission{'s' * (len(replaced) != 1)}: the latest counts, e.g. "
                             + "; ".join(replaced[:3]))

@@ -132,7 +132,7 @@ def _graded(key: str, answers: str, columns, decimal_comma: bool, roster: str | 
             sys.stderr.write(f"dlcalc: error: problem {pid}: {item.error}\n")
     ids = sheets.read_roster(roster, columns.student)[1] if roster else None
     with _progress(answers) as tick:
-        report = grading.grade(items, tick(sheet.rows()), sheet.bad, ids, sheet.extra)
+        report = grading.grade(items, tick(sheet.rows()), sheet.bad, ids, sheet.extra, answers)
     report.notes[:0] = sheet.notes
     report.kept, report.student_header = sheet.kept, sheet.student_header
     return report, items

@@ -257,9 +257,14 @@ def test_unknown_problem_suggests_the_closest(key):
     assert report.bad_rows[0].message == "unknown problem 'dise' (did you mean 'dice'?); row skipped"
 
 
-def test_no_gradable_row_is_bad_input(key):
-    with pytest.raises(BadInput, match="no row could be graded"):
-        grading.grade(key, rows(("ann", "dise", "0.8")), [])
+def test_no_gradable_row_is_bad_input_naming_the_file_and_why(key):
+    with pytest.raises(BadInput, match="no row could be graded: no answer names a problem of the key") as e:
+        grading.grade(key, rows(("ann", "dise", "0.8")), [], source="a.csv")
+    assert e.value.where == "a.csv"
+    with pytest.raises(BadInput, match="no row could be graded: the file holds no answers"):
+        grading.grade(key, rows(), [])
+    with pytest.raises(BadInput, match="every row was refused, e.g. line 2: too many cells"):
+        grading.grade(key, rows(), [BadRow(2, "too many cells")])
 
 
 def test_everyone_right_is_all_correct():
