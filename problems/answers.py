@@ -132,7 +132,7 @@ def _named_values(s: str) -> dict[str, float] | None:
     name's number, in the order typed (None: not that form; one pair needs the braces, `u = (1, 1)` is a
     named vector)."""
     braced = s.startswith("{") and s.endswith("}")
-    parts = [p for p in re.split(r"\s*[,;]\s*", s[1:-1].strip() if braced else s)]
+    parts = re.split(r"\s*[,;]\s*", s[1:-1].strip() if braced else s)
     if not (braced or len(parts) >= 2) or not all(parts):
         return None
     named: dict[str, float] = {}

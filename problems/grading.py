@@ -9,7 +9,6 @@ hundred different answers costs a few hundred comparisons, and its students shar
 from __future__ import annotations
 
 import re
-
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
