@@ -224,7 +224,7 @@ def text_report(report: Report, width: int = 80, color: bool = False) -> list[st
     lines += ["", f"marks, problem by problem ({marks['ok']} right, {marks['slip']} a known slip, "
                   f"{marks['wrong']} wrong, {marks['missing']} no answer):"]
     shown = report.students[:SHOWN_STUDENTS]
-    id_width = min(max((cell_len(s.id) for s in shown), default=7), 24)   # display width: 李雷 is 4 columns
+    id_width = min(max((cell_len(s.id) for s in shown), default=7), 32)   # display width: 李雷 is 4 columns
     scores = [f"{s.score:g}/{s.max:g}" for s in shown]
     score_width = max(map(len, scores), default=0)
     for s, score in zip(shown, scores):
