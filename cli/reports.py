@@ -121,14 +121,14 @@ def cell(v: Any) -> Any:
     if isinstance(v, bool):
         return int(v)
     if isinstance(v, (int, float)):
-        return number_cell(v)
+        return _number(v)
     text = json.dumps(v) if isinstance(v, list) else str(v)
     if text.startswith(FORMULA_START) and not _is_number(text):
         return "'" + text
     return text
 
 
-def number_cell(v: float) -> str:
+def _number(v: float) -> str:
     """A whole number whole (102764544, not 1.02765e+08: a count off by 4096 must show), others to 12
     significant digits (0.1 + 0.2 is 0.3, a third of a point 0.333333333333)."""
     if float(v).is_integer() and abs(v) < 2 ** 53:

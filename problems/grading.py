@@ -58,7 +58,11 @@ class KeyItem:
 
     @property
     def mode(self) -> str:
-        return self.problem.kind.compare.get(self.problem.ask, "tolerance") if self.problem.kind else "tolerance"
+        return self.mode_of(self.problem.ask)
+
+    def mode_of(self, key: str, default: str = "tolerance") -> str:
+        """How the kind compares its answer `key` (the declared mode, else `default`)."""
+        return self.problem.kind.compare.get(key, default) if self.problem.kind else default
 
     @property
     def credit(self) -> float:
@@ -102,8 +106,8 @@ class KeyItem:
                 return name, name
         for key, value in self.answer.items():
             # compared as the kind compares that answer, else as the asked one (a count to a count: exactly)
-            mode = self.problem.kind.compare.get(key, self.mode) if self.problem.kind else self.mode
-            if key != self.problem.ask and _comparable(value) and matches(given, value, self.tol, mode):
+            if key != self.problem.ask and _comparable(value) and \
+                    matches(given, value, self.tol, self.mode_of(key, self.mode)):
                 return f"gave {key} instead of {self.problem.ask}", None
         if self.mode == "exact" and matches(given, self.expected, self.tol):  # near, yet not the whole number
             return f"close, but {self.problem.ask} is a whole number and compared exactly", None
@@ -197,13 +201,7 @@ def _mark(item: KeyItem, typed: str | None) -> Mark:
     expected = as_expected(item.expected)
     scalar = getattr(expected, "size", 0) == 1
     if scalar and not item.decimal_comma and DECIMAL_COMMA.search(typed):
-        shown = typed.strip()[:40]
-        grouped = re.fullmatch(r"[+\-−]?\d{1,3}(?:,\d{3})+", typed.strip())  # 102,764,544 (or 1,234: 1.234?)
-        return Mark(correct=False, points=0.0, given=typed, **base,
-                    diagnosis=f"digits grouped by commas? {shown!r} is one number or several; without the commas "
-                              f"it is one" if grouped and typed.count(",") > 1 else
-                              f"a decimal comma? {shown!r} is one number or two (grade with --decimal-comma to "
-                              "read 0,5 as 0.5)")
+        return Mark(correct=False, points=0.0, given=typed, diagnosis=_comma_in_a_number(typed), **base)
     try:
         given = parse_answer(typed, item.decimal_comma)
         if isinstance(given, str) and not isinstance(expected, (str, bool)):
@@ -225,6 +223,14 @@ def _mark(item: KeyItem, typed: str | None) -> Mark:
         return Mark(correct=False, points=0.0, given=typed, diagnosis=f"could not be compared: {e}", **base)
     credit = item.credit * p.points if slip else 0.0
     return Mark(correct=False, points=credit, given=given, diagnosis=diagnosis, slip=slip, **base)
+
+
+def _comma_in_a_number(typed: str) -> str:
+    """Why `0,5` or `102,764,544` is not read as one number (1,234 could be either: a decimal comma first)."""
+    shown = typed.strip()[:40]
+    if typed.count(",") > 1 and re.fullmatch(r"[+\-−]?\d{1,3}(?:,\d{3})+", typed.strip()):
+        return f"digits grouped by commas? {shown!r} is one number or several; without the commas it is one"
+    return f"a decimal comma? {shown!r} is one number or two (grade with --decimal-comma to read 0,5 as 0.5)"
 
 
 def _right_with_decimal_commas(item: KeyItem, typed: str) -> bool:

@@ -56,7 +56,6 @@ class Entry:
     summary: str = ""
 
 
-_COMMAND = re.compile(r"""\bcommand\s*=\s*["']([\w-]+)["']""")
 _KEYWORD = {  # patterns, compiled (and cached by re) when the index is first built: a quick command never builds it
     "command": r"""\bcommand\s*=\s*(["'][\w-]+["'])""",
     "panel": r"""\bpanel\s*=\s*("[^"\n]*"|'[^'\n]*')""",
@@ -90,7 +89,7 @@ def by_command(command: str) -> Kind | None:
     """The kind whose subcommand is `command` (None: no kind declares it), found by the `command=`
     keyword in the declarations' text, without building the whole index."""
     for name in _module_names():
-        if command in _COMMAND.findall(_source(name)):
+        if command in (quoted[1:-1] for quoted in re.findall(_KEYWORD["command"], _source(name))):
             found = importlib.import_module(f"dlcalc.problems.kinds.{name}")
             return next((k for k in getattr(found, "KINDS", ()) if k.command == command), None)
     return None
